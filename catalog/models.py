@@ -1,0 +1,211 @@
+"""The catalog: domains, data products, their schema, output ports, contracts and quality history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Classification(models.TextChoices):
+    """Ordered from least to most sensitive; ``rank`` compares them."""
+
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        order = [cls.PUBLIC, cls.INTERNAL, cls.CONFIDENTIAL, cls.RESTRICTED]
+        return order.index(value) if value in order else -1
+
+
+class Domain(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    stewards = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="stewarded_domains")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataProduct(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        DEPRECATED = "deprecated", "Deprecated"
+        RETIRED = "retired", "Retired"
+
+    class Criticality(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    slug = models.SlugField(max_length=120, unique=True, help_text="Stable address: never reused, never changed.")
+    name = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    documentation = models.TextField(blank=True, help_text="Markdown; rendered with HTML sanitised.")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
+    owner_team = models.ForeignKey("identity.Team", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="products")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    classification = models.CharField(max_length=12, choices=Classification.choices, blank=True)
+    criticality = models.CharField(max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    terms_of_use = models.TextField(blank=True)
+    freshness_slo_hours = models.PositiveIntegerField(null=True, blank=True,
+                                                      help_text="Data is at most this many hours old.")
+    availability_slo = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
+                                           validators=[MinValueValidator(0), MaxValueValidator(100)],
+                                           help_text="Availability objective, percent.")
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    quality_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    sample_queries = models.JSONField(default=list, blank=True, help_text='[{"title": ..., "sql": ...}]')
+    upstream = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="downstream")
+    version = models.CharField(max_length=32, default="1.0.0")
+    default_access_days = models.PositiveIntegerField(default=90)
+    max_access_days = models.PositiveIntegerField(default=365)
+    # Steward override of the PII classification rule (governance), with its written reason.
+    pii_override_reason = models.TextField(blank=True)
+    pii_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    pii_override_at = models.DateTimeField(null=True, blank=True)
+    # Counters kept by the access-request services, for sorting and the product page.
+    request_count = models.PositiveIntegerField(default=0)
+    consumer_count = models.PositiveIntegerField(default=0)
+    # Denormalised search text, rebuilt by the catalog services on every change.
+    tag_text = models.TextField(blank=True, editable=False)
+    column_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["status", "domain"], name="product_status_domain_idx"),
+            models.Index(fields=["-updated_at"], name="product_updated_idx"),
+            models.Index(fields=["-request_count"], name="product_requests_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Column(models.Model):
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="columns")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=255)
+    data_type = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    classification = models.CharField(max_length=12, choices=Classification.choices, blank=True)
+    is_pii = models.BooleanField(default=False, help_text="Set by the producer or by the PII scan.")
+    pii_reason = models.CharField(max_length=255, blank=True, help_text="Why the PII scan flagged this column.")
+    sample_values = models.JSONField(default=list, blank=True, help_text="A few harvested values, for the PII scan.")
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="uniq_product_column")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.data_type})"
+
+
+class OutputPort(models.Model):
+    """How a product is consumed: a Glue table (or database) in an AWS account, with its access policy."""
+
+    class Kind(models.TextChoices):
+        GLUE_TABLE = "glue_table", "Glue table"
+        GLUE_DATABASE = "glue_database", "Glue database"
+
+    class GrantMethod(models.TextChoices):
+        NAMED_RESOURCE = "named", "Named resource (database/table/columns)"
+        LF_TAGS = "lf_tags", "LF-tag expression"
+
+    class ApprovalPolicy(models.TextChoices):
+        AUTO = "auto", "Auto-approve"
+        PRODUCER = "producer", "Producer approval"
+        TWO_STAGE = "two_stage", "Producer, then domain steward"
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="output_ports")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.GLUE_TABLE)
+    aws_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="output_ports")
+    region = models.CharField(max_length=32, default="eu-west-1")
+    catalog_id = models.CharField(max_length=12, help_text="Glue Data Catalog id: the owning account id.")
+    database_name = models.CharField(max_length=255)
+    table_name = models.CharField(max_length=255, blank=True)
+    s3_location = models.CharField(max_length=1024, blank=True)
+    grant_method = models.CharField(max_length=10, choices=GrantMethod.choices, default=GrantMethod.NAMED_RESOURCE)
+    lf_tag_expression = models.JSONField(default=list, blank=True,
+                                         help_text='[{"TagKey": "domain", "TagValues": ["sales"]}, ...]')
+    approval_policy = models.CharField(max_length=10, choices=ApprovalPolicy.choices,
+                                       default=ApprovalPolicy.PRODUCER)
+    auto_approve_owning_team = models.BooleanField(
+        default=True, help_text="Requests from the owning team's own roles are approved by policy.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="uniq_port_name"),
+        ]
+
+    def __str__(self) -> str:
+        target = f"{self.database_name}.{self.table_name}" if self.table_name else self.database_name
+        return f"{self.name} ({target})"
+
+
+class DataContract(models.Model):
+    """An Open Data Contract Standard (ODCS) v3 document stored with its product; the latest is current."""
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="contracts")
+    version = models.CharField(max_length=32)
+    odcs_version = models.CharField(max_length=16)
+    yaml_text = models.TextField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        get_latest_by = "imported_at"
+
+    def __str__(self) -> str:
+        return f"{self.product} contract {self.version}"
+
+
+class QualityMeasurement(models.Model):
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_history")
+    measured_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=5, decimal_places=2,
+                                validators=[MinValueValidator(0), MaxValueValidator(100)])
+    dimensions = models.JSONField(default=dict, blank=True, help_text='{"completeness": 99.1, ...}')
+
+    class Meta:
+        ordering = ["-measured_at"]
+        indexes = [models.Index(fields=["product", "-measured_at"], name="quality_product_time_idx")]

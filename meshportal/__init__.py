@@ -1,0 +1,3 @@
+from meshportal.celery import app as celery_app
+
+__all__ = ("celery_app",)

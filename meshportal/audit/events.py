@@ -1,0 +1,65 @@
+"""The catalogue of audit event types. Services name their events from here, the console filters by it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    # identity
+    LOGIN = "identity.login", "User logged in"
+    LOGIN_FAILED = "identity.login_failed", "Login failed"
+    LOGOUT = "identity.logout", "User logged out"
+    USER_CREATED = "identity.user_created", "User created"
+    ROLES_CHANGED = "identity.roles_changed", "User roles changed"
+    TEAM_CREATED = "identity.team_created", "Team created"
+    TEAM_UPDATED = "identity.team_updated", "Team updated"
+    TEAM_MEMBER_ADDED = "identity.team_member_added", "Team member added"
+    TEAM_MEMBER_REMOVED = "identity.team_member_removed", "Team member removed"
+    TOKEN_ISSUED = "identity.token_issued", "API token issued"
+    # catalog
+    DOMAIN_CREATED = "catalog.domain_created", "Domain created"
+    DOMAIN_UPDATED = "catalog.domain_updated", "Domain updated"
+    STEWARDS_CHANGED = "catalog.stewards_changed", "Domain stewards changed"
+    PRODUCT_CREATED = "catalog.product_created", "Data product created"
+    PRODUCT_UPDATED = "catalog.product_updated", "Data product edited"
+    PRODUCT_PUBLISHED = "catalog.product_published", "Data product published"
+    PRODUCT_DEPRECATED = "catalog.product_deprecated", "Data product deprecated"
+    PRODUCT_RETIRED = "catalog.product_retired", "Data product retired"
+    PRODUCT_DELETED = "catalog.product_deleted", "Data product deleted"
+    SCHEMA_CHANGED = "catalog.schema_changed", "Schema changed"
+    CONTRACT_IMPORTED = "catalog.contract_imported", "Data contract imported"
+    PORT_CREATED = "catalog.port_created", "Output port created"
+    PORT_UPDATED = "catalog.port_updated", "Output port updated"
+    POLICY_CHANGED = "catalog.policy_changed", "Access policy changed"
+    GOVERNANCE_OVERRIDE = "catalog.governance_override", "Governance finding overridden"
+    HARVEST_STARTED = "catalog.harvest_started", "Glue harvest started"
+    HARVEST_FINISHED = "catalog.harvest_finished", "Glue harvest finished"
+    QUALITY_RECORDED = "catalog.quality_recorded", "Quality score recorded"
+    # access requests
+    REQUEST_CREATED = "access.request_created", "Access request created"
+    REQUEST_APPROVED = "access.request_approved", "Access request approved"
+    REQUEST_STAGE_APPROVED = "access.request_stage_approved", "Approval stage passed"
+    REQUEST_AUTO_APPROVED = "access.request_auto_approved", "Access request approved by policy"
+    REQUEST_REJECTED = "access.request_rejected", "Access request rejected"
+    REQUEST_WITHDRAWN = "access.request_withdrawn", "Access request withdrawn"
+    REQUEST_EXTENSION = "access.request_extension", "Extension requested"
+    # grants
+    GRANT_PROVISIONING = "grant.provisioning", "Grant provisioning started"
+    GRANT_APPLIED = "grant.applied", "Grant applied"
+    GRANT_FAILED = "grant.failed", "Grant failed"
+    GRANT_RETRIED = "grant.retried", "Grant retried"
+    GRANT_REVOKE_REQUESTED = "grant.revoke_requested", "Grant revocation requested"
+    GRANT_REVOKED = "grant.revoked", "Grant revoked"
+    GRANT_REVOKE_FAILED = "grant.revoke_failed", "Grant revocation failed"
+    GRANT_EXPIRED = "grant.expired", "Grant expired"
+    GRANT_EXTENDED = "grant.extended", "Grant extended"
+    # provisioning and governance
+    ACCOUNT_REGISTERED = "provisioning.account_registered", "AWS account registered"
+    ACCOUNT_UPDATED = "provisioning.account_updated", "AWS account updated"
+    ACCOUNT_TESTED = "provisioning.account_tested", "AWS account connection tested"
+    GOVERNANCE_MODEL_CHANGED = "provisioning.governance_model_changed", "Governance model changed"
+    DRIFT_FOUND = "provisioning.drift_found", "Drift found"
+    DRIFT_REPAIRED = "provisioning.drift_repaired", "Drift repaired"
+    WEBHOOK_CHANGED = "notifications.webhook_changed", "Webhook changed"
+    AUDIT_HEAD_EXPORTED = "audit.head_exported", "Audit chain head exported"

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+
+from meshportal.identity import roles
+
+
+class MeshPortalAdminSite(admin.AdminSite):
+    site_header = "MeshPortal administration"
+    site_title = "MeshPortal admin"
+    index_title = "Platform administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        # Django admin is for platform admins only, whatever is_staff says.
+        return roles.is_platform_admin(request.user)
+
+
+class MeshPortalAdminConfig(AdminConfig):
+    default_site = "meshportal.core.admin.MeshPortalAdminSite"

@@ -1,0 +1,101 @@
+"""REST API plumbing shared by every app: error format, pagination, permission helpers.
+
+Every error leaves the API as ``{"code": "...", "detail": "...", "errors": {...}}`` with a 4xx status;
+``errors`` (field → messages) is present for validation errors only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from meshportal.core.errors import DomainError, ValidationFailed
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.ParseError: "parse_error",
+    exceptions.Throttled: "throttled",
+}
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for i, item in enumerate(value):
+                    for sub, msgs in _flatten(item).items():
+                        out[f"{key}[{i}].{sub}"] = msgs
+            elif isinstance(value, list):
+                out[str(key)] = [str(v) for v in value]
+            else:
+                out[str(key)] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(v) for v in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    parts = [f"{field}: {' '.join(msgs)}" if field != "non_field_errors" else " ".join(msgs)
+             for field, msgs in errors.items()]
+    return "; ".join(parts) or "Invalid input."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
+        if isinstance(exc, ValidationFailed) and exc.errors:
+            body["errors"] = exc.errors
+        body.update(exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        errors = _flatten(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        return Response({"code": "invalid", "detail": _summary(errors), "errors": errors},
+                        status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        response.data = {"code": "invalid", "detail": _summary(errors), "errors": errors}
+        return response
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    detail = response.data.get("detail", str(exc)) if isinstance(response.data, dict) else str(exc)
+    response.data = {"code": code or getattr(exc, "default_code", "error"), "detail": str(detail)}
+    return response
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class StableCursorPagination(CursorPagination):
+    """Keyset pagination for large, append-mostly lists (audit events, grants)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = "-id"

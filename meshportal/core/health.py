@@ -1,0 +1,59 @@
+"""Liveness of the parts the portal needs: database, Celery broker, AWS endpoint."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # reported, not raised: this is the health endpoint
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, connection.vendor
+
+
+def check_broker(timeout: float = 2.0) -> tuple[bool, str]:
+    from meshportal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+            transport = conn.transport_cls
+    except Exception as exc:  # reported, not raised
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, str(transport)
+
+
+def check_aws() -> tuple[bool, str]:
+    from provisioning.aws import aws_endpoint_health
+
+    return aws_endpoint_health()
+
+
+CHECKS: dict[str, Callable[[], tuple[bool, str]]] = {
+    "database": check_database,
+    "broker": check_broker,
+    "aws": check_aws,
+}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    results = {}
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        ok, detail = check()
+        results[name] = {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    healthy = all(r["ok"] for r in results.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": results},
+                        status=200 if healthy else 503)

@@ -1,0 +1,60 @@
+"""Users, teams and the two platform-wide roles.
+
+Roles in MeshPortal:
+- consumer: every active user;
+- producer: a member of the team that owns a data product (``TeamMembership``);
+- data steward: per domain (``catalog.Domain.stewards``);
+- platform admin: ``User.is_platform_admin`` (also the only way into Django admin);
+- auditor: ``User.is_auditor``, read-only and sees everything.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    is_platform_admin = models.BooleanField(
+        default=False, help_text="Manages accounts, policies and users; may use Django admin."
+    )
+    is_auditor = models.BooleanField(default=False, help_text="Read-only access to everything, including the audit log.")
+
+    class Meta:
+        ordering = ["username"]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True, help_text="Where the team's notifications go, besides its members.")
+    members = models.ManyToManyField(User, through="TeamMembership", related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        LEAD = "lead", "Lead"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="uniq_team_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"

@@ -1,0 +1,43 @@
+"""OpenID Connect single sign-on through mozilla-django-oidc; enabled with OIDC_ENABLED=1 (README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
+
+from meshportal.identity import services
+from meshportal.identity.models import User
+
+
+class MeshPortalOIDCBackend(OIDCAuthenticationBackend):
+    def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[User]:
+        username = claims.get("preferred_username") or claims.get("email") or claims.get("sub")
+        if not username:
+            return User.objects.none()
+        return User.objects.filter(username__iexact=username)
+
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        return bool(claims.get("preferred_username") or claims.get("email") or claims.get("sub"))
+
+    def _sync(self, claims: dict[str, Any]) -> User:
+        groups_claim = settings.OIDC_GROUPS_CLAIM
+        normalised = dict(claims, groups=claims.get(groups_claim) or [])
+        return services.user_sync_from_idp(claims=normalised, admin_groups=settings.OIDC_ADMIN_GROUPS,
+                                           auditor_groups=settings.OIDC_AUDITOR_GROUPS)
+
+    def create_user(self, claims: dict[str, Any]) -> User:
+        return self._sync(claims)
+
+    def update_user(self, user: User, claims: dict[str, Any]) -> User:
+        return self._sync(claims)
+
+
+class MeshPortalOIDCCallbackView(OIDCAuthenticationCallbackView):
+    def login_success(self):  # type: ignore[no-untyped-def]
+        response = super().login_success()
+        services.session_login_record(user=self.user, method="oidc")
+        return response

@@ -1,0 +1,55 @@
+"""Role checks used by selectors, views and templates. Rules about *objects* live in each app's selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _cached(user: Any, key: str, compute: Any) -> Any:
+    cache = user.__dict__.setdefault("_role_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def is_platform_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_platform_admin)
+
+
+def is_auditor(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_auditor)
+
+
+def sees_everything(user: Any) -> bool:
+    """Platform admins and auditors may read every object."""
+    return is_platform_admin(user) or is_auditor(user)
+
+
+def team_ids(user: Any) -> frozenset[int]:
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    return _cached(user, "team_ids", lambda: frozenset(user.team_memberships.values_list("team_id", flat=True)))
+
+
+def stewarded_domain_ids(user: Any) -> frozenset[int]:
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    return _cached(
+        user, "steward_domain_ids", lambda: frozenset(user.stewarded_domains.values_list("id", flat=True))
+    )
+
+
+def is_producer(user: Any) -> bool:
+    return bool(team_ids(user))
+
+
+def is_steward(user: Any) -> bool:
+    return bool(stewarded_domain_ids(user))
+
+
+def can_approve_anything(user: Any) -> bool:
+    return is_producer(user) or is_steward(user) or is_platform_admin(user)
+
+
+def clear_cache(user: Any) -> None:
+    user.__dict__.pop("_role_cache", None)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from meshportal.identity import views
+
+app_name = "identity"
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/profile/", views.profile, name="profile"),
+]

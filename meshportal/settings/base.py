@@ -1,0 +1,257 @@
+"""Settings shared by every environment. Everything that varies comes from the environment (12-factor).
+
+See README "Configuration" for the variables. With none set, MeshPortal runs on SQLite, a filesystem
+Celery broker (no server, still a real worker process) and the embedded AWS emulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from meshportal.settings.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("MESHPORTAL_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789abcdef")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "meshportal.core.admin.MeshPortalAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "mozilla_django_oidc",
+    "meshportal.identity",
+    "meshportal.audit",
+    "catalog",
+    "access_requests",
+    "provisioning",
+]
+
+MIDDLEWARE = [
+    "meshportal.core.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "meshportal.urls"
+WSGI_APPLICATION = "meshportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "meshportal.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meshportal.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share one SQLite file: WAL lets readers run beside a writer, and
+    # IMMEDIATE transactions take the write lock up front instead of failing on lock upgrade.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+if test_db_name := env_str("MESHPORTAL_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": test_db_name}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "identity:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# OpenID Connect single sign-on (mozilla-django-oidc): off unless OIDC_ENABLED=1.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_IDP_SIGN_KEY = env_str("OIDC_RP_IDP_SIGN_KEY") or None
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+# Claim that lists the IdP groups; groups named here map onto portal roles.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ADMIN_GROUPS = env_list("OIDC_ADMIN_GROUPS", [])
+OIDC_AUDITOR_GROUPS = env_list("OIDC_AUDITOR_GROUPS", [])
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("meshportal.identity.oidc.MeshPortalOIDCBackend")
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "meshportal.core.api.StandardPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "meshportal.core.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MeshPortal API",
+    "DESCRIPTION": "Self-service data products, access requests and grants for a data mesh on AWS.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+# Default: kombu's filesystem transport, a broker that needs no server but still hands work to
+# a real worker process. Set CELERY_BROKER_URL=redis://... for the full stack.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- AWS ------------------------------------------------------------------------------------
+# "emulator": the embedded moto-based emulator (default); "aws": real AWS with the per-account
+# role ARNs from the account registry. boto3's standard AWS_ENDPOINT_URL overrides the endpoint.
+MESHPORTAL_AWS_MODE = env_str("MESHPORTAL_AWS_MODE", "emulator")
+MESHPORTAL_EMULATOR_HOST = env_str("MESHPORTAL_EMULATOR_HOST", "127.0.0.1")
+MESHPORTAL_EMULATOR_PORT = env_int("MESHPORTAL_EMULATOR_PORT", 5005)
+AWS_ENDPOINT_URL = env_str(
+    "AWS_ENDPOINT_URL",
+    f"http://{MESHPORTAL_EMULATOR_HOST}:{MESHPORTAL_EMULATOR_PORT}" if MESHPORTAL_AWS_MODE == "emulator" else "",
+)
+AWS_DEFAULT_REGION = env_str("AWS_DEFAULT_REGION", "eu-west-1")
+MESHPORTAL_EMULATOR_STATE = env_str("MESHPORTAL_EMULATOR_STATE", str(VAR_DIR / "emulator-state.json"))
+
+# --- E-mail ---------------------------------------------------------------------------------
+MAILERS = {
+    "default": {"BACKEND": env_str("MESHPORTAL_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MeshPortal <meshportal@localhost>")
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "meshportal.core.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+# --- Security defaults that hold in every environment -----------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+MESHPORTAL_AUDIT_HEAD_FILE = env_str("MESHPORTAL_AUDIT_HEAD_FILE", str(VAR_DIR / "audit-head.jsonl"))
+OIDC_CALLBACK_CLASS = "meshportal.identity.oidc.MeshPortalOIDCCallbackView"
+MESHPORTAL_DEFAULT_ROLE_NAME = env_str("MESHPORTAL_DEFAULT_ROLE_NAME", "MeshPortal")
+MESHPORTAL_AWS_RETRY_MODE = env_str("MESHPORTAL_AWS_RETRY_MODE", "standard")
+MESHPORTAL_AWS_MAX_ATTEMPTS = env_int("MESHPORTAL_AWS_MAX_ATTEMPTS", 5)
+MESHPORTAL_AWS_CONNECT_TIMEOUT = env_int("MESHPORTAL_AWS_CONNECT_TIMEOUT", 5)
+MESHPORTAL_AWS_READ_TIMEOUT = env_int("MESHPORTAL_AWS_READ_TIMEOUT", 30)
+CSRF_FAILURE_VIEW = "meshportal.core.views.csrf_failure"
+CELERY_BEAT_SCHEDULE["audit-export-chain-head"] = {
+    "task": "audit.export_chain_head",
+    "schedule": env_int("MESHPORTAL_AUDIT_EXPORT_SECONDS", 300),
+}

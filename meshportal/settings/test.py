@@ -1,0 +1,8 @@
+"""Test settings: the dev settings with fast hashing and in-memory mail."""
+
+from meshportal.settings.dev import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Unit and view tests run tasks inline; the integration tests start a real worker instead.
+CELERY_TASK_ALWAYS_EAGER = True
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,92 @@
+"""Sessions and clients per AWS account.
+
+The portal runs with one base identity (instance role, environment credentials, or the emulator's
+dummy keys) and assumes a role in each registered account: the account's ``role_arn`` from the
+registry, or ``arn:aws:iam::<account>:role/<MESHPORTAL_DEFAULT_ROLE_NAME>``. Against the emulator the
+assumed-role credentials are what puts each call in the right simulated account.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+from provisioning.aws.errors import AwsError
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, str], tuple[boto3.Session, float]] = {}
+_REFRESH_MARGIN_S = 300
+
+
+def _config() -> Config:
+    return Config(
+        region_name=settings.AWS_DEFAULT_REGION,
+        retries={"mode": settings.MESHPORTAL_AWS_RETRY_MODE, "max_attempts": settings.MESHPORTAL_AWS_MAX_ATTEMPTS},
+        connect_timeout=settings.MESHPORTAL_AWS_CONNECT_TIMEOUT,
+        read_timeout=settings.MESHPORTAL_AWS_READ_TIMEOUT,
+    )
+
+
+def _endpoint() -> str | None:
+    return settings.AWS_ENDPOINT_URL or None
+
+
+def base_session() -> boto3.Session:
+    if settings.MESHPORTAL_AWS_MODE == "emulator":
+        # The emulator accepts any keys; these only decide the base (central) account.
+        return boto3.Session(aws_access_key_id="AKIAEMULATOR00000000", aws_secret_access_key="emulator",
+                             region_name=settings.AWS_DEFAULT_REGION)
+    return boto3.Session(region_name=settings.AWS_DEFAULT_REGION)
+
+
+def default_role_arn(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{settings.MESHPORTAL_DEFAULT_ROLE_NAME}"
+
+
+def account_session(account_id: str, *, role_arn: str = "", region: str = "") -> boto3.Session:
+    role_arn = role_arn or default_role_arn(account_id)
+    region = region or settings.AWS_DEFAULT_REGION
+    key = (account_id, role_arn, region)
+    with _lock:
+        cached = _cache.get(key)
+        if cached and cached[1] - _REFRESH_MARGIN_S > time.time():
+            return cached[0]
+    sts = base_session().client("sts", endpoint_url=_endpoint(), config=_config())
+    try:
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="meshportal",
+                                DurationSeconds=3600)["Credentials"]
+    except Exception as exc:  # translated: callers see one error type
+        raise AwsError.from_exception(exc, "sts:AssumeRole") from exc
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name=region)
+    expires = creds["Expiration"].timestamp() if hasattr(creds["Expiration"], "timestamp") else time.time() + 3600
+    with _lock:
+        _cache[key] = (session, expires)
+    return session
+
+
+def account_client(service: str, account_id: str, *, role_arn: str = "", region: str = "") -> Any:
+    """A boto3 client for ``service`` acting in ``account_id`` through the portal's role there."""
+    session = account_session(account_id, role_arn=role_arn, region=region)
+    return session.client(service, endpoint_url=_endpoint(), config=_config())  # type: ignore[call-overload]
+
+
+def clear_session_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def aws_endpoint_health(timeout: float = 2.0) -> tuple[bool, str]:
+    """Whether the AWS endpoint answers: STS GetCallerIdentity with the base identity."""
+    cfg = Config(region_name=settings.AWS_DEFAULT_REGION, retries={"max_attempts": 1, "mode": "standard"},
+                 connect_timeout=timeout, read_timeout=timeout)
+    try:
+        ident = base_session().client("sts", endpoint_url=_endpoint(), config=cfg).get_caller_identity()
+    except Exception as exc:  # any failure means "down"; the reason is reported
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, f"account {ident.get('Account')} via {_endpoint() or 'AWS'}"

@@ -1,0 +1,105 @@
+"""Shared fixtures: personas, a logged-in client per persona, and availability checks for real services."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from meshportal.identity.models import User
+from tests.factories import DomainFactory, TeamFactory, TeamMembershipFactory, UserFactory
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _is_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+REDIS_URL = os.environ.get("MESHPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    redis = urlparse(REDIS_URL)
+    redis_up = _reachable(redis.hostname or "127.0.0.1", redis.port or 6379)
+    chromium = os.path.exists(os.environ.get("MESHPORTAL_CHROMIUM", "/usr/bin/chromium"))
+    for item in items:
+        if "postgres" in item.keywords and not _is_postgres():
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://..."))
+        if "redis" in item.keywords and not redis_up:
+            item.add_marker(pytest.mark.skip(reason=f"needs Redis at {REDIS_URL}: it is not reachable"))
+        if "e2e" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium at /usr/bin/chromium"))
+
+
+@dataclass
+class Personas:
+    consumer: User
+    producer: User
+    steward: User
+    admin: User
+    auditor: User
+    outsider: User
+
+    def all(self) -> dict[str, User]:
+        return {name: getattr(self, name) for name in ("consumer", "producer", "steward", "admin", "auditor",
+                                                        "outsider")}
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Sales Analytics", slug="sales-analytics")
+
+
+@pytest.fixture
+def domain(db):
+    return DomainFactory(name="Sales", slug="sales")
+
+
+@pytest.fixture
+def personas(db, team, domain) -> Personas:
+    producer = UserFactory(username="pat-producer")
+    TeamMembershipFactory(team=team, user=producer)
+    steward = UserFactory(username="sam-steward")
+    domain.stewards.add(steward)
+    return Personas(
+        consumer=UserFactory(username="carol-consumer"),
+        producer=producer,
+        steward=steward,
+        admin=UserFactory(username="ada-admin", is_platform_admin=True, is_staff=True, is_superuser=True),
+        auditor=UserFactory(username="aud-auditor", is_auditor=True),
+        outsider=UserFactory(username="otto-outsider"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
