@@ -103,3 +103,39 @@ def api_for():
         return client
 
     return make
+
+
+# --- AWS emulator --------------------------------------------------------------------------------
+# One emulator per test session (per xdist worker), reset between tests. Tests that touch AWS take the
+# ``aws`` fixture; the portal's gateway then talks to the emulator over real HTTP.
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def aws_emulator_url():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(aws_emulator_url, settings):
+    import requests
+
+    from provisioning.aws import clear_session_cache
+
+    settings.MESHPORTAL_AWS_MODE = "emulator"
+    settings.AWS_ENDPOINT_URL = aws_emulator_url
+    clear_session_cache()
+    yield aws_emulator_url
+    requests.post(f"{aws_emulator_url}/moto-api/reset", timeout=10)
+    clear_session_cache()

@@ -99,3 +99,45 @@ class StableCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "detail": {"type": "string", "description": "What went wrong, for people."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Field → messages, for validation errors.",
+        },
+    },
+    "required": ["code", "detail"],
+    "additionalProperties": True,
+}
+_ERROR_RESPONSES = {
+    "400": "Invalid input; nothing was changed.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but not allowed to see or do this.",
+    "404": "Not found, or not visible to you.",
+    "405": "Method not allowed.",
+    "406": "Not acceptable.",
+    "409": "Conflicts with the current state; nothing was changed.",
+    "415": "Unsupported media type.",
+    "429": "Too many requests.",
+}
+
+
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: document the error body every endpoint may return."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in _ERROR_RESPONSES.items():
+                responses.setdefault(code, {"description": description, "content": {"application/json": {"schema": ref}}})
+    return result

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "catalog",
     "access_requests",
     "provisioning",
+    "meshportal.demo",
 ]
 
 MIDDLEWARE = [
@@ -133,7 +134,8 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "meshportal.core.api.add_error_responses",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -255,3 +261,4 @@ CELERY_BEAT_SCHEDULE["audit-export-chain-head"] = {
     "task": "audit.export_chain_head",
     "schedule": env_int("MESHPORTAL_AUDIT_EXPORT_SECONDS", 300),
 }
+CELERY_IMPORTS = ["meshportal.core.tasks"]

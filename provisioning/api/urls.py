@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from provisioning.api import views
+
+urlpatterns = [
+    path("accounts/", views.AccountListView.as_view(), name="api-account-list"),
+    path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="api-account-detail"),
+    path("accounts/<int:pk>/test-connection/", views.AccountTestConnectionView.as_view(),
+         name="api-account-test-connection"),
+    path("governance/", views.GovernanceView.as_view(), name="api-governance"),
+]

@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from meshportal.audit.api import views
+
+urlpatterns = [
+    path("audit-events/", views.AuditEventListView.as_view(), name="api-audit-event-list"),
+]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "meshportal.demo"
+    label = "demo"
+    verbose_name = "Demo mesh"

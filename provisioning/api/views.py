@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from provisioning import selectors, services
+from provisioning.api.serializers import (
+    AwsAccountSerializer,
+    AwsAccountUpdateSerializer,
+    GovernanceSettingsSerializer,
+)
+
+
+class AccountListView(generics.ListAPIView):
+    """Registered AWS accounts. Platform admins register new ones with POST."""
+
+    serializer_class = AwsAccountSerializer
+    filterset_fields = ["role", "is_active"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.account_list(user=self.request.user)
+
+    @extend_schema(request=AwsAccountSerializer, responses={201: AwsAccountSerializer})
+    def post(self, request: Request) -> Response:
+        data = AwsAccountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.account_register(actor=request.user, **data.validated_data)
+        return Response(AwsAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailView(APIView):
+    @extend_schema(responses=AwsAccountSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AwsAccountSerializer(selectors.account_get_for_user(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=AwsAccountUpdateSerializer, responses=AwsAccountSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        account = selectors.account_get_for_user(user=request.user, pk=pk)
+        data = AwsAccountUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        account = services.account_update(actor=request.user, account=account, **data.validated_data)
+        return Response(AwsAccountSerializer(account).data)
+
+
+class AccountTestConnectionView(APIView):
+    @extend_schema(request=None, responses=AwsAccountSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        account = selectors.account_get_for_user(user=request.user, pk=pk)
+        account = services.account_test_connection(actor=request.user, account=account)
+        return Response(AwsAccountSerializer(account).data)
+
+
+class GovernanceView(APIView):
+    @extend_schema(responses=GovernanceSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(GovernanceSettingsSerializer(services.governance_settings_get()).data)
+
+    @extend_schema(request=GovernanceSettingsSerializer, responses=GovernanceSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        data = GovernanceSettingsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        settings = services.governance_settings_update(actor=request.user, **data.validated_data)
+        return Response(GovernanceSettingsSerializer(settings).data)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from meshportal.core.errors import DomainError, NotAllowed
+from meshportal.core.forms import apply_domain_error
+from meshportal.identity import roles
+from provisioning import selectors, services
+from provisioning.forms import AwsAccountForm, GovernanceSettingsForm
+
+
+def _require_admin_or_auditor(request: HttpRequest) -> None:
+    if not roles.sees_everything(request.user):
+        raise PermissionDenied("Account administration is for platform admins and auditors.")
+
+
+@login_required
+def accounts(request: HttpRequest) -> HttpResponse:
+    _require_admin_or_auditor(request)
+    is_admin = roles.is_platform_admin(request.user)
+    form = AwsAccountForm(request.POST or None) if is_admin else None
+    governance = services.governance_settings_get()
+    governance_form = GovernanceSettingsForm(instance=governance) if is_admin else None
+    if request.method == "POST":
+        if not is_admin:
+            raise PermissionDenied("Only platform admins register accounts.")
+        assert form is not None
+        if form.is_valid():
+            try:
+                account = services.account_register(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, f"Registered {account}.")
+                return redirect("provisioning:accounts")
+    return render(request, "provisioning/accounts.html", {
+        "accounts": selectors.account_list(user=request.user),
+        "form": form,
+        "governance": governance,
+        "governance_form": governance_form,
+        "is_admin": is_admin,
+    })
+
+
+@login_required
+@require_POST
+def account_test(request: HttpRequest, pk: int) -> HttpResponse:
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    try:
+        account = services.account_test_connection(actor=request.user, account=account)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.detail) from exc
+    if request.htmx:
+        return render(request, "provisioning/accounts.html#account-row", {"account": account, "is_admin": True})
+    level = messages.SUCCESS if account.last_test_ok else messages.ERROR
+    messages.add_message(request, level, f"{account}: {account.last_test_message}")
+    return redirect("provisioning:accounts")
+
+
+@login_required
+@require_POST
+def governance(request: HttpRequest) -> HttpResponse:
+    form = GovernanceSettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a governance model.")
+        return redirect("provisioning:accounts")
+    try:
+        services.governance_settings_update(actor=request.user, **form.cleaned_data)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.detail) from exc
+    messages.success(request, "Governance model saved.")
+    return redirect("provisioning:accounts")

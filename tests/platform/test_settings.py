@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
+        "DJANGO_SECRET_KEY": "h8Gk2#pLq9zR!vX4mN7wT1yB6cD3fJ0sE5uA_Kx%ZtQ@Wr-test-only-value",
+        "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+        "MESHPORTAL_VAR_DIR": str(tmp_path),
+    })
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "meshportal.settings.production", "DJANGO_ALLOWED_HOSTS": "x.example.com",
+                "MESHPORTAL_VAR_DIR": str(tmp_path)})
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_database_url_selects_postgresql():
+    import dj_database_url
+
+    parsed = dj_database_url.parse("postgres://u:p@db.example.com:5432/mesh")
+    assert parsed["ENGINE"] == "django.db.backends.postgresql" and parsed["HOST"] == "db.example.com"
+
+
+def test_defaults_are_embedded(settings):
+    # With no configuration: SQLite, a server-less broker, and the local AWS emulator.
+    from meshportal.settings import base
+
+    assert base.CELERY_BROKER_URL.startswith("filesystem://") or os.environ.get("CELERY_BROKER_URL")
+    assert base.MESHPORTAL_AWS_MODE == "emulator" or os.environ.get("MESHPORTAL_AWS_MODE")
+    assert base.CELERY_TASK_ALWAYS_EAGER is False
+
+
+def test_openapi_schema_is_valid_openapi_3(db):
+    from django.test import Client
+    from openapi_spec_validator import validate
+
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    import json
+
+    spec = json.loads(response.content)
+    assert spec["openapi"].startswith("3.")
+    validate(spec)
+    assert "/api/v1/auth/token/" in spec["paths"]
+
+
+def test_swagger_ui_is_served_locally(db):
+    from django.test import Client
+
+    response = Client().get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
