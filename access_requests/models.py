@@ -1,1 +1,150 @@
-"""Access requests and grants (issue: access requests)."""
+"""Access requests, their approvals, and the grants they produce.
+
+A request moves pending → approved → provisioning → granted | failed, or ends rejected, withdrawn,
+expired or revoked. A Grant is the entitlement record behind an approved request: what a principal may
+read, since when and until when, and how it ended — the entitlements view is built from it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        APPROVED = "approved", "Approved"
+        PROVISIONING = "provisioning", "Provisioning"
+        GRANTED = "granted", "Granted"
+        FAILED = "failed", "Provisioning failed"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    # A requester may hold one open request per port and principal at a time.
+    OPEN_STATUSES = (Status.PENDING, Status.APPROVED, Status.PROVISIONING, Status.GRANTED, Status.FAILED)
+
+    class Stage(models.TextChoices):
+        PRODUCER = "producer", "Producer"
+        STEWARD = "steward", "Domain steward"
+
+    class Permission(models.TextChoices):
+        SELECT = "SELECT", "SELECT"
+        DESCRIBE = "DESCRIBE", "DESCRIBE"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_requests")
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="access_requests")
+    port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="access_requests")
+    principal_arn = models.CharField(max_length=2048, help_text="IAM role ARN in a registered consumer account.")
+    consumer_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT,
+                                         related_name="access_requests")
+    permissions = models.JSONField(default=list, help_text='["SELECT", "DESCRIBE"]')
+    columns = models.JSONField(default=list, blank=True, help_text="Column names; empty means every column.")
+    purpose = models.TextField()
+    requested_until = models.DateField(help_text="Access ends at the end of this day (UTC).")
+    terms_accepted_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    required_stages = models.JSONField(default=list, help_text='Stages still to approve, in order: ["producer", ...]')
+    decision_reason = models.TextField(blank=True, help_text="Why the request was approved, rejected or ended.")
+    extension_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="extensions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="request_status_idx"),
+            models.Index(fields=["requester", "-created_at"], name="request_requester_idx"),
+            models.Index(fields=["product", "status"], name="request_product_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "port", "principal_arn"],
+                condition=Q(status__in=["pending", "approved", "provisioning", "granted", "failed"],
+                            extension_of__isnull=True),
+                name="uniq_open_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request #{self.pk} for {self.product} by {self.requester}"
+
+    @property
+    def pending_stage(self) -> str | None:
+        return self.required_stages[0] if self.status == self.Status.PENDING and self.required_stages else None
+
+
+class Approval(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="approvals")
+    stage = models.CharField(max_length=10, choices=AccessRequest.Stage.choices)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="approvals_given", help_text="Empty when a policy decided.")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField()
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "stage"], name="uniq_stage_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.decision} on #{self.request_id}"
+
+
+class Grant(models.Model):
+    """The entitlement behind an approved request, from approval until it ends."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be applied"
+        ACTIVE = "active", "Active"
+        FAILED = "failed", "Failed to apply"
+        REVOKING = "revoking", "Being removed"
+        ENDED = "ended", "Ended"
+
+    class EndReason(models.TextChoices):
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Replaced by an extension"
+
+    request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="grants")
+    port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="grants")
+    principal_arn = models.CharField(max_length=2048)
+    consumer_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="grants")
+    permissions = models.JSONField(default=list)
+    columns = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    approved_at = models.DateTimeField()
+    granted_at = models.DateTimeField(null=True, blank=True, help_text="When the permissions were in place in AWS.")
+    expires_at = models.DateTimeField()
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    end_note = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="grant_status_expiry_idx"),
+            models.Index(fields=["principal_arn", "status"], name="grant_principal_idx"),
+            models.Index(fields=["product", "status"], name="grant_product_idx"),
+            models.Index(fields=["granted_at", "ended_at"], name="grant_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Grant #{self.pk}: {self.principal_arn} on {self.port}"

@@ -51,3 +51,126 @@ class GovernanceSettings(models.Model):
     model = models.CharField(max_length=10, choices=Model.choices, default=Model.FEDERATED)
     repair_missing_grants = models.BooleanField(default=True, help_text="The reconciler re-applies missing grants.")
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class ProvisioningJob(models.Model):
+    """A durable unit of AWS work (transactional outbox): written in the same transaction as the decision
+    that needs it, enqueued after commit, re-driven by the relay if the enqueue was lost, and claimed
+    with a conditional update so that two workers never run the same job."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "Grant"
+        REVOKE = "revoke", "Revoke"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Committed, not yet enqueued"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        RETRY = "retry", "Waiting to retry"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    grant = models.ForeignKey("access_requests.Grant", on_delete=models.PROTECT, related_name="jobs")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    grantor_account_id = models.CharField(max_length=12, help_text="Whose Lake Formation makes the grant.")
+    plan = models.JSONField(default=list, help_text="The steps, computed before running and shown to users.")
+    steps_done = models.JSONField(default=list)
+    attempts = models.PositiveIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=128, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="job_status_idx"),
+            models.Index(fields=["grantor_account_id", "status"], name="job_grantor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} job #{self.pk} for grant #{self.grant_id}"
+
+
+class AwsCallAttempt(models.Model):
+    """One AWS API call made for a job: the timeline on the request page and the evidence for audits."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        ERROR = "error", "Error"
+
+    job = models.ForeignKey(ProvisioningJob, on_delete=models.CASCADE, null=True, blank=True, related_name="calls")
+    grant = models.ForeignKey("access_requests.Grant", on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="aws_calls")
+    service = models.CharField(max_length=32)
+    operation = models.CharField(max_length=64)
+    account_id = models.CharField(max_length=12)
+    request_summary = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=5, choices=Outcome.choices)
+    error_code = models.CharField(max_length=128, blank=True)
+    error_message = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["grant", "started_at"], name="call_grant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.operation} in {self.account_id} → {self.outcome}"
+
+
+class ReconcileRun(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accounts_checked = models.PositiveIntegerField(default=0)
+    permissions_seen = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    unexpected = models.PositiveIntegerField(default=0)
+    different = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Reconcile run {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DriftFinding(models.Model):
+    class Kind(models.TextChoices):
+        MISSING = "missing", "Missing in AWS"
+        UNEXPECTED = "unexpected", "In AWS, not in the portal"
+        DIFFERENT = "different", "Different permissions"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        REPAIRED = "repaired", "Repaired"
+        RESOLVED = "resolved", "Resolved"
+
+    run = models.ForeignKey(ReconcileRun, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    account_id = models.CharField(max_length=12)
+    principal = models.CharField(max_length=2048)
+    resource = models.JSONField(default=dict)
+    expected_permissions = models.JSONField(default=list)
+    actual_permissions = models.JSONField(default=list)
+    grant = models.ForeignKey("access_requests.Grant", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="drift_findings")
+    found_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["status", "kind"], name="drift_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} drift for {self.principal} in {self.account_id}"

@@ -13,7 +13,7 @@ from meshportal.audit.services import Actor, audit_record, changed_fields, snaps
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
 from provisioning.aws import AwsError, account_client
-from provisioning.models import AwsAccount, GovernanceSettings
+from provisioning.models import AwsAccount, GovernanceSettings, ProvisioningJob
 
 ACCOUNT_FIELDS = ["account_id", "name", "role", "line_of_business", "region", "role_arn", "organization_id",
                   "is_active"]
@@ -118,3 +118,52 @@ def governance_settings_update(*, actor: Actor, model: str | None = None,
     if new:
         audit_record(actor=actor, event_type=EventType.GOVERNANCE_MODEL_CHANGED, obj=settings, before=old, after=new)
     return settings
+
+
+# --- The outbox: jobs that carry approved decisions into AWS ------------------------------------------
+
+
+def grantor_account_for(*, port: Any) -> str:
+    """Which account's Lake Formation makes a grant on ``port``, by the governance model.
+
+    - federated: the producer account that owns the table grants;
+    - central: the central governance account (its catalog holds the shared tables);
+    - line of business: the central account of the producer account's line of business.
+    """
+    model = governance_settings_get().model
+    owner = port.aws_account
+    if model == GovernanceSettings.Model.FEDERATED:
+        return str(owner.account_id)
+    central = AwsAccount.objects.filter(role=AwsAccount.Role.CENTRAL_GOVERNANCE, is_active=True)
+    if model == GovernanceSettings.Model.LINE_OF_BUSINESS:
+        central = central.filter(line_of_business=owner.line_of_business)
+    account = central.order_by("id").first()
+    if account is None:
+        raise ValidationFailed(
+            "No active central governance account is registered"
+            + (f" for line of business {owner.line_of_business!r}" if model == "lob" else "")
+            + "; register one or switch the governance model.", code="no_grantor_account")
+    return str(account.account_id)
+
+
+def _enqueue_on_commit(job_id: int) -> None:
+    from provisioning.tasks import run_job
+
+    def send() -> None:
+        # A lost enqueue is not lost work: the relay re-drives PENDING jobs (provisioning.relay_jobs).
+        if ProvisioningJob.objects.filter(pk=job_id, status=ProvisioningJob.Status.PENDING).update(
+                status=ProvisioningJob.Status.QUEUED, enqueued_at=timezone.now()) == 1:
+            run_job.delay(job_id)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
+    """Record the AWS work an approval or an ending needs, in the caller's transaction (outbox)."""
+    if action not in ProvisioningJob.Action.values:
+        raise ValidationFailed(f"Unknown provisioning action {action!r}.")
+    job = ProvisioningJob.objects.create(grant=grant, action=action,
+                                         grantor_account_id=grantor_account_for(port=grant.port))
+    _enqueue_on_commit(job.pk)
+    return job

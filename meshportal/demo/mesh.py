@@ -237,22 +237,25 @@ PRODUCTS: list[dict[str, Any]] = [
 ]
 
 
-def glue_seed() -> dict[str, Any]:
-    """The emulator seed: Glue databases and tables per account, LF admins, and the organization."""
+def glue_seed(region: str = "eu-west-1") -> dict[str, Any]:
+    """The emulator seed (provisioning/emulator/seed.py format): Glue databases and tables per account,
+    Lake Formation admins, and the organization whose accounts share without RAM invitations."""
     databases: dict[str, list[dict[str, Any]]] = {}
     for product in PRODUCTS:
         databases.setdefault(product["database"], []).append({
             "name": product["table"],
             "description": product["summary"],
             "location": f"s3://mesh-{product['domain']}-{PRODUCER}/{product['table']}/",
+            "format": "parquet",
             "columns": [{"name": c["name"], "type": c["data_type"], "comment": c["description"]}
                         for c in product["columns"]],
         })
-    return {
-        "organizations": {ORG_ID: [CENTRAL, PRODUCER]},
-        "accounts": {
-            PRODUCER: {"databases": [{"name": db, "tables": tables} for db, tables in databases.items()]},
-            CENTRAL: {"databases": []},
-            CONSUMER: {"databases": []},
-        },
-    }
+    accounts = []
+    for account in ACCOUNTS:
+        acct = account["account_id"]
+        dbs = [] if acct != PRODUCER else [
+            {"name": db, "description": f"{db.title()} domain", "location": f"s3://mesh-{db}-{PRODUCER}/",
+             "tables": tables} for db, tables in databases.items()]
+        accounts.append({"id": acct, "name": account["name"],
+                         "data_lake_admins": [f"arn:aws:iam::{acct}:role/MeshPortal"], "databases": dbs})
+    return {"region": region, "organizations": {ORG_ID: [CENTRAL, PRODUCER]}, "accounts": accounts}

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from meshportal.audit.services import SystemActor
+from meshportal.demo import mesh
+from meshportal.identity import services as identity
+from meshportal.identity.models import Team, TeamMembership, User
+from provisioning import services as provisioning
+from provisioning.models import AwsAccount
+
+LOADER = SystemActor("demo-loader")
+
+
+@transaction.atomic
+def load() -> dict[str, int]:
+    counts = {"users": 0, "teams": 0, "accounts": 0, "domains": 0, "products": 0}
+    for slug, name, email in mesh.TEAMS:
+        if not Team.objects.filter(slug=slug).exists():
+            identity.team_create(actor=LOADER, name=name, slug=slug, email=email, check_actor=False)
+            counts["teams"] += 1
+    for username, first, last, flags, teams, _domains in mesh.USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = identity.user_create(actor=LOADER, username=username, email=f"{username}@example.com",
+                                        first_name=first, last_name=last, check_actor=False, **flags)
+            user.set_password(mesh.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            counts["users"] += 1
+        for team_slug in teams:
+            team = Team.objects.get(slug=team_slug)
+            if not TeamMembership.objects.filter(team=team, user=user).exists():
+                identity.team_add_member(actor=LOADER, team=team, user=user, role="lead", check_actor=False)
+    for account in mesh.ACCOUNTS:
+        if not AwsAccount.objects.filter(account_id=account["account_id"]).exists():
+            org = mesh.ORG_ID if account["account_id"] in (mesh.CENTRAL, mesh.PRODUCER) else ""
+            provisioning.account_register(actor=LOADER, check_actor=False, organization_id=org, **account)
+            counts["accounts"] += 1
+    from meshportal.demo import catalog_loader
+
+    counts.update(catalog_loader.load(actor=LOADER))
+    return counts

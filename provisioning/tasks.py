@@ -1,0 +1,12 @@
+"""Celery tasks for provisioning: thin, take ids, call services (STYLE.md §7)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="provisioning.run_job", acks_late=True, ignore_result=True)
+def run_job(job_id: int) -> None:
+    from provisioning.execution import job_run
+
+    job_run(job_id=job_id)

@@ -1,0 +1,99 @@
+"""Standing quality gate: every URL × every persona → the expected status.
+
+The URL list comes from the live URL resolver, so a new view fails this test until its row is added to
+``MATRIX`` below: nobody ships a page without deciding who may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from tests.factories import AwsAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "consumer", "producer", "steward", "admin", "auditor", "outsider")
+EVERYONE = {p: 200 for p in PERSONAS if p != "anonymous"}
+PAGE_LOGIN = {"anonymous": 302}  # HTML pages send anonymous users to the login page
+API_LOGIN = {"anonymous": 401}
+ADMIN_AUDITOR_PAGE = {**PAGE_LOGIN, **{p: 403 for p in PERSONAS[1:]}, "admin": 200, "auditor": 200}
+ADMIN_AUDITOR_API = {**API_LOGIN, **{p: 403 for p in PERSONAS[1:]}, "admin": 200, "auditor": 200}
+POST_ONLY_PAGE = {**PAGE_LOGIN, **{p: 405 for p in PERSONAS[1:]}}
+POST_ONLY_API = {**API_LOGIN, **{p: 405 for p in PERSONAS[1:]}}
+
+
+def world(personas: Any) -> dict[str, Any]:
+    """Objects the URL arguments point at."""
+    account = AwsAccountFactory(account_id="222222222222", name="producer")
+    return {"pk": account.pk}
+
+
+# url name → (kwargs builder, expected GET status per persona)
+MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, int]]] = {
+    "home": (lambda w: {}, {p: 302 for p in PERSONAS}),
+    "healthz": (lambda w: {}, {p: 200 for p in PERSONAS}),
+    "identity:login": (lambda w: {}, {"anonymous": 200, **{p: 302 for p in PERSONAS[1:]}}),
+    "identity:logout": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "identity:profile": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "audit:events": (lambda w: {}, ADMIN_AUDITOR_PAGE),
+    "provisioning:accounts": (lambda w: {}, ADMIN_AUDITOR_PAGE),
+    "provisioning:account-test": (lambda w: {"pk": w["pk"]}, POST_ONLY_PAGE),
+    "provisioning:governance": (lambda w: {}, POST_ONLY_PAGE),
+    "api-token": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "api-me": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-team-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-audit-event-list": (lambda w: {}, ADMIN_AUDITOR_API),
+    "api-account-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-account-detail": (lambda w: {"pk": w["pk"]}, {**EVERYONE, **API_LOGIN}),
+    "api-account-test-connection": (lambda w: {"pk": w["pk"]}, POST_ONLY_API),
+    "api-governance": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+}
+
+# Third-party routes with their own access control, checked elsewhere or not ours to test here.
+EXCLUDED_PREFIXES = ("admin:", "oidc_", "api-schema", "api-docs", "django_htmx")
+
+
+def _walk(patterns: list, namespace: str = "") -> list[str]:
+    names: list[str] = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names += _walk(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.append(f"{namespace}{entry.name}")
+    return names
+
+
+def our_url_names() -> list[str]:
+    return sorted({n for n in _walk(get_resolver().url_patterns) if not n.startswith(EXCLUDED_PREFIXES)})
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    missing = [name for name in our_url_names() if name not in MATRIX]
+    assert not missing, f"add these URLs to tests/gates/test_authz_matrix.py MATRIX: {missing}"
+    stale = [name for name in MATRIX if name not in our_url_names()]
+    assert not stale, f"these MATRIX rows name no URL any more: {stale}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_url_answers_each_persona_as_expected(persona, personas, aws):
+    from django.urls import reverse
+
+    objects = world(personas)
+    user = None if persona == "anonymous" else getattr(personas, persona)
+    failures = []
+    for name, (kwargs, expected) in MATRIX.items():
+        url = reverse(name, kwargs=kwargs(objects))
+        client: Client | APIClient = APIClient() if url.startswith("/api/") else Client()
+        if user is not None:
+            client.force_login(user)
+        status = client.get(url).status_code
+        if status != expected[persona]:
+            failures.append(f"{name} ({url}): expected {expected[persona]}, got {status}")
+    assert not failures, "\n".join(failures)
