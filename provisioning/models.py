@@ -24,7 +24,7 @@ class AwsAccount(models.Model):
     role_arn = models.CharField(max_length=2048, blank=True, validators=[role_arn_validator],
                                 help_text="The role the portal assumes there; empty means the default role name.")
     organization_id = models.CharField(max_length=64, blank=True,
-                                       help_text="AWS Organization id; grants inside one organization need no RAM invitation.")
+                                       help_text="AWS Organization id; no RAM invitation inside one organization.")
     is_active = models.BooleanField(default=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
@@ -51,6 +51,9 @@ class GovernanceSettings(models.Model):
     model = models.CharField(max_length=10, choices=Model.choices, default=Model.FEDERATED)
     repair_missing_grants = models.BooleanField(default=True, help_text="The reconciler re-applies missing grants.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Governance: {self.get_model_display()}"
 
 
 class ProvisioningJob(models.Model):
@@ -108,6 +111,7 @@ class AwsCallAttempt(models.Model):
     job = models.ForeignKey(ProvisioningJob, on_delete=models.CASCADE, null=True, blank=True, related_name="calls")
     grant = models.ForeignKey("access_requests.Grant", on_delete=models.CASCADE, null=True, blank=True,
                               related_name="aws_calls")
+    call_id = models.CharField(max_length=32, help_text="Rows with one call_id record one AWS call (batches).")
     service = models.CharField(max_length=32)
     operation = models.CharField(max_length=64)
     account_id = models.CharField(max_length=12)
@@ -120,7 +124,10 @@ class AwsCallAttempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
-        indexes = [models.Index(fields=["grant", "started_at"], name="call_grant_idx")]
+        indexes = [
+            models.Index(fields=["grant", "started_at"], name="call_grant_idx"),
+            models.Index(fields=["call_id"], name="call_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service}:{self.operation} in {self.account_id} → {self.outcome}"

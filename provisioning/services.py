@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -83,7 +84,7 @@ def account_test_connection(*, actor: Actor, account: AwsAccount) -> AwsAccount:
         ok, message = True, f"Assumed the portal role and read Lake Formation settings ({admins} data-lake admin(s))."
     except AwsError as exc:
         ok, message = False, f"{exc.code}: {exc.message}"
-    except Exception as exc:  # botocore errors from the call itself, translated here
+    except (BotoCoreError, ClientError) as exc:  # botocore errors from the call itself, translated here
         err = AwsError.from_exception(exc, "lakeformation:GetDataLakeSettings")
         ok, message = False, f"{err.code}: {err.message}"
     with transaction.atomic():

@@ -117,25 +117,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def aws_emulator_url():
-    from moto.server import ThreadedMotoServer
+def aws_emulator():
+    from provisioning.emulator.testing import running_emulator
 
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with running_emulator(region="eu-west-1") as emulator:
+        yield emulator
 
 
 @pytest.fixture
-def aws(aws_emulator_url, settings):
-    import requests
-
+def aws(aws_emulator, settings):
+    """The AWS emulator, empty, with the portal's gateway pointed at it. Yields the emulator handle
+    (``.client(service, account_id)``, ``.inject_fault(...)``, ``.stats()``, ``.seed({...})``)."""
     from provisioning.aws import clear_session_cache
 
+    aws_emulator.reset()
     settings.MESHPORTAL_AWS_MODE = "emulator"
-    settings.AWS_ENDPOINT_URL = aws_emulator_url
+    settings.AWS_ENDPOINT_URL = aws_emulator.endpoint_url
+    settings.AWS_DEFAULT_REGION = "eu-west-1"
     clear_session_cache()
-    yield aws_emulator_url
-    requests.post(f"{aws_emulator_url}/moto-api/reset", timeout=10)
+    yield aws_emulator
     clear_session_cache()

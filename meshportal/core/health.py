@@ -16,7 +16,7 @@ def check_database() -> tuple[bool, str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # reported, not raised: this is the health endpoint
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the health endpoint
         return False, f"{type(exc).__name__}: {exc}"
     return True, connection.vendor
 
@@ -28,7 +28,7 @@ def check_broker(timeout: float = 2.0) -> tuple[bool, str]:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
             transport = conn.transport_cls
-    except Exception as exc:  # reported, not raised
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
         return False, f"{type(exc).__name__}: {exc}"
     return True, str(transport)
 

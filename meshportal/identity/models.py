@@ -18,7 +18,8 @@ class User(AbstractUser):
     is_platform_admin = models.BooleanField(
         default=False, help_text="Manages accounts, policies and users; may use Django admin."
     )
-    is_auditor = models.BooleanField(default=False, help_text="Read-only access to everything, including the audit log.")
+    is_auditor = models.BooleanField(default=False,
+                                     help_text="Read-only access to everything, including the audit log.")
 
     class Meta:
         ordering = ["username"]

@@ -262,3 +262,18 @@ CELERY_BEAT_SCHEDULE["audit-export-chain-head"] = {
     "schedule": env_int("MESHPORTAL_AUDIT_EXPORT_SECONDS", 300),
 }
 CELERY_IMPORTS = ["meshportal.core.tasks"]
+# Provisioning jobs: lease after which a running job counts as abandoned, retry backoff, batching.
+MESHPORTAL_JOB_LEASE_SECONDS = env_int("MESHPORTAL_JOB_LEASE_SECONDS", 300)
+MESHPORTAL_JOB_REQUEUE_SECONDS = env_int("MESHPORTAL_JOB_REQUEUE_SECONDS", 120)
+MESHPORTAL_JOB_RETRY_BASE_SECONDS = env_int("MESHPORTAL_JOB_RETRY_BASE_SECONDS", 2)
+MESHPORTAL_JOB_RETRY_MAX_SECONDS = env_int("MESHPORTAL_JOB_RETRY_MAX_SECONDS", 600)
+MESHPORTAL_JOB_MAX_ATTEMPTS = env_int("MESHPORTAL_JOB_MAX_ATTEMPTS", 8)
+MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
+CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
+    "task": "provisioning.relay_jobs",
+    "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
+}
+CELERY_BEAT_SCHEDULE["provisioning-reconcile"] = {
+    "task": "provisioning.reconcile",
+    "schedule": env_int("MESHPORTAL_RECONCILE_SECONDS", 3600),
+}

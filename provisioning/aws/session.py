@@ -87,6 +87,6 @@ def aws_endpoint_health(timeout: float = 2.0) -> tuple[bool, str]:
                  connect_timeout=timeout, read_timeout=timeout)
     try:
         ident = base_session().client("sts", endpoint_url=_endpoint(), config=cfg).get_caller_identity()
-    except Exception as exc:  # any failure means "down"; the reason is reported
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the reason is reported
         return False, f"{type(exc).__name__}: {exc}"
     return True, f"account {ident.get('Account')} via {_endpoint() or 'AWS'}"

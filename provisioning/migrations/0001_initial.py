@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('line_of_business', models.CharField(blank=True, max_length=120)),
                 ('region', models.CharField(default='eu-west-1', max_length=32)),
                 ('role_arn', models.CharField(blank=True, help_text='The role the portal assumes there; empty means the default role name.', max_length=2048, validators=[django.core.validators.RegexValidator('^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$', 'Expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.')])),
-                ('organization_id', models.CharField(blank=True, help_text='AWS Organization id; grants inside one organization need no RAM invitation.', max_length=64)),
+                ('organization_id', models.CharField(blank=True, help_text='AWS Organization id; no RAM invitation inside one organization.', max_length=64)),
                 ('is_active', models.BooleanField(default=True)),
                 ('last_tested_at', models.DateTimeField(blank=True, null=True)),
                 ('last_test_ok', models.BooleanField(null=True)),

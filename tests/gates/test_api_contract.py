@@ -18,7 +18,6 @@ from schemathesis.checks import (
 
 from meshportal.wsgi import application
 
-
 # Loaded at collection: the schema view needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

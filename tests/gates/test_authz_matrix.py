@@ -22,10 +22,10 @@ PERSONAS = ("anonymous", "consumer", "producer", "steward", "admin", "auditor", 
 EVERYONE = {p: 200 for p in PERSONAS if p != "anonymous"}
 PAGE_LOGIN = {"anonymous": 302}  # HTML pages send anonymous users to the login page
 API_LOGIN = {"anonymous": 401}
-ADMIN_AUDITOR_PAGE = {**PAGE_LOGIN, **{p: 403 for p in PERSONAS[1:]}, "admin": 200, "auditor": 200}
-ADMIN_AUDITOR_API = {**API_LOGIN, **{p: 403 for p in PERSONAS[1:]}, "admin": 200, "auditor": 200}
-POST_ONLY_PAGE = {**PAGE_LOGIN, **{p: 405 for p in PERSONAS[1:]}}
-POST_ONLY_API = {**API_LOGIN, **{p: 405 for p in PERSONAS[1:]}}
+ADMIN_AUDITOR_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin": 200, "auditor": 200}
+ADMIN_AUDITOR_API = {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin": 200, "auditor": 200}
+POST_ONLY_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 405)}
+POST_ONLY_API = {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 405)}
 
 
 def world(personas: Any) -> dict[str, Any]:
@@ -36,16 +36,16 @@ def world(personas: Any) -> dict[str, Any]:
 
 # url name → (kwargs builder, expected GET status per persona)
 MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, int]]] = {
-    "home": (lambda w: {}, {p: 302 for p in PERSONAS}),
-    "healthz": (lambda w: {}, {p: 200 for p in PERSONAS}),
-    "identity:login": (lambda w: {}, {"anonymous": 200, **{p: 302 for p in PERSONAS[1:]}}),
-    "identity:logout": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "home": (lambda w: {}, dict.fromkeys(PERSONAS, 302)),
+    "healthz": (lambda w: {}, dict.fromkeys(PERSONAS, 200)),
+    "identity:login": (lambda w: {}, {"anonymous": 200, **dict.fromkeys(PERSONAS[1:], 302)}),
+    "identity:logout": (lambda w: {}, dict.fromkeys(PERSONAS, 405)),
     "identity:profile": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
     "audit:events": (lambda w: {}, ADMIN_AUDITOR_PAGE),
     "provisioning:accounts": (lambda w: {}, ADMIN_AUDITOR_PAGE),
     "provisioning:account-test": (lambda w: {"pk": w["pk"]}, POST_ONLY_PAGE),
     "provisioning:governance": (lambda w: {}, POST_ONLY_PAGE),
-    "api-token": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "api-token": (lambda w: {}, dict.fromkeys(PERSONAS, 405)),
     "api-me": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-team-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-audit-event-list": (lambda w: {}, ADMIN_AUDITOR_API),
