@@ -8,11 +8,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import TypeVar
 
 from .errors import InvalidInputError
-
-T = TypeVar("T")
 
 
 def encode_token(offset: int) -> str:
@@ -29,7 +26,7 @@ def decode_token(token: str) -> int:
     return offset
 
 
-def paginate(items: list[T], *, max_results: int, next_token: str | None) -> tuple[list[T], str | None]:
+def paginate[T](items: list[T], *, max_results: int, next_token: str | None) -> tuple[list[T], str | None]:
     start = decode_token(next_token) if next_token else 0
     end = start + max_results
     return items[start:end], (encode_token(end) if end < len(items) else None)

@@ -20,7 +20,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
-from moto.lakeformation.models import LakeFormationBackend, Permission, PermissionCatalog, lakeformation_backends
+from moto.lakeformation.models import (
+    LakeFormationBackend,
+    Permission,
+    PermissionCatalog,
+    lakeformation_backends,
+)
 
 from . import sharing
 from .errors import AccessDeniedError, InvalidInputError
@@ -34,7 +39,9 @@ from .resources import (
     resource_kind,
 )
 
-NOTHING_REVOKED = "No permissions revoked. Grantee has no permissions and no grantable permissions on resource."
+NOTHING_REVOKED = (
+    "No permissions revoked. Grantee has no permissions and no grantable permissions on resource."
+)
 # ListPermissions MaxResults bounds, https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_ListPermissions.html
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -68,10 +75,14 @@ def _catalog(backend: LakeFormationBackend, catalog_id: str) -> PermissionCatalo
 
 def _rehash(catalog: PermissionCatalog) -> None:
     # Permission.__hash__ covers mutable lists: rebuild the set so every member sits under its hash.
-    catalog.permissions = {permission for permission in list(catalog.permissions) if not permission.is_empty()}
+    catalog.permissions = {
+        permission for permission in list(catalog.permissions) if not permission.is_empty()
+    }
 
 
-def _find(catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]) -> Permission | None:
+def _find(
+    catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]
+) -> Permission | None:
     for permission in catalog.permissions:
         if permission.principal == principal and permission.resource == resource:
             return permission
@@ -82,7 +93,9 @@ def _check_own_catalog(*, caller: str, catalog_id: str) -> None:
     if catalog_id != caller:
         # Grants are made in the caller's own Data Catalog; another account's catalog needs that
         # account's credentials. https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html
-        raise AccessDeniedError(f"Account {caller} is not authorized to manage permissions in catalog {catalog_id}.")
+        raise AccessDeniedError(
+            f"Account {caller} is not authorized to manage permissions in catalog {catalog_id}."
+        )
 
 
 def _check_permission_list(permissions: object, label: str) -> list[str]:
@@ -115,8 +128,13 @@ def grant(
     if owner is not None:
         ensure_resource_exists(normal, region)
     if owner is not None and owner != caller:
-        _check_regrant(caller=caller, region=region, grantee=grantee, resource=normal,
-                       wanted=set(wanted) | set(wanted_options))
+        _check_regrant(
+            caller=caller,
+            region=region,
+            grantee=grantee,
+            resource=normal,
+            wanted=set(wanted) | set(wanted_options),
+        )
 
     principal_dict = {"DataLakePrincipalIdentifier": grantee.identifier}
     catalog = _catalog(lf_backend(caller, region), caller)
@@ -214,7 +232,10 @@ def _drop_regrants(*, owner: str, recipient: str, resource_arn: str, region: str
             continue
         for catalog in backend.grants.values():
             for grant_ in list(catalog.permissions):
-                if resource_catalog(grant_.resource) == owner and glue_arn(grant_.resource, region) == resource_arn:
+                if (
+                    resource_catalog(grant_.resource) == owner
+                    and glue_arn(grant_.resource, region) == resource_arn
+                ):
                     grant_.permissions, grant_.permissions_with_grant_options = [], []
             _rehash(catalog)
 
@@ -242,7 +263,10 @@ def batch(
             )
         except JsonRESTError as error:
             failures.append(
-                {"RequestEntry": entry, "Error": {"ErrorCode": error.error_type, "ErrorMessage": error.message}}
+                {
+                    "RequestEntry": entry,
+                    "Error": {"ErrorCode": error.error_type, "ErrorMessage": error.message},
+                }
             )
     return failures
 
@@ -286,8 +310,9 @@ def _own_entries(caller: str, region: str) -> Iterator[dict[str, Any]]:
     for grant_ in stored_grants(lf_backend(caller, region)):
         entry = external_form(grant_)
         account = principal_account(grant_.principal["DataLakePrincipalIdentifier"])
-        share_arn = sharing.share_arn_for(owner=caller, principal=grant_.principal, resource=grant_.resource,
-                                          region=region)
+        share_arn = sharing.share_arn_for(
+            owner=caller, principal=grant_.principal, resource=grant_.resource, region=region
+        )
         if account != caller and share_arn:
             entry["AdditionalDetails"] = {"ResourceShare": [share_arn]}
         yield entry
@@ -308,7 +333,10 @@ def _matches(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
     if wanted_kind == "Table" and stored_kind == "TableWithColumns":
         want, have = wanted["Table"], stored["TableWithColumns"]
         return (want["CatalogId"], want["DatabaseName"], want.get("Name")) == (
-            have["CatalogId"], have["DatabaseName"], have["Name"])
+            have["CatalogId"],
+            have["DatabaseName"],
+            have["Name"],
+        )
     if wanted_kind != stored_kind:
         return False
     if wanted_kind == "TableWithColumns":

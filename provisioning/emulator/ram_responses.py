@@ -17,7 +17,6 @@ from moto.ram.responses import ResourceAccessManagerResponse
 from . import sharing
 from .errors import InvalidInputError, RamError
 from .pagination import paginate
-from .principals import parse_principal
 from .state import MESH
 
 # Paths of the operations added here (RAM is REST-JSON; each operation has its own path).
@@ -44,7 +43,9 @@ def _page(items: list[Any], max_results: int | None, next_token: str | None) -> 
     try:
         return paginate(items, max_results=max_results or 500, next_token=next_token)
     except InvalidInputError as error:
-        raise RamError("InvalidNextTokenException", "The specified value for nextToken is not valid.") from error
+        raise RamError(
+            "InvalidNextTokenException", "The specified value for nextToken is not valid."
+        ) from error
 
 
 def resource_type_of(arn: str) -> str:
@@ -83,14 +84,18 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         arn = self._get_param("resourceShareInvitationArn")
         invitation = MESH.invitations.get(arn)
         if invitation is None or invitation.receiver_account != self.current_account:
-            raise RamError("ResourceShareInvitationArnNotFoundException",
-                           f"ResourceShareInvitationArn {arn} could not be found.")
+            raise RamError(
+                "ResourceShareInvitationArnNotFoundException",
+                f"ResourceShareInvitationArn {arn} could not be found.",
+            )
         if invitation.status == "ACCEPTED":
-            raise RamError("ResourceShareInvitationAlreadyAcceptedException",
-                           "The invitation was already accepted.")
+            raise RamError(
+                "ResourceShareInvitationAlreadyAcceptedException", "The invitation was already accepted."
+            )
         if invitation.status == "REJECTED":
-            raise RamError("ResourceShareInvitationAlreadyRejectedException",
-                           "The invitation was already rejected.")
+            raise RamError(
+                "ResourceShareInvitationAlreadyRejectedException", "The invitation was already rejected."
+            )
         if invitation.status == "EXPIRED":
             raise RamError("ResourceShareInvitationExpiredException", "The invitation has expired.")
         invitation.status = answer
@@ -115,8 +120,10 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         for principal in principals:
             external = self._is_external(share, principal)
             if external and not share.allow_external_principals:
-                raise RamError("OperationNotPermittedException",
-                               f"The resource share {share.arn} doesn't allow external principals.")
+                raise RamError(
+                    "OperationNotPermittedException",
+                    f"The resource share {share.arn} doesn't allow external principals.",
+                )
             if principal not in share.principals:
                 share.principals.append(principal)
             if principal.isdigit():
@@ -141,8 +148,11 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
             for invitation in MESH.invitations.values():
                 if invitation.share_arn == share.arn and invitation.receiver_account == principal:
                     invitation.status = "EXPIRED" if invitation.status == "PENDING" else invitation.status
-            associations.append(self._association(share, principal, "PRINCIPAL", "DISASSOCIATING",
-                                                  self._is_external(share, principal)))
+            associations.append(
+                self._association(
+                    share, principal, "PRINCIPAL", "DISASSOCIATING", self._is_external(share, principal)
+                )
+            )
         for arn in resources:
             if arn in share.resource_arns:
                 share.resource_arns.remove(arn)
@@ -153,10 +163,7 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
     # -- listings
     def get_resource_shares(self) -> str:
         """https://docs.aws.amazon.com/ram/latest/APIReference/API_GetResourceShares.html"""
-        owner = self._get_param("resourceOwner")
-        if owner not in ("SELF", "OTHER-ACCOUNTS"):
-            raise RamError("InvalidParameterException",
-                           f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again.")
+        owner = self._resource_owner()
         arns = self._get_param("resourceShareArns") or []
         status = self._get_param("resourceShareStatus")
         name = self._get_param("name")
@@ -179,20 +186,26 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         share_arns = self._get_param("resourceShareArns") or []
         rows = []
         for share in self._shares(owner, active_only=True):
-            if (share_arns and share.arn not in share_arns) or (principal and principal not in share.principals):
+            if (share_arns and share.arn not in share_arns) or (
+                principal and principal not in share.principals
+            ):
                 continue
             for arn in share.resource_arns:
-                if (arns and arn not in arns) or (resource_type and resource_type_of(arn).lower() != resource_type):
+                if (arns and arn not in arns) or (
+                    resource_type and resource_type_of(arn).lower() != resource_type
+                ):
                     continue
-                rows.append({
-                    "arn": arn,
-                    "type": resource_type_of(arn),
-                    "resourceShareArn": share.arn,
-                    "status": "AVAILABLE",
-                    "creationTime": unix_time(share.creation_time),
-                    "lastUpdatedTime": unix_time(share.last_updated_time),
-                    "resourceRegionScope": "REGIONAL",
-                })
+                rows.append(
+                    {
+                        "arn": arn,
+                        "type": resource_type_of(arn),
+                        "resourceShareArn": share.arn,
+                        "status": "AVAILABLE",
+                        "creationTime": unix_time(share.creation_time),
+                        "lastUpdatedTime": unix_time(share.last_updated_time),
+                        "resourceRegionScope": "REGIONAL",
+                    }
+                )
         page, token = _page(rows, self._get_param("maxResults"), self._get_param("nextToken"))
         return json.dumps({"resources": page, **({"nextToken": token} if token else {})})
 
@@ -205,20 +218,28 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         resource_type = (self._get_param("resourceType") or "").lower()
         rows = []
         for share in self._shares(owner, active_only=True):
-            if (share_arns and share.arn not in share_arns) or (resource_arn and resource_arn not in share.resource_arns):
+            if (share_arns and share.arn not in share_arns) or (
+                resource_arn and resource_arn not in share.resource_arns
+            ):
                 continue
-            if resource_type and not any(resource_type_of(arn).lower() == resource_type for arn in share.resource_arns):
+            if resource_type and not any(
+                resource_type_of(arn).lower() == resource_type for arn in share.resource_arns
+            ):
                 continue
             for principal in share.principals:
-                if (wanted and principal not in wanted) or (owner == "OTHER-ACCOUNTS" and not self._covers_me(principal)):
+                if (wanted and principal not in wanted) or (
+                    owner == "OTHER-ACCOUNTS" and not self._covers_me(principal)
+                ):
                     continue
-                rows.append({
-                    "id": principal,
-                    "resourceShareArn": share.arn,
-                    "creationTime": unix_time(share.creation_time),
-                    "lastUpdatedTime": unix_time(share.last_updated_time),
-                    "external": self._is_external(share, principal),
-                })
+                rows.append(
+                    {
+                        "id": principal,
+                        "resourceShareArn": share.arn,
+                        "creationTime": unix_time(share.creation_time),
+                        "lastUpdatedTime": unix_time(share.last_updated_time),
+                        "external": self._is_external(share, principal),
+                    }
+                )
         page, token = _page(rows, self._get_param("maxResults"), self._get_param("nextToken"))
         return json.dumps({"principals": page, **({"nextToken": token} if token else {})})
 
@@ -226,8 +247,11 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
     def _resource_owner(self) -> str:
         owner = self._get_param("resourceOwner")
         if owner not in ("SELF", "OTHER-ACCOUNTS"):
-            raise RamError("InvalidParameterException",
-                           f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again.")
+            raise RamError(
+                "InvalidParameterException",
+                f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS "
+                "and try again.",
+            )
         return str(owner)
 
     def _shares(self, owner: str, *, active_only: bool = False) -> Iterable[ResourceShare]:
@@ -247,28 +271,32 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
     def _validate(principals: list[str], resources: list[str]) -> None:
         for principal in principals:
             if not _PRINCIPAL_RE.match(principal):
-                raise RamError("InvalidParameterException",
-                               f"Principal ID {principal} is malformed. Verify the ID and try again.")
+                raise RamError(
+                    "InvalidParameterException",
+                    f"Principal ID {principal} is malformed. Verify the ID and try again.",
+                )
         for arn in resources:
             if not _RESOURCE_ARN_RE.match(arn):
-                raise RamError("MalformedArnException",
-                               f"The specified resource ARN {arn} is not valid. Verify the ARN and try again.")
-
-    def _is_external(self, share: ResourceShare, principal: str) -> bool:
-        if principal.isdigit() or ":iam::" in principal:
-            account = principal if principal.isdigit() else parse_principal(
-                {"DataLakePrincipalIdentifier": principal}).account_id
-            owner = share.owning_account_id
-            return bool(account) and account != owner and not MESH.same_organization(owner, str(account))
-        return False
-
-    def _covers_me(self, principal: str) -> bool:
-        if principal.isdigit():
-            return principal == self.current_account
-        return f":{self.current_account}:" in principal or ":organization" in principal
+                raise RamError(
+                    "MalformedArnException",
+                    f"The specified resource ARN {arn} is not valid. Verify the ARN and try again.",
+                )
 
     @staticmethod
-    def _association(share: ResourceShare, entity: str, kind: str, status: str, external: bool) -> dict[str, Any]:
+    def _is_external(share: ResourceShare, principal: str) -> bool:
+        account = sharing.ram_principal_account(principal)
+        owner = share.owning_account_id
+        return account is not None and account != owner and not MESH.same_organization(owner, account)
+
+    def _covers_me(self, principal: str) -> bool:
+        if ":organization/" in principal:
+            return self.current_account in MESH.organizations.get(principal.rsplit("/", 1)[-1], set())
+        return sharing.ram_principal_account(principal) == self.current_account
+
+    @staticmethod
+    def _association(
+        share: ResourceShare, entity: str, kind: str, status: str, external: bool
+    ) -> dict[str, Any]:
         return {
             "resourceShareArn": share.arn,
             "resourceShareName": share.name,
@@ -283,4 +311,3 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
     def _with_token(self, body: dict[str, Any]) -> dict[str, Any]:
         token = self._get_param("clientToken")
         return {**body, "clientToken": token} if token else body
-

@@ -12,6 +12,7 @@ B sees a grant once it can use the share: B accepted the invitation, or A and B 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from .resources import glue_arn, resource_catalog, resource_kind
 from .state import MESH, Invitation
 
 SHARE_NAME_PREFIX = "LakeFormation-V3"
+_IAM_ARN_RE = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):")
 
 
 def recipient_of(principal: Principal, *, owner: str) -> str | None:
@@ -153,21 +155,30 @@ def share_usable_by(share: ResourceShare, account: str) -> bool:
     if share.status != "ACTIVE" or share.owning_account_id == account:
         return False
     for principal in share.principals:
-        if principal.isdigit() or ":iam::" in principal:
-            if parse_principal({"DataLakePrincipalIdentifier": principal}).account_id != account:
-                continue
+        if ram_principal_account(principal) == account:
             if MESH.same_organization(share.owning_account_id, account):
                 return True
             invitation = invitation_for(share.arn, account)
             if invitation is not None and invitation.status == "ACCEPTED":
                 return True
-        elif ":organization/" in principal:
-            if account in MESH.organizations.get(principal.rsplit("/", 1)[-1], set()):
-                return True
+        elif ":organization/" in principal and account in MESH.organizations.get(
+            principal.rsplit("/", 1)[-1], set()
+        ):
+            return True
     return False
 
 
-def shares_usable_by(account: str, region: str, *, lake_formation_only: bool = False) -> Iterator[ResourceShare]:
+def ram_principal_account(principal: str) -> str | None:
+    """The account of a RAM principal: an account id, or an IAM root/role/user ARN in it."""
+    if principal.isdigit():
+        return principal
+    match = _IAM_ARN_RE.match(principal)
+    return match.group(1) if match else None
+
+
+def shares_usable_by(
+    account: str, region: str, *, lake_formation_only: bool = False
+) -> Iterator[ResourceShare]:
     lf_arns = set(MESH.lf_shares.values())
     for owner in list(ram_backends.keys()):
         backend = ram_backends[owner].get(region)
@@ -181,7 +192,8 @@ def shares_usable_by(account: str, region: str, *, lake_formation_only: bool = F
 
 
 def received_grants(account: str, region: str) -> Iterator[tuple[Permission, str]]:
-    """Grants other accounts made to ``account`` (or its principals) that reached it through a usable share."""
+    """Grants other accounts made to ``account`` (or its principals) that reached it through a usable
+    share."""
     for share in shares_usable_by(account, region, lake_formation_only=True):
         backend = lakeformation_backends[share.owning_account_id].get(region)
         if backend is None:
@@ -189,7 +201,10 @@ def received_grants(account: str, region: str) -> Iterator[tuple[Permission, str
         for catalog in list(backend.grants.values()):
             for grant in list(catalog.permissions):
                 identifier = grant.principal["DataLakePrincipalIdentifier"]
-                if _principal_covers(identifier, account) and glue_arn(grant.resource, region) in share.resource_arns:
+                if (
+                    _principal_covers(identifier, account)
+                    and glue_arn(grant.resource, region) in share.resource_arns
+                ):
                     yield grant, share.arn
 
 
@@ -204,7 +219,9 @@ def received_entries(*, account: str, region: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def share_arn_for(*, owner: str, principal: dict[str, str], resource: dict[str, Any], region: str) -> str | None:
+def share_arn_for(
+    *, owner: str, principal: dict[str, str], resource: dict[str, Any], region: str
+) -> str | None:
     recipient = recipient_of(parse_principal(principal), owner=owner)
     if recipient is None:
         return None
