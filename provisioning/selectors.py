@@ -24,3 +24,42 @@ def account_get_for_user(*, user: Any, pk: int) -> AwsAccount:
 def require_account_admin(user: Any) -> None:
     if not roles.is_platform_admin(user):
         raise NotAllowed("Only platform admins manage AWS accounts.")
+
+
+# --- provisioning work: jobs, calls, drift -------------------------------------------------------------
+
+
+def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
+    """The plan and the AWS calls behind one grant, for people who may see the grant (404 otherwise)."""
+    from access_requests.selectors import grant_get_for_user
+
+    from provisioning.models import AwsCallAttempt, ProvisioningJob
+
+    grant = grant_get_for_user(user=user, pk=grant_id)
+    jobs = list(ProvisioningJob.objects.filter(grant=grant).order_by("id"))
+    calls = list(AwsCallAttempt.objects.filter(grant=grant).order_by("started_at", "id"))
+    current = jobs[-1] if jobs else None
+    return {"grant": grant, "jobs": jobs, "current_job": current, "calls": calls,
+            "in_flight": bool(current and current.status not in ("succeeded", "failed"))}
+
+
+def operations_overview(*, user: Any) -> dict[str, Any]:
+    """The admin console: work that needs attention. Platform admins and auditors only."""
+    from access_requests.models import Grant
+
+    from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun
+
+    if not roles.sees_everything(user):
+        raise NotAllowed("The provisioning console is for platform admins and auditors.")
+    jobs = ProvisioningJob.objects.select_related("grant__product", "grant__consumer_account")
+    return {
+        "failed_grants": list(Grant.objects.filter(status=Grant.Status.FAILED)
+                              .select_related("product", "consumer_account", "request__requester")
+                              .order_by("-updated_at")[:100]),
+        "failing_revocations": list(Grant.objects.filter(status=Grant.Status.REVOKING)
+                                    .select_related("product", "consumer_account").order_by("updated_at")[:100]),
+        "waiting_jobs": list(jobs.filter(status__in=["pending", "queued", "running", "retry"]).order_by("id")[:100]),
+        "open_drift": list(DriftFinding.objects.filter(status=DriftFinding.Status.OPEN)
+                           .select_related("grant__product").order_by("-found_at")[:200]),
+        "runs": list(ReconcileRun.objects.order_by("-started_at")[:10]),
+    }

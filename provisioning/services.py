@@ -168,3 +168,11 @@ def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
                                          grantor_account_id=grantor_account_for(port=grant.port))
     _enqueue_on_commit(job.pk)
     return job
+
+
+def reconcile_request(*, actor: Actor) -> None:
+    """Run the reconciler now (it also runs on the beat schedule)."""
+    _require_admin(actor)
+    from provisioning.tasks import reconcile
+
+    transaction.on_commit(reconcile.delay)

@@ -7,4 +7,7 @@ urlpatterns = [
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/<int:pk>/test/", views.account_test, name="account-test"),
     path("governance/", views.governance, name="governance"),
+    path("operations/", views.operations, name="operations"),
+    path("operations/reconcile/", views.reconcile_now, name="reconcile"),
+    path("grants/<int:grant_id>/timeline/", views.grant_timeline, name="grant-timeline"),
 ]

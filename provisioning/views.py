@@ -75,3 +75,31 @@ def governance(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(exc.detail) from exc
     messages.success(request, "Governance model saved.")
     return redirect("provisioning:accounts")
+
+
+@login_required
+def grant_timeline(request: HttpRequest, grant_id: int) -> HttpResponse:
+    """The grant plan and every AWS call made for it; polled by htmx while work is in flight."""
+    context = selectors.grant_timeline(user=request.user, grant_id=grant_id)
+    return render(request, "provisioning/_timeline.html", context)
+
+
+@login_required
+def operations(request: HttpRequest) -> HttpResponse:
+    try:
+        context = selectors.operations_overview(user=request.user)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.detail) from exc
+    context["is_admin"] = roles.is_platform_admin(request.user)
+    return render(request, "provisioning/operations.html", context)
+
+
+@login_required
+@require_POST
+def reconcile_now(request: HttpRequest) -> HttpResponse:
+    try:
+        services.reconcile_request(actor=request.user)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.detail) from exc
+    messages.success(request, "The reconciler is running; refresh in a moment to see its findings.")
+    return redirect("provisioning:operations")

@@ -52,7 +52,10 @@ def test_filesystem_broker_feeds_a_real_worker_and_request_id_follows(tmp_path):
     processed = tmp_path / "broker" / "processed"
     folder.mkdir(parents=True)
     processed.mkdir(parents=True)
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(processed)}
+    control = tmp_path / "broker" / "control"
+    control.mkdir(parents=True)
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(processed),
+               "control_folder": str(control)}
     record = _run_ping(tmp_path, "filesystem://", options, {"MESHPORTAL_VAR_DIR": str(tmp_path)})
     assert record["request_id"] == "req-follows-work"
 

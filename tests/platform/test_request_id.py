@@ -6,9 +6,9 @@ import logging
 import pytest
 from django.test import Client
 
-from meshportal.core.request_id import get_request_id
-
 pytestmark = pytest.mark.django_db
+
+
 def test_response_carries_a_generated_request_id(db):
     response = Client().get("/accounts/login/")
     assert len(response["X-Request-ID"]) == 32

@@ -1,0 +1,274 @@
+"""Grant and revoke jobs against the AWS emulator (moto server with the mesh layer), no mocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from access_requests.models import AccessRequest, Grant
+from meshportal.audit.models import AuditEvent
+from provisioning.execution import job_claim, job_run, jobs_relay
+from provisioning.models import AwsCallAttempt, ProvisioningJob
+from provisioning.services import provisioning_job_create
+from tests.provisioning.helpers import (
+    CONSUMER,
+    PRODUCER,
+    ROLE,
+    accounts,
+    approved_grant,
+    lf_permissions,
+    seed_emulator,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _grant_and_run(grant: Grant) -> ProvisioningJob:
+    job = provisioning_job_create(grant=grant, action="grant")
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    grant.refresh_from_db()
+    return job
+
+
+def _revoke_and_run(grant: Grant) -> ProvisioningJob:
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.REVOKING, end_reason="revoked")
+    grant.refresh_from_db()
+    job = provisioning_job_create(grant=grant, action="revoke")
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    grant.refresh_from_db()
+    return job
+
+
+def test_cross_account_grant_reaches_granted_with_invitation_link_and_role_permissions(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert grant.status == Grant.Status.ACTIVE and grant.granted_at is not None
+    assert grant.request.status == AccessRequest.Status.GRANTED
+    # Lake Formation in the producer account: the consumer's role, not just its account.
+    held = lf_permissions(aws, PRODUCER)
+    assert [(k, p) for k, _, p in held] == [("Database", ("DESCRIBE",)), ("Table", ("DESCRIBE", "SELECT"))]
+    # The consumer accepted the RAM invitation and can read the table through its resource link.
+    ram = aws.client("ram", CONSUMER)
+    statuses = {i["status"] for i in ram.get_resource_share_invitations()["resourceShareInvitations"]}
+    assert statuses == {"ACCEPTED"}
+    glue = aws.client("glue", CONSUMER)
+    link = glue.get_table(DatabaseName="mesh_sales", Name="sales_orders")["Table"]
+    assert link["TargetTable"] == {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}
+    assert glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")["Table"]["Name"] == "orders"
+    consumer_side = lf_permissions(aws, CONSUMER)
+    assert ("Table", (("CatalogId", CONSUMER), ("DatabaseName", "mesh_sales"), ("Name", "sales_orders")),
+            ("DESCRIBE",)) in consumer_side
+    # exactly one "grant applied" event, and a timeline of attempt rows
+    assert AuditEvent.objects.filter(event_type="grant.applied", object_id=str(grant.pk)).count() == 1
+    operations = list(AwsCallAttempt.objects.filter(grant=grant).values_list("operation", flat=True))
+    assert "BatchGrantPermissions" in operations and "AcceptResourceShareInvitation" in operations
+    assert "CreateTable" in operations
+
+
+def test_same_account_grant_needs_no_link(aws, personas):
+    seed_emulator(aws)
+    producer, _ = accounts()
+    grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting",
+                           consumer_account=producer)
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    ops = set(AwsCallAttempt.objects.filter(grant=grant).values_list("operation", flat=True))
+    assert "CreateTable" not in ops and "GetResourceShareInvitations" not in ops
+
+
+def test_same_organization_grant_needs_no_invitation(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert aws.client("ram", CONSUMER).get_resource_share_invitations()["resourceShareInvitations"] == []
+
+
+def test_column_subset_is_a_column_level_grant(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas, columns=["order_id", "amount"])
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    kinds = {(kind, perms) for kind, _, perms in lf_permissions(aws, PRODUCER)}
+    assert ("TableWithColumns", ("SELECT",)) in kinds
+    assert ("Table", ("DESCRIBE",)) in kinds
+    assert ("Table", ("DESCRIBE", "SELECT")) not in kinds
+
+
+def test_lf_tag_grant(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    lf = aws.client("lakeformation", PRODUCER)
+    lf.create_lf_tag(TagKey="domain", TagValues=["sales", "finance"])
+    lf.add_lf_tags_to_resource(Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+                               LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}])
+    grant = approved_grant(personas, grant_method="lf_tags",
+                           lf_tag_expression=[{"TagKey": "domain", "TagValues": ["sales"]}])
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) in {(k, p) for k, _, p in lf_permissions(aws, PRODUCER)}
+
+
+def test_rerunning_a_finished_grant_changes_nothing(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    _grant_and_run(grant)
+    before = lf_permissions(aws, PRODUCER)
+    second = provisioning_job_create(grant=grant, action="grant")
+    job_run(job_id=second.pk)
+    second.refresh_from_db()
+    assert second.status == "succeeded"
+    assert lf_permissions(aws, PRODUCER) == before
+    # the second run read the state and found nothing missing: no grant call was made
+    second_ops = set(AwsCallAttempt.objects.filter(job=second).values_list("operation", flat=True))
+    assert "BatchGrantPermissions" not in second_ops
+    assert AuditEvent.objects.filter(event_type="grant.applied", object_id=str(grant.pk)).count() == 1
+
+
+def test_revoke_removes_permissions_link_and_ends_the_grant(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    _grant_and_run(grant)
+    job = _revoke_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert grant.status == Grant.Status.ENDED and grant.ended_at is not None
+    assert lf_permissions(aws, PRODUCER) == []
+    assert not [p for p in lf_permissions(aws, CONSUMER)]
+    glue = aws.client("glue", CONSUMER)
+    assert [t["Name"] for t in glue.get_tables(DatabaseName="mesh_sales")["TableList"]] == []
+    # revoking again is harmless ("No permissions revoked" counts as success)
+    again = provisioning_job_create(grant=grant, action="revoke")
+    job_run(job_id=again.pk)
+    again.refresh_from_db()
+    assert again.status == "succeeded"
+
+
+def test_revoke_keeps_what_another_grant_of_the_same_role_still_needs(aws, personas):
+    seed_emulator(aws, tables=("orders", "returns"))
+    accounts()
+    orders = approved_grant(personas, table="orders")
+    returns = approved_grant(personas, table="returns")
+    _grant_and_run(orders)
+    _grant_and_run(returns)
+    _revoke_and_run(orders)
+    held = lf_permissions(aws, PRODUCER)
+    # the database DESCRIBE stays for the returns grant; the orders table permission is gone
+    assert ("Database", (("CatalogId", PRODUCER), ("Name", "sales")), ("DESCRIBE",)) in held
+    assert all(dict(key).get("Name") != "orders" for kind, key, _ in held if kind == "Table")
+
+
+def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="AccessDeniedException",
+                     count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and job.attempts == 1
+    assert job.last_error_code == "AccessDeniedException"
+    assert grant.status == Grant.Status.FAILED and "AccessDeniedException" in grant.last_error
+    assert grant.request.status == AccessRequest.Status.FAILED
+
+
+def test_throttling_is_retried_until_it_heals(aws, personas, settings):
+    settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the job-level retry do the work, not boto3
+    from provisioning.aws import clear_session_cache
+
+    clear_session_cache()
+    seed_emulator(aws)
+    accounts()
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="ThrottlingException",
+                     count=2)
+    grant = approved_grant(personas)
+    job = provisioning_job_create(grant=grant, action="grant")
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "retry" and job.last_error_code == "ThrottlingException"
+    job_run(job_id=job.pk)  # the rescheduled task runs again
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.last_error
+    assert job.attempts == 3
+
+
+def test_only_one_worker_can_claim_a_job(aws, personas):
+    accounts()
+    job = provisioning_job_create(grant=approved_grant(personas), action="grant")
+    assert job_claim(job_id=job.pk, worker="a") is True
+    assert job_claim(job_id=job.pk, worker="b") is False
+
+
+def test_a_claim_abandoned_by_a_dead_worker_can_be_taken_over(aws, personas, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    accounts()
+    job = provisioning_job_create(grant=approved_grant(personas), action="grant")
+    assert job_claim(job_id=job.pk, worker="dead")
+    ProvisioningJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    assert job_claim(job_id=job.pk, worker="alive")
+
+
+def test_relay_re_enqueues_work_whose_message_was_lost(aws, personas, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    job = provisioning_job_create(grant=grant, action="grant")
+    # committed but never enqueued (the process died before on_commit ran)
+    ProvisioningJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert jobs_relay() == 1  # eager Celery in tests: the relay's enqueue runs the job
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+
+
+def test_many_grants_for_one_grantor_go_out_in_batches_of_twenty(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    first = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst0")
+    # the same table for every grant, to different roles
+    grants = [first] + [approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}",
+                                       product=first.product) for i in range(1, 12)]
+    jobs = [provisioning_job_create(grant=g, action="grant") for g in grants]
+    ProvisioningJob.objects.update(status="queued")
+    aws.reset_stats()
+    job_run(job_id=jobs[0].pk)
+    statuses = set(ProvisioningJob.objects.filter(pk__in=[j.pk for j in jobs[:10]]).values_list("status", flat=True))
+    assert statuses == {"succeeded"}
+    calls = aws.stats()["services"]["lakeformation"]
+    # 10 jobs × 2 entries = 20 entries: one batch call
+    assert calls.get("BatchGrantPermissions") == 1
+
+
+def test_per_entry_failures_fail_only_their_grant(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    good = approved_grant(personas)
+    bad = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Other", product=good.product)
+    from catalog.models import OutputPort
+
+    bad_port = OutputPort.objects.create(product=bad.product, name="ghost", aws_account=bad.port.aws_account,
+                                         catalog_id=PRODUCER, database_name="sales", table_name="ghost")
+    Grant.objects.filter(pk=bad.pk).update(port=bad_port)
+    bad.refresh_from_db()
+    jobs = [provisioning_job_create(grant=g, action="grant") for g in (good, bad)]
+    ProvisioningJob.objects.update(status="queued")
+    job_run(job_id=jobs[0].pk)
+    statuses = dict(ProvisioningJob.objects.values_list("grant_id", "status"))
+    assert statuses[good.pk] == "succeeded"
+    assert statuses[bad.pk] == "failed"
+    bad.refresh_from_db()
+    assert "EntityNotFoundException" in bad.last_error
+    assert ROLE
