@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from meshportal.settings.env import env_bool, env_int, env_list, env_str
+from meshportal.settings.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("MESHPORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -213,7 +213,7 @@ AWS_ENDPOINT_URL = env_str(
     f"http://{MESHPORTAL_EMULATOR_HOST}:{MESHPORTAL_EMULATOR_PORT}" if MESHPORTAL_AWS_MODE == "emulator" else "",
 )
 AWS_DEFAULT_REGION = env_str("AWS_DEFAULT_REGION", "eu-west-1")
-MESHPORTAL_EMULATOR_STATE = env_str("MESHPORTAL_EMULATOR_STATE", str(VAR_DIR / "emulator-state.json"))
+MESHPORTAL_EMULATOR_STATE = env_str("MESHPORTAL_EMULATOR_STATE", str(VAR_DIR / "emulator-state.pickle"))
 
 # --- E-mail ---------------------------------------------------------------------------------
 MAILERS = {
@@ -264,10 +264,10 @@ CELERY_BEAT_SCHEDULE["audit-export-chain-head"] = {
 }
 CELERY_IMPORTS = ["meshportal.core.tasks"]
 # Provisioning jobs: lease after which a running job counts as abandoned, retry backoff, batching.
-MESHPORTAL_JOB_LEASE_SECONDS = env_int("MESHPORTAL_JOB_LEASE_SECONDS", 300)
-MESHPORTAL_JOB_REQUEUE_SECONDS = env_int("MESHPORTAL_JOB_REQUEUE_SECONDS", 120)
-MESHPORTAL_JOB_RETRY_BASE_SECONDS = env_int("MESHPORTAL_JOB_RETRY_BASE_SECONDS", 2)
-MESHPORTAL_JOB_RETRY_MAX_SECONDS = env_int("MESHPORTAL_JOB_RETRY_MAX_SECONDS", 600)
+MESHPORTAL_JOB_LEASE_SECONDS = env_float("MESHPORTAL_JOB_LEASE_SECONDS", 300.0)
+MESHPORTAL_JOB_REQUEUE_SECONDS = env_float("MESHPORTAL_JOB_REQUEUE_SECONDS", 120.0)
+MESHPORTAL_JOB_RETRY_BASE_SECONDS = env_float("MESHPORTAL_JOB_RETRY_BASE_SECONDS", 2.0)
+MESHPORTAL_JOB_RETRY_MAX_SECONDS = env_float("MESHPORTAL_JOB_RETRY_MAX_SECONDS", 600.0)
 MESHPORTAL_JOB_MAX_ATTEMPTS = env_int("MESHPORTAL_JOB_MAX_ATTEMPTS", 8)
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {

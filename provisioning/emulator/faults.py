@@ -3,7 +3,7 @@
 A rule matches by service and operation (``"*"`` for any). It returns its error for the next ``count``
 matching calls, or for a ``rate`` share of them, or always when neither is given; ``latency_ms``
 delays each matching call (before the error, if any). Rules are checked in the order they were added;
-the first live match applies. Everything happens under one lock and costs a list scan, so it is safe
+the first live match applies, except that a ``rate`` rule that does not fire lets the later rules try. Everything happens under one lock and costs a list scan, so it is safe
 for threaded benchmarks.
 """
 
@@ -147,7 +147,7 @@ class FaultInjector:
             return 0.0, None
         with self._lock:
             for rule in self._rules:
-                if rule.service != operation.service or rule.operation not in ("*", operation.name):
+                if rule.service not in ("*", operation.service) or rule.operation not in ("*", operation.name):
                     continue
                 if not rule.live:
                     continue
@@ -158,7 +158,9 @@ class FaultInjector:
                 if rule.error is None:
                     return delay, None
                 if rule.rate is not None and self._random.random() >= rule.rate:
-                    return delay, None
+                    # Not this time: later rules still get their chance, so rules with rates compose
+                    # (20% throttling then 12.5% of the rest ≈ 10% of all calls as another error).
+                    continue
                 rule.injected += 1
                 return delay, rule
         return 0.0, None
