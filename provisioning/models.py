@@ -27,7 +27,7 @@ class AwsAccount(models.Model):
                                        help_text="AWS Organization id; no RAM invitation inside one organization.")
     is_active = models.BooleanField(default=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
-    last_test_ok = models.BooleanField(null=True)
+    last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

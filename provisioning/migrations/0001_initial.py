@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('organization_id', models.CharField(blank=True, help_text='AWS Organization id; no RAM invitation inside one organization.', max_length=64)),
                 ('is_active', models.BooleanField(default=True)),
                 ('last_tested_at', models.DateTimeField(blank=True, null=True)),
-                ('last_test_ok', models.BooleanField(null=True)),
+                ('last_test_ok', models.BooleanField(blank=True, null=True)),
                 ('last_test_message', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
