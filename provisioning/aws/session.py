@@ -26,7 +26,9 @@ _REFRESH_MARGIN_S = 300
 def _config() -> Config:
     return Config(
         region_name=settings.AWS_DEFAULT_REGION,
-        retries={"mode": settings.MESHPORTAL_AWS_RETRY_MODE, "max_attempts": settings.MESHPORTAL_AWS_MAX_ATTEMPTS},
+        # total_max_attempts counts every attempt (max_attempts would count retries only).
+        retries={"mode": settings.MESHPORTAL_AWS_RETRY_MODE,
+                 "total_max_attempts": settings.MESHPORTAL_AWS_MAX_ATTEMPTS},
         connect_timeout=settings.MESHPORTAL_AWS_CONNECT_TIMEOUT,
         read_timeout=settings.MESHPORTAL_AWS_READ_TIMEOUT,
     )

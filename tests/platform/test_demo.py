@@ -1,0 +1,88 @@
+"""The README's first command: scripts/demo sets up, loads the demo mesh, serves the portal with a real
+worker, beat and the AWS emulator, answers /healthz, shows the catalog, and Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.fleet import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _session_processes(sid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # field 6 of /proc/<pid>/stat: the session id
+            pids.append(int(entry.name))
+    return pids
+
+
+def _get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = None) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, data=body, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):
+    port, emulator_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_",
+                                                                    "MESHPORTAL_", "AWS_"))}
+    env.update({"PORT": str(port), "MESHPORTAL_EMULATOR_PORT": str(emulator_port),
+                "MESHPORTAL_VAR_DIR": str(tmp_path)})
+    log = open(tmp_path / "demo.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([str(ROOT / "scripts" / "demo")], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        opener = urllib.request.build_opener()
+        deadline = time.monotonic() + 240
+        status = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            status, _ = _get(opener, f"{base}/healthz")
+            if status == 200:
+                break
+            time.sleep(1)
+        assert status == 200, (tmp_path / "demo.log").read_text()[-3000:]
+        # a demo user logs in and sees the demo catalog
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        _, login_page = _get(browser, f"{base}/accounts/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        status, page = _get(browser, f"{base}/accounts/login/",
+                            {"username": "carol", "password": "meshportal-demo", "csrfmiddlewaretoken": token})
+        assert status == 200
+        assert "Sales orders" in page or "Sales" in page
+        status, page = _get(browser, f"{base}/catalog/products/sales-orders/")
+        assert status == 200 and "order_id" in page
+    finally:
+        os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground process
+        try:
+            proc.wait(timeout=60)
+        finally:
+            log.close()
+            leftover = _session_processes(proc.pid)
+            for pid in leftover:
+                os.kill(pid, signal.SIGKILL)
+    assert leftover == [], f"processes still running after Ctrl-C: {leftover}"
+    assert (tmp_path / "emulator-state.pickle").exists()  # the emulator saved its state on the way out
