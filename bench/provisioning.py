@@ -119,6 +119,12 @@ def main() -> None:
     print(f"throughput: {n / elapsed:.1f} grants/s ({elapsed:.1f} s wall)")
     print(f"AWS API calls per grant: {total_calls / n:.2f} all services, {lf_calls / n:.2f} Lake Formation, "
           f"{batch_calls / n:.3f} BatchGrantPermissions")
+    from provisioning.models import AwsCallAttempt
+
+    grantor_batches = AwsCallAttempt.objects.filter(account_id=PRODUCER, operation="BatchGrantPermissions") \
+        .values("call_id").distinct().count()
+    print(f"grantor-account BatchGrantPermissions calls per grant: {grantor_batches / n:.3f} "
+          f"(floor with 20-entry batches and 2 entries per grant: 0.100)")
     print("calls by operation:", {f"{s}:{o}": c for s, ops in services.items() for o, c in ops.items()})
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 

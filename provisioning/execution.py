@@ -29,6 +29,7 @@ from django.utils import timezone
 from provisioning import plan as planning
 from provisioning.aws import AwsError, account_client, recorder
 from provisioning.aws import lakeformation as lf
+from provisioning.aws.errors import RETRYABLE_CODES
 from provisioning.models import AwsAccount, ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -168,16 +169,12 @@ def _run_grants(jobs: list[ProvisioningJob]) -> None:
     except AwsError as error:
         for job in jobs:
             failed.setdefault(job.pk, error)
+    _consumer_batch([j for j in jobs if j.pk not in failed], failed)
     for job in jobs:
         if job.pk in failed:
             _fail(job, failed[job.pk])
-            continue
-        try:
-            _consumer_side(job)
-        except AwsError as error:
-            _fail(job, error)
-            continue
-        _succeed(job)
+        else:
+            _succeed(job)
 
 
 def _grant_batch(client: Any, grantor: str, jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
@@ -217,17 +214,19 @@ def _grant_batch(client: Any, grantor: str, jobs: list[ProvisioningJob], failed:
             for job, _ in chunk:
                 failed.setdefault(job.pk, error)
             continue
-        for failure in response.get("Failures", []):
-            job_pk = int(failure["RequestEntry"]["Id"].split("-")[0])
-            detail = failure.get("Error", {})
-            code = detail.get("ErrorCode", "Unknown")
-            if code == "AlreadyExistsException":
-                continue
-            from provisioning.aws.errors import RETRYABLE_CODES
+        _entry_failures(response, failed, "lakeformation:BatchGrantPermissions")
 
-            failed.setdefault(job_pk, AwsError(code=code, message=detail.get("ErrorMessage", ""),
-                                               operation="lakeformation:BatchGrantPermissions",
-                                               retryable=code in RETRYABLE_CODES))
+
+def _entry_failures(response: dict[str, Any], failed: dict[int, AwsError], operation: str) -> None:
+    """Per-entry failures of a batch call fail (or retry) only the job whose entry failed."""
+    for failure in response.get("Failures", []):
+        job_pk = int(failure["RequestEntry"]["Id"].split("-")[0])
+        detail = failure.get("Error", {})
+        code = detail.get("ErrorCode", "Unknown")
+        if code == "AlreadyExistsException":
+            continue
+        failed.setdefault(job_pk, AwsError(code=code, message=detail.get("ErrorMessage", ""), operation=operation,
+                                           retryable=code in RETRYABLE_CODES))
 
 
 def _client(service: str, account_id: str) -> Any:
@@ -236,66 +235,127 @@ def _client(service: str, account_id: str) -> Any:
                           region=account.region if account else "")
 
 
-def _consumer_side(job: ProvisioningJob) -> None:
-    for step in job.plan:
-        if step["step"] == "ram_accept":
-            _accept_invitations(job, step)
-        elif step["step"] == "glue_link":
-            _ensure_link(job, step)
-        elif step["step"] == "lf_link_describe":
-            _link_describe(job, step, grant=True)
+def _steps(jobs: list[ProvisioningJob], kind: str) -> list[tuple[ProvisioningJob, dict[str, Any]]]:
+    return [(job, step) for job in jobs for step in job.plan if step["step"] == kind]
 
 
-def _accept_invitations(job: ProvisioningJob, step: dict[str, Any]) -> None:
-    consumer, owner = step["account_id"], step["owner"]
+def _consumer_batch(jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
+    """The consumer side of a batch, shared where grants share it: one invitation read per consumer
+    account, one create per link database and resource link, one permission read per link, and the
+    links' DESCRIBE grants in batches of 20."""
+    by_consumer: dict[str, list[ProvisioningJob]] = {}
+    for job in jobs:
+        by_consumer.setdefault(str(job.grant.consumer_account.account_id), []).append(job)
+    for consumer, group in by_consumer.items():
+        for stage in (_accept_invitations, _ensure_links, _grant_link_describe):
+            live = [job for job in group if job.pk not in failed]
+            if not live:
+                break
+            try:
+                stage(consumer, live, failed)
+            except AwsError as error:
+                for job in live:
+                    failed.setdefault(job.pk, error)
+
+
+def _accept_invitations(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
+    owners = {step["owner"] for _, step in _steps(jobs, "ram_accept")}
+    if not owners:
+        return
     ram = _client("ram", consumer)
+    grants = [job.grant for job in jobs]
     token: str | None = None
-    accepted_before = False
+    seen: set[str] = set()
     while True:
         params: dict[str, Any] = {"maxResults": 100}
         if token:
             params["nextToken"] = token
-        page = recorder.call(ram, "get_resource_share_invitations", account_id=consumer, grants=[job.grant],
-                             job=job, **params)
+        page = recorder.call(ram, "get_resource_share_invitations", account_id=consumer, grants=grants, **params)
         for invitation in page.get("resourceShareInvitations", []):
-            if invitation.get("senderAccountId") != owner:
+            owner = invitation.get("senderAccountId")
+            if owner not in owners:
                 continue
             if invitation.get("status") == "PENDING":
                 try:
-                    recorder.call(ram, "accept_resource_share_invitation", account_id=consumer, grants=[job.grant],
-                                  job=job, resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+                    recorder.call(ram, "accept_resource_share_invitation", account_id=consumer, grants=grants,
+                                  resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
                 except AwsError as error:
-                    if error.code not in ("ResourceShareInvitationAlreadyAcceptedException",):
+                    if error.code != "ResourceShareInvitationAlreadyAcceptedException":
                         raise
-                accepted_before = True
+                seen.add(owner)
             elif invitation.get("status") == "ACCEPTED":
-                accepted_before = True
+                seen.add(owner)
         token = page.get("nextToken")
         if not token:
             break
-    if not accepted_before:
-        # The invitation appears shortly after the grant; wait for it rather than fail.
-        raise AwsError(code="InvitationNotYetVisible", message=f"no RAM invitation from {owner} yet",
-                       operation="ram:GetResourceShareInvitations", retryable=True)
+    for job, step in _steps(jobs, "ram_accept"):
+        if step["owner"] not in seen:
+            # The invitation appears shortly after the grant; wait for it rather than fail.
+            failed.setdefault(job.pk, AwsError(
+                code="InvitationNotYetVisible", message=f"no RAM invitation from {step['owner']} yet",
+                operation="ram:GetResourceShareInvitations", retryable=True))
 
 
-def _ensure_link(job: ProvisioningJob, step: dict[str, Any]) -> None:
-    consumer = step["account_id"]
+def _ensure_links(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
+    links = _steps(jobs, "glue_link")
+    if not links:
+        return
     glue = _client("glue", consumer)
-    try:
-        recorder.call(glue, "create_database", account_id=consumer, grants=[job.grant], job=job,
-                      DatabaseInput={"Name": step["database"],
-                                     "Description": "Resource links to data products shared through MeshPortal"})
-    except AwsError as error:
-        if error.code != "AlreadyExistsException":
-            raise
-    try:
-        recorder.call(glue, "create_table", account_id=consumer, grants=[job.grant], job=job,
-                      DatabaseName=step["database"],
-                      TableInput={"Name": step["link"], "TargetTable": step["target"]})
-    except AwsError as error:
-        if error.code != "AlreadyExistsException":
-            raise
+    databases: dict[str, list[ProvisioningJob]] = {}
+    tables: dict[tuple[str, str], tuple[dict[str, Any], list[ProvisioningJob]]] = {}
+    for job, step in links:
+        databases.setdefault(step["database"], []).append(job)
+        tables.setdefault((step["database"], step["link"]), (step["target"], []))[1].append(job)
+    for database, users in databases.items():
+        try:
+            recorder.call(glue, "create_database", account_id=consumer, grants=[j.grant for j in users],
+                          DatabaseInput={"Name": database,
+                                         "Description": "Resource links to data products shared through MeshPortal"})
+        except AwsError as error:
+            if error.code != "AlreadyExistsException":
+                for job in users:
+                    failed.setdefault(job.pk, error)
+    for (database, link), (target, waiting) in tables.items():
+        users = [j for j in waiting if j.pk not in failed]
+        if not users:
+            continue
+        try:
+            recorder.call(glue, "create_table", account_id=consumer, grants=[j.grant for j in users],
+                          DatabaseName=database, TableInput={"Name": link, "TargetTable": target})
+        except AwsError as error:
+            if error.code != "AlreadyExistsException":
+                for job in users:
+                    failed.setdefault(job.pk, error)
+
+
+def _grant_link_describe(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
+    steps = _steps(jobs, "lf_link_describe")
+    if not steps:
+        return
+    client = _client("lakeformation", consumer)
+    grants = [job.grant for job in jobs]
+    held: dict[tuple[str, str], set[str]] = {}
+    resources = {(step["database"], step["link"]): _link_resource(step) for _, step in steps}
+    for (database, link), resource in resources.items():
+        for entry in lf.iter_permissions(client, account_id=consumer, grants=grants, Resource=resource):
+            if lf.same_resource(entry["Resource"], resource):
+                held.setdefault((entry["Principal"]["DataLakePrincipalIdentifier"], f"{database}.{link}"),
+                                set()).update(entry.get("Permissions", []))
+    pending = [(job, step) for job, step in steps
+               if "DESCRIBE" not in held.get((job.grant.principal_arn, f"{step['database']}.{step['link']}"), set())]
+    for start in range(0, len(pending), BATCH_ENTRY_LIMIT):
+        chunk = pending[start:start + BATCH_ENTRY_LIMIT]
+        entries = [{"Id": f"{job.pk}-{i}", "Principal": {"DataLakePrincipalIdentifier": job.grant.principal_arn},
+                    "Resource": _link_resource(step), "Permissions": ["DESCRIBE"]}
+                   for i, (job, step) in enumerate(chunk)]
+        try:
+            response = recorder.call(client, "batch_grant_permissions", account_id=consumer,
+                                     grants=[job.grant for job, _ in chunk], Entries=entries)
+        except AwsError as error:
+            for job, _ in chunk:
+                failed.setdefault(job.pk, error)
+            continue
+        _entry_failures(response, failed, "lakeformation:BatchGrantPermissions")
 
 
 def _link_resource(step: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,6 @@ def require_account_admin(user: Any) -> None:
 def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
     """The plan and the AWS calls behind one grant, for people who may see the grant (404 otherwise)."""
     from access_requests.selectors import grant_get_for_user
-
     from provisioning.models import AwsCallAttempt, ProvisioningJob
 
     grant = grant_get_for_user(user=user, pk=grant_id)
@@ -46,7 +45,6 @@ def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
 def operations_overview(*, user: Any) -> dict[str, Any]:
     """The admin console: work that needs attention. Platform admins and auditors only."""
     from access_requests.models import Grant
-
     from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun
 
     if not roles.sees_everything(user):

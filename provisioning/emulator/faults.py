@@ -3,7 +3,8 @@
 A rule matches by service and operation (``"*"`` for any). It returns its error for the next ``count``
 matching calls, or for a ``rate`` share of them, or always when neither is given; ``latency_ms``
 delays each matching call (before the error, if any). Rules are checked in the order they were added;
-the first live match applies, except that a ``rate`` rule that does not fire lets the later rules try. Everything happens under one lock and costs a list scan, so it is safe
+the first live match applies, except that a ``rate`` rule that does not fire lets the later rules try.
+Everything happens under one lock and costs a list scan, so it is safe
 for threaded benchmarks.
 """
 

@@ -94,6 +94,7 @@ def test_governance_model_decides_the_grantor(personas):
     GovernanceSettings.objects.filter(id=1).update(model="lob")
     with pytest.raises(ValidationFailed, match="line of business"):
         grantor_account_for(port=grant.port)
-    AwsAccountFactory(account_id="444444444444", role="central", line_of_business=grant.port.aws_account.line_of_business)
+    AwsAccountFactory(account_id="444444444444", role="central",
+                      line_of_business=grant.port.aws_account.line_of_business)
     assert grantor_account_for(port=grant.port) == "444444444444"
     assert CONSUMER != PRODUCER
