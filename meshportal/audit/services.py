@@ -101,9 +101,14 @@ def audit_record(
         actor_kind, actor_id, actor_label = AuditEvent.ActorKind.SYSTEM, None, "system:anonymous"
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        # Times never go backwards along the chain, even across hosts with skewed clocks: the console turns
+        # time ranges into id ranges on that promise (AuditEventFilter).
+        occurred_at = timezone.now()
+        if head.seq and head.updated_at > occurred_at:
+            occurred_at = head.updated_at
         event = AuditEvent(
             seq=head.seq + 1,
-            occurred_at=timezone.now(),
+            occurred_at=occurred_at,
             actor_kind=actor_kind,
             actor_id=actor_id,
             actor=actor_label[:150],
@@ -121,7 +126,7 @@ def audit_record(
         )
         event.hash = compute_hash(event)
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash, updated_at=timezone.now())
+        AuditChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash, updated_at=occurred_at)
     return event
 
 
@@ -199,6 +204,9 @@ def audit_verify(*, exported_head: dict[str, Any] | None = None) -> ChainReport:
         expected_seq, prev_hash, prev_id = seq + 1, row["hash"], event_id
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq = expected_seq - 1
+    if head is None and last_seq:
+        return ChainReport(checked, last_seq, prev_hash, ChainProblem(
+            "head_mismatch", last_seq, None, "the chain head record is missing: it was deleted"))
     if head is not None and (head.seq, head.hash) != (last_seq, prev_hash):
         return ChainReport(checked, last_seq, prev_hash, ChainProblem(
             "head_mismatch", last_seq, None,

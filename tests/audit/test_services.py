@@ -94,6 +94,25 @@ def test_verify_detects_a_deleted_tail_through_the_head(personas):
     assert report.problem.kind == "head_mismatch"
 
 
+def test_verify_detects_a_deleted_chain_head(personas):
+    _record_many(personas.admin, 2)
+    AuditChainHead.objects.all().delete()
+    assert audit_verify().problem.kind == "head_mismatch"
+
+
+def test_event_times_never_go_backwards_along_the_chain(personas, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = audit_record(actor=personas.admin, event_type=EventType.TEAM_UPDATED)
+    skewed = first.occurred_at - timedelta(minutes=5)  # another host with a slow clock
+    monkeypatch.setattr(timezone, "now", lambda: skewed)
+    second = audit_record(actor=personas.admin, event_type=EventType.TEAM_UPDATED)
+    assert second.occurred_at >= first.occurred_at
+    assert audit_verify().ok
+
+
 def test_verify_detects_an_inserted_event(personas):
     events = _record_many(personas.admin)
     # Make room by renumbering the tail, then slip a well-formed event in at position 3.

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import PermissionDenied
 
-from meshportal.audit.api.serializers import AuditEventSerializer
-from meshportal.audit.filtersets import AuditEventFilter
+from access_requests.models import Grant
+from meshportal.audit import selectors
+from meshportal.audit.api.serializers import AuditEventSerializer, EntitlementSerializer
+from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
 from meshportal.audit.models import AuditEvent
-from meshportal.audit.selectors import audit_event_list
 from meshportal.core.api import StableCursorPagination
-from meshportal.core.errors import NotAllowed
 
 
 class AuditEventListView(generics.ListAPIView):
@@ -21,7 +21,18 @@ class AuditEventListView(generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
             return AuditEvent.objects.none()
-        try:
-            return audit_event_list(user=self.request.user)
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.detail) from exc
+        return selectors.audit_event_list(user=self.request.user)
+
+
+@extend_schema(description="Who could read what at one instant: grants whose permissions were in place in AWS at "
+                           "`as_of` (default now), with the approval trail of each. Cursor-paginated, newest grant "
+                           "first. Auditors and platform admins only.")
+class EntitlementListView(generics.ListAPIView):
+    serializer_class = EntitlementSerializer
+    filterset_class = EntitlementFilter
+    pagination_class = StableCursorPagination
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return Grant.objects.none()
+        return selectors.entitlement_list(user=self.request.user)
