@@ -78,6 +78,9 @@ class DataProduct(models.Model):
                                            validators=[MinValueValidator(0), MaxValueValidator(100)],
                                            help_text="Availability objective, percent.")
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # last_refreshed_at + freshness_slo_hours, kept by the services: the freshness facet filters on it with a
+    # plain indexed comparison on every database.
+    fresh_until = models.DateTimeField(null=True, blank=True, editable=False)
     quality_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
                                         validators=[MinValueValidator(0), MaxValueValidator(100)])
     sample_queries = models.JSONField(default=list, blank=True, help_text='[{"title": ..., "sql": ...}]')
@@ -109,6 +112,8 @@ class DataProduct(models.Model):
             models.Index(fields=["status", "domain"], name="product_status_domain_idx"),
             models.Index(fields=["-updated_at"], name="product_updated_idx"),
             models.Index(fields=["-request_count"], name="product_requests_idx"),
+            models.Index(fields=["fresh_until"], name="product_fresh_until_idx"),
+            models.Index(fields=["name"], name="product_name_idx"),
         ]
 
     def __str__(self) -> str:
@@ -209,3 +214,76 @@ class QualityMeasurement(models.Model):
     class Meta:
         ordering = ["-measured_at"]
         indexes = [models.Index(fields=["product", "-measured_at"], name="quality_product_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product} quality {self.score} at {self.measured_at:%Y-%m-%d}"
+
+
+class HarvestJob(models.Model):
+    """One run of "harvest from Glue": which tables to read, its progress (polled by the page) and its outcome.
+
+    The web writes the row; the Celery worker claims it with a conditional update and reports progress on it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    aws_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="harvests")
+    database_name = models.CharField(max_length=255)
+    table_names = models.JSONField(default=list)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="harvests")
+    owner_team = models.ForeignKey("identity.Team", on_delete=models.PROTECT, related_name="harvests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    # Per table: {"table", "outcome": created|changes|unchanged|failed, "product": slug, "detail"}.
+    results = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Harvest #{self.pk} of {self.database_name}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+class SchemaProposal(models.Model):
+    """A schema a re-harvest read for an existing product, held until a producer reviews and applies it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="schema_proposals")
+    harvest = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="proposals")
+    columns = models.JSONField(default=list, help_text="The harvested columns, in table order.")
+    diff = models.JSONField(default=dict, help_text='{"added": [...], "removed": [...], "changed": [...]}')
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Schema proposal #{self.pk} for {self.product}"

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("access_requests.api.urls")),
     path("", include("provisioning.api.urls")),
+    path("", include("meshportal.notifications.api.urls")),
     path("", include("meshportal.audit.api.urls")),
 ]
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("meshportal.identity.urls")),
     path("catalog/", include("catalog.urls")),
     path("requests/", include("access_requests.urls")),
+    path("notifications/", include("meshportal.notifications.urls")),
     path("provisioning/", include("provisioning.urls")),
     path("audit/", include("meshportal.audit.urls")),
     path("admin/", admin.site.urls),

@@ -61,3 +61,20 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
                            .select_related("grant__product").order_by("-found_at")[:200]),
         "runs": list(ReconcileRun.objects.order_by("-started_at")[:10]),
     }
+
+
+def job_list(*, user: Any) -> Any:
+    """Provisioning jobs of the grants the user may see."""
+    from access_requests.selectors import grant_list
+    from provisioning.models import ProvisioningJob
+
+    return (ProvisioningJob.objects.filter(grant__in=grant_list(user=user).values("pk"))
+            .select_related("grant").order_by("-id"))
+
+
+def drift_list(*, user: Any) -> Any:
+    from provisioning.models import DriftFinding
+
+    if not roles.sees_everything(user):
+        raise NotAllowed("Drift findings are for platform admins and auditors.")
+    return DriftFinding.objects.select_related("run").order_by("-id")

@@ -164,8 +164,12 @@ def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
     """Record the AWS work an approval or an ending needs, in the caller's transaction (outbox)."""
     if action not in ProvisioningJob.Action.values:
         raise ValidationFailed(f"Unknown provisioning action {action!r}.")
-    job = ProvisioningJob.objects.create(grant=grant, action=action,
-                                         grantor_account_id=grantor_account_for(port=grant.port))
+    from provisioning import plan
+
+    grantor = grantor_account_for(port=grant.port)
+    # The plan is computed now, so people see it before the worker starts (and again when it does).
+    job = ProvisioningJob.objects.create(grant=grant, action=action, grantor_account_id=grantor,
+                                         plan=plan.build(grant, grantor_account_id=grantor, action=action))
     _enqueue_on_commit(job.pk)
     return job
 

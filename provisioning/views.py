@@ -3,24 +3,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
+from meshportal.core.http import AuthenticatedHttpRequest
 from meshportal.identity import roles
 from provisioning import selectors, services
 from provisioning.forms import AwsAccountForm, GovernanceSettingsForm
 
 
-def _require_admin_or_auditor(request: HttpRequest) -> None:
+def _require_admin_or_auditor(request: AuthenticatedHttpRequest) -> None:
     if not roles.sees_everything(request.user):
         raise PermissionDenied("Account administration is for platform admins and auditors.")
 
 
 @login_required
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_admin_or_auditor(request)
     is_admin = roles.is_platform_admin(request.user)
     form = AwsAccountForm(request.POST or None) if is_admin else None
@@ -49,7 +50,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_test(request: HttpRequest, pk: int) -> HttpResponse:
+def account_test(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get_for_user(user=request.user, pk=pk)
     try:
         account = services.account_test_connection(actor=request.user, account=account)
@@ -64,7 +65,7 @@ def account_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def governance(request: HttpRequest) -> HttpResponse:
+def governance(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = GovernanceSettingsForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a governance model.")
@@ -78,14 +79,14 @@ def governance(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def grant_timeline(request: HttpRequest, grant_id: int) -> HttpResponse:
+def grant_timeline(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
     """The grant plan and every AWS call made for it; polled by htmx while work is in flight."""
     context = selectors.grant_timeline(user=request.user, grant_id=grant_id)
     return render(request, "provisioning/_timeline.html", context)
 
 
 @login_required
-def operations(request: HttpRequest) -> HttpResponse:
+def operations(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         context = selectors.operations_overview(user=request.user)
     except NotAllowed as exc:
@@ -96,7 +97,7 @@ def operations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reconcile_now(request: HttpRequest) -> HttpResponse:
+def reconcile_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         services.reconcile_request(actor=request.user)
     except NotAllowed as exc:

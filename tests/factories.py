@@ -102,3 +102,66 @@ class OutputPortFactory(factory.django.DjangoModelFactory):
     catalog_id = factory.LazyAttribute(lambda o: o.aws_account.account_id)
     database_name = "sales"
     table_name = factory.LazyAttribute(lambda o: o.product.slug.replace("-", "_"))
+
+
+# --- catalog (issue #4) -----------------------------------------------------------------------------------
+
+from catalog.models import HarvestJob, QualityMeasurement, Tag  # noqa: E402
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class QualityMeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QualityMeasurement
+
+    product = factory.SubFactory(DataProductFactory)
+    measured_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
+    score = 95
+
+
+class HarvestJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HarvestJob
+
+    aws_account = factory.SubFactory(AwsAccountFactory)
+    database_name = "sales"
+    table_names = factory.LazyFunction(lambda: ["orders"])
+    domain = factory.SubFactory(DomainFactory)
+    owner_team = factory.SubFactory(TeamFactory)
+    total = 1
+
+
+
+# --- access requests -----------------------------------------------------------------------------
+# (imports here, not at the top: this section is appended by the access-requests work)
+from datetime import date, timedelta  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+
+class AccessRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request row as the services would have left it (no policy run): move it on with services."""
+
+    class Meta:
+        model = "access_requests.AccessRequest"
+
+    requester = factory.SubFactory(UserFactory)
+    port = factory.SubFactory(OutputPortFactory)
+    product = factory.LazyAttribute(lambda o: o.port.product)
+    consumer_account = factory.SubFactory(AwsAccountFactory, role=AwsAccount.Role.CONSUMER)
+    principal_arn = factory.LazyAttributeSequence(
+        lambda o, n: f"arn:aws:iam::{o.consumer_account.account_id}:role/Analyst{n}")
+    permissions = factory.LazyFunction(lambda: ["SELECT", "DESCRIBE"])
+    columns = factory.LazyFunction(list)
+    purpose = "Weekly revenue dashboard"
+    requested_until = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
+    terms_accepted_at = factory.LazyFunction(timezone.now)
+    status = "pending"
+    required_stages = factory.LazyFunction(lambda: ["producer"])

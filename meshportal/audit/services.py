@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ def _iso(value: datetime) -> str:
 
 
 def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
-    get = event.get if isinstance(event, dict) else (lambda k: getattr(event, k))
+    get: Callable[[str], Any] = event.get if isinstance(event, dict) else (lambda k: getattr(event, k))
     fields = {
         "seq": get("seq"),
         "occurred_at": _iso(get("occurred_at")),

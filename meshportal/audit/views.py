@@ -21,11 +21,12 @@ from meshportal.audit.export import csv_lines, ndjson_lines
 from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
 from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed
+from meshportal.core.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 
 
-def _allowed(read: Callable[..., Any], request: HttpRequest, **kwargs: Any) -> Any:
+def _allowed(read: Callable[..., Any], request: AuthenticatedHttpRequest, **kwargs: Any) -> Any:
     try:
         return read(user=request.user, **kwargs)
     except NotAllowed as exc:
@@ -46,7 +47,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 @login_required
 @require_GET
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = AuditEventFilter(request.GET, queryset=_allowed(selectors.audit_event_list, request))
     page: list[AuditEvent] = []
     next_before = None
@@ -61,8 +62,8 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _export(request: HttpRequest, lines: Callable[[QuerySet[AuditEvent]], Iterator[str]], content_type: str,
-            extension: str) -> HttpResponseBase:
+def _export(request: AuthenticatedHttpRequest, lines: Callable[[QuerySet[AuditEvent]], Iterator[str]],
+            content_type: str, extension: str) -> HttpResponseBase:
     filterset = AuditEventFilter(request.GET, queryset=_allowed(selectors.audit_event_list, request))
     if not filterset.is_valid():
         messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
@@ -76,20 +77,20 @@ def _export(request: HttpRequest, lines: Callable[[QuerySet[AuditEvent]], Iterat
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponseBase:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return _export(request, csv_lines, "text/csv; charset=utf-8", "csv")
 
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponseBase:
+def export_json(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """NDJSON: one event per line, so a consumer can stream it too."""
     return _export(request, ndjson_lines, "application/x-ndjson; charset=utf-8", "ndjson")
 
 
 @login_required
 @require_GET
-def entitlements(request: HttpRequest) -> HttpResponse:
+def entitlements(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = EntitlementFilter(request.GET, queryset=_allowed(selectors.entitlement_list, request))
     rows: list[tuple[Any, list[selectors.TrailStep]]] = []
     next_before = None
@@ -112,7 +113,7 @@ def entitlements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = _allowed(selectors.compliance_report, request)
     return render(request, "audit/compliance.html", {"report": report, "limit": selectors.COMPLIANCE_LIMIT,
                                                      "tab": "compliance"})
@@ -120,6 +121,6 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     figures = _allowed(dashboard_figures, request)
     return render(request, "audit/dashboard.html", {"dashboard": figures, "tab": "dashboard"})

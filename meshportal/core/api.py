@@ -11,12 +11,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from meshportal.core.errors import DomainError, ValidationFailed
+from meshportal.identity.models import User
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -86,6 +88,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def acting_user(request: Request) -> User:
+    """The signed-in user of a request to an endpoint behind ``IsAuthenticated`` (the default permission class).
+
+    DRF types ``request.user`` as ``User | AnonymousUser``; services that act for someone take a ``User``.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user
+
+
 class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
@@ -142,3 +155,19 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 responses.setdefault(code, {"description": description,
                                             "content": {"application/json": {"schema": ref}}})
     return result
+
+
+class PlatformAdminWrites(permissions.BasePermission):
+    """Reads for every signed-in user; writes for platform admins only (checked before input is parsed,
+    so an outsider learns nothing from validation errors). Services enforce the same rule again."""
+
+    message = "Only platform admins can change this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        from meshportal.identity import roles
+
+        return roles.is_platform_admin(request.user)

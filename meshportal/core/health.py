@@ -21,7 +21,7 @@ def check_database() -> tuple[bool, str]:
     return True, connection.vendor
 
 
-def check_broker(timeout: float = 2.0) -> tuple[bool, str]:
+def check_broker(timeout: int = 2) -> tuple[bool, str]:
     from meshportal.celery import app
 
     try:

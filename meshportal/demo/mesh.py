@@ -6,7 +6,7 @@ catalogs (the seed file ``load_demo`` writes), so the tables behind every produc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 DEMO_PASSWORD = "meshportal-demo"  # documented in the README; demo only
 
@@ -24,7 +24,15 @@ ACCOUNTS = [
      "region": "eu-west-1"},
 ]
 
-USERS = [
+
+class UserFlags(TypedDict, total=False):
+    """The role flags of ``identity.services.user_create``."""
+
+    is_platform_admin: bool
+    is_auditor: bool
+
+
+USERS: list[tuple[str, str, str, UserFlags, list[str], list[str]]] = [
     # username, first, last, flags, teams, stewarded domains
     ("admin", "Ada", "Admin", {"is_platform_admin": True}, [], []),
     ("auditor", "Audrey", "Auditor", {"is_auditor": True}, [], []),

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from meshportal.core.http import AuthenticatedHttpRequest
 from meshportal.identity import services
 from meshportal.identity.selectors import user_teams
 
@@ -37,21 +38,21 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.session_logout_record(user=request.user)  # type: ignore[arg-type]
+        services.session_logout_record(user=request.user)
     return auth_views.LogoutView.as_view()(request)
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     token = None
     if request.method == "POST":
-        token = services.token_rotate(user=request.user)  # type: ignore[arg-type]
+        token = services.token_rotate(user=request.user)
         messages.success(request, "A new API token was issued; the old one no longer works.")
         return redirect("identity:profile")
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.filter(user=request.user).first()
     return render(request, "identity/profile.html", {
-        "teams": user_teams(user=request.user),  # type: ignore[arg-type]
+        "teams": user_teams(user=request.user),
         "token": token,
     })

@@ -7,6 +7,7 @@ Celery broker (no server, still a real worker process) and the embedded AWS emul
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "catalog",
     "access_requests",
     "provisioning",
+    "meshportal.notifications",
     "meshportal.demo",
 ]
 
@@ -216,14 +218,14 @@ AWS_DEFAULT_REGION = env_str("AWS_DEFAULT_REGION", "eu-west-1")
 MESHPORTAL_EMULATOR_STATE = env_str("MESHPORTAL_EMULATOR_STATE", str(VAR_DIR / "emulator-state.pickle"))
 
 # --- E-mail ---------------------------------------------------------------------------------
-MAILERS = {
+MAILERS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": env_str("MESHPORTAL_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "MeshPortal <meshportal@localhost>")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "meshportal.core.request_id.RequestIdLogFilter"}},
@@ -277,4 +279,22 @@ CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
 CELERY_BEAT_SCHEDULE["provisioning-reconcile"] = {
     "task": "provisioning.reconcile",
     "schedule": env_int("MESHPORTAL_RECONCILE_SECONDS", 3600),
+}
+MESHPORTAL_BASE_URL = env_str("MESHPORTAL_BASE_URL", "http://localhost:8000")  # links in e-mails
+CELERY_BEAT_SCHEDULE["access-requests-expire-grants"] = {
+    "task": "access_requests.expire_grants", "schedule": env_int("MESHPORTAL_EXPIRE_GRANTS_SECONDS", 3600)}
+CELERY_BEAT_SCHEDULE["access-requests-remind-expiring"] = {
+    "task": "access_requests.remind_expiring", "schedule": env_int("MESHPORTAL_REMIND_EXPIRING_SECONDS", 86400)}
+CELERY_BEAT_SCHEDULE["notifications-relay"] = {
+    "task": "notifications.relay", "schedule": env_int("MESHPORTAL_NOTIFICATIONS_RELAY_SECONDS", 60)}
+# drf-spectacular: several models have a "status"; name their enums after the model.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DataProductStatusEnum": "catalog.models.DataProduct.Status",
+    "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",
+    "GrantStatusEnum": "access_requests.models.Grant.Status",
+    "ProvisioningJobStatusEnum": "provisioning.models.ProvisioningJob.Status",
+    "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
+    "ClassificationEnum": "catalog.models.Classification",
+    "HarvestStatusEnum": "catalog.models.HarvestJob.Status",
+    "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
 }

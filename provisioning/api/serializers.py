@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from provisioning.models import AwsAccount, GovernanceSettings
+from provisioning.models import AwsAccount, AwsCallAttempt, DriftFinding, GovernanceSettings, ProvisioningJob
 
 
 class AwsAccountSerializer(serializers.ModelSerializer):
@@ -24,3 +24,28 @@ class GovernanceSettingsSerializer(serializers.ModelSerializer):
         model = GovernanceSettings
         fields = ["model", "repair_missing_grants", "updated_at"]
         read_only_fields = ["updated_at"]
+
+
+class ProvisioningJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvisioningJob
+        fields = ["id", "grant", "action", "status", "grantor_account_id", "plan", "steps_done", "attempts",
+                  "enqueued_at", "claimed_at", "next_attempt_at", "finished_at", "last_error_code", "last_error",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class AwsCallAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AwsCallAttempt
+        fields = ["id", "call_id", "job", "grant", "service", "operation", "account_id", "request_summary",
+                  "outcome", "error_code", "error_message", "duration_ms", "started_at"]
+        read_only_fields = fields
+
+
+class DriftFindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DriftFinding
+        fields = ["id", "run", "kind", "status", "account_id", "principal", "resource", "expected_permissions",
+                  "actual_permissions", "grant", "found_at", "resolved_at"]
+        read_only_fields = fields

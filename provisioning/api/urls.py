@@ -8,4 +8,8 @@ urlpatterns = [
     path("accounts/<int:pk>/test-connection/", views.AccountTestConnectionView.as_view(),
          name="api-account-test-connection"),
     path("governance/", views.GovernanceView.as_view(), name="api-governance"),
+    path("provisioning-jobs/", views.ProvisioningJobListView.as_view(), name="api-provisioning-job-list"),
+    path("grants/<int:pk>/aws-calls/", views.GrantCallListView.as_view(), name="api-grant-aws-calls"),
+    path("drift-findings/", views.DriftFindingListView.as_view(), name="api-drift-finding-list"),
+    path("reconcile/", views.ReconcileView.as_view(), name="api-reconcile"),
 ]

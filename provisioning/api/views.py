@@ -6,12 +6,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meshportal.core.api import PlatformAdminWrites
 from provisioning import selectors, services
 from provisioning.api.serializers import (
     AwsAccountSerializer,
     AwsAccountUpdateSerializer,
+    AwsCallAttemptSerializer,
+    DriftFindingSerializer,
     GovernanceSettingsSerializer,
+    ProvisioningJobSerializer,
 )
+from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob
 
 
 class AccountListView(generics.ListAPIView):
@@ -19,6 +24,7 @@ class AccountListView(generics.ListAPIView):
 
     serializer_class = AwsAccountSerializer
     filterset_fields = ["role", "is_active"]
+    permission_classes = [PlatformAdminWrites]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.account_list(user=self.request.user)
@@ -32,6 +38,7 @@ class AccountListView(generics.ListAPIView):
 
 
 class AccountDetailView(APIView):
+    permission_classes = [PlatformAdminWrites]
     @extend_schema(responses=AwsAccountSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(AwsAccountSerializer(selectors.account_get_for_user(user=request.user, pk=pk)).data)
@@ -46,6 +53,7 @@ class AccountDetailView(APIView):
 
 
 class AccountTestConnectionView(APIView):
+    permission_classes = [PlatformAdminWrites]
     @extend_schema(request=None, responses=AwsAccountSerializer)
     def post(self, request: Request, pk: int) -> Response:
         account = selectors.account_get_for_user(user=request.user, pk=pk)
@@ -54,6 +62,7 @@ class AccountTestConnectionView(APIView):
 
 
 class GovernanceView(APIView):
+    permission_classes = [PlatformAdminWrites]
     @extend_schema(responses=GovernanceSettingsSerializer)
     def get(self, request: Request) -> Response:
         return Response(GovernanceSettingsSerializer(services.governance_settings_get()).data)
@@ -64,3 +73,47 @@ class GovernanceView(APIView):
         data.is_valid(raise_exception=True)
         settings = services.governance_settings_update(actor=request.user, **data.validated_data)
         return Response(GovernanceSettingsSerializer(settings).data)
+
+
+class ProvisioningJobListView(generics.ListAPIView):
+    """Provisioning jobs (grant and revoke) for the grants you may see, with their plans."""
+
+    serializer_class = ProvisioningJobSerializer
+    filterset_fields = ["grant", "action", "status"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return ProvisioningJob.objects.none()
+        return selectors.job_list(user=self.request.user)
+
+
+class GrantCallListView(generics.ListAPIView):
+    """Every AWS call made for one grant, oldest first: the provisioning timeline."""
+
+    serializer_class = AwsCallAttemptSerializer
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return AwsCallAttempt.objects.none()
+        return selectors.grant_timeline(user=self.request.user, grant_id=self.kwargs["pk"])["calls"]
+
+
+class DriftFindingListView(generics.ListAPIView):
+    """Drift between the portal's grants and Lake Formation, newest first. Admins and auditors only."""
+
+    serializer_class = DriftFindingSerializer
+    filterset_fields = ["kind", "status", "account_id"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return DriftFinding.objects.none()
+        return selectors.drift_list(user=self.request.user)
+
+
+class ReconcileView(APIView):
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request: Request) -> Response:
+        """Run the reconciler now (platform admins)."""
+        services.reconcile_request(actor=request.user)
+        return Response(status=status.HTTP_202_ACCEPTED)

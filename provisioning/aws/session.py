@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import boto3
 from botocore.config import Config
@@ -18,17 +18,24 @@ from django.conf import settings
 
 from provisioning.aws.errors import AwsError
 
+if TYPE_CHECKING:
+    from botocore.config import _RetryDict
+
 _lock = threading.Lock()
 _cache: dict[tuple[str, str, str], tuple[boto3.Session, float]] = {}
 _REFRESH_MARGIN_S = 300
 
 
 def _config() -> Config:
+    # total_max_attempts counts every attempt (max_attempts would count retries only). The mode is a free-form
+    # setting; Config() itself rejects anything but these three (InvalidRetryModeError).
+    retries: _RetryDict = {
+        "mode": cast(Literal["legacy", "standard", "adaptive"], settings.MESHPORTAL_AWS_RETRY_MODE),
+        "total_max_attempts": settings.MESHPORTAL_AWS_MAX_ATTEMPTS,
+    }
     return Config(
         region_name=settings.AWS_DEFAULT_REGION,
-        # total_max_attempts counts every attempt (max_attempts would count retries only).
-        retries={"mode": settings.MESHPORTAL_AWS_RETRY_MODE,
-                 "total_max_attempts": settings.MESHPORTAL_AWS_MAX_ATTEMPTS},
+        retries=retries,
         connect_timeout=settings.MESHPORTAL_AWS_CONNECT_TIMEOUT,
         read_timeout=settings.MESHPORTAL_AWS_READ_TIMEOUT,
     )

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.factories import AwsAccountFactory
+from tests.catalog.authz_rows import CATALOG_MATRIX
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +29,39 @@ POST_ONLY_API = {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 405)}
 
 
 def world(personas: Any) -> dict[str, Any]:
-    """Objects the URL arguments point at."""
-    account = AwsAccountFactory(account_id="222222222222", name="producer")
-    return {"pk": account.pk}
+    """Objects the URL arguments point at: a product with a port, and a granted request of the consumer."""
+    from access_requests import services
+    from tests.access_requests.helpers import ask, mesh
+
+    m = mesh(personas)
+    r = ask(personas.consumer, m.port)
+    services.access_request_approve(request=r, actor=personas.producer, comment="")
+    r.refresh_from_db()
+    services.grant_mark_applied(grant=r.grant)
+    from catalog.models import HarvestJob, SchemaProposal
+
+    product = m.port.product
+    job = HarvestJob.objects.create(requested_by=personas.producer, aws_account=m.producer_account,
+                                    database_name="sales", table_names=["orders"], domain=product.domain,
+                                    owner_team=product.owner_team, total=1)
+    proposal = SchemaProposal.objects.create(product=product, harvest=job)
+    return {"pk": m.producer_account.pk, "request": r.pk, "grant": r.grant.pk, "port": m.port.pk,
+            "team": "sales-analytics", "product": product.slug, "domain": product.domain.slug,
+            "harvest": job.pk, "proposal": proposal.pk}
+
+
+SEE_OWN = {**EVERYONE, **PAGE_LOGIN, "outsider": 404}
+SEE_OWN_API = {**EVERYONE, **API_LOGIN, "outsider": 404}
+TEAM_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 404), "producer": 200, "admin": 200, "auditor": 200}
+TEAM_API = {**TEAM_PAGE, **API_LOGIN}
+
+
+def R(w: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": w["request"]}
+
+
+def G(w: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": w["grant"]}
 
 
 # url name → (kwargs builder, expected GET status per persona)
@@ -52,6 +82,42 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "provisioning:governance": (lambda w: {}, POST_ONLY_PAGE),
     "provisioning:operations": (lambda w: {}, ADMIN_AUDITOR_PAGE),
     "provisioning:reconcile": (lambda w: {}, POST_ONLY_PAGE),
+    "provisioning:grant-timeline": (lambda w: {"grant_id": w["grant"]}, SEE_OWN),
+    "access_requests:new": (lambda w: {}, dict.fromkeys(PERSONAS, 302)),
+    "access_requests:mine": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "access_requests:approvals": (lambda w: {}, {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "producer": 200,
+                                                 "steward": 200, "admin": 200}),
+    "access_requests:approvals-bulk": (lambda w: {}, POST_ONLY_PAGE),
+    "access_requests:detail": (R, SEE_OWN),
+    "access_requests:approve": (R, POST_ONLY_PAGE),
+    "access_requests:reject": (R, POST_ONLY_PAGE),
+    "access_requests:withdraw": (R, POST_ONLY_PAGE),
+    "access_requests:grants": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "access_requests:grant-revoke": (G, POST_ONLY_PAGE),
+    "access_requests:grant-retry": (G, POST_ONLY_PAGE),
+    "access_requests:grant-extend": (G, SEE_OWN),
+    "access_requests:port-policy": (lambda w: {"port_id": w["port"]}, {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403),
+                                                                       "producer": 200, "admin": 200, "auditor": 200}),
+    "api-access-request-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-access-request-detail": (R, SEE_OWN_API),
+    "api-access-request-approve": (R, POST_ONLY_API),
+    "api-access-request-reject": (R, POST_ONLY_API),
+    "api-access-request-withdraw": (R, POST_ONLY_API),
+    "api-grant-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-grant-detail": (G, SEE_OWN_API),
+    "api-grant-revoke": (G, POST_ONLY_API),
+    "api-grant-retry": (G, POST_ONLY_API),
+    "api-grant-extend": (G, POST_ONLY_API),
+    "notifications:inbox": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "notifications:counter": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "notifications:read": (lambda w: {}, POST_ONLY_PAGE),
+    "notifications:webhooks": (lambda w: {"slug": w["team"]}, TEAM_PAGE),
+    "notifications:webhook-delete": (lambda w: {"slug": w["team"], "pk": 1}, POST_ONLY_PAGE),
+    "api-notification-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-notification-read": (lambda w: {}, POST_ONLY_API),
+    "api-team-webhook-list": (lambda w: {"slug": w["team"]}, TEAM_API),
+    "api-team-webhook-detail": (lambda w: {"slug": w["team"], "pk": 1}, POST_ONLY_API),
+    "api-team-webhook-delivery-list": (lambda w: {"slug": w["team"]}, TEAM_API),
     "api-token": (lambda w: {}, dict.fromkeys(PERSONAS, 405)),
     "api-me": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-team-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
@@ -61,7 +127,13 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-account-detail": (lambda w: {"pk": w["pk"]}, {**EVERYONE, **API_LOGIN}),
     "api-account-test-connection": (lambda w: {"pk": w["pk"]}, POST_ONLY_API),
     "api-governance": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-provisioning-job-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-grant-aws-calls": (G, SEE_OWN_API),
+    "api-drift-finding-list": (lambda w: {}, ADMIN_AUDITOR_API),
+    "api-reconcile": (lambda w: {}, POST_ONLY_API),
 }
+
+MATRIX.update(CATALOG_MATRIX)
 
 # Third-party routes with their own access control, checked elsewhere or not ours to test here.
 EXCLUDED_PREFIXES = ("admin:", "oidc_", "api-schema", "api-docs", "django_htmx")

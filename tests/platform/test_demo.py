@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -42,6 +43,8 @@ def _get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = No
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, ""
 
 
 def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework import serializers
+
+from access_requests.models import AccessRequest, Approval, Grant
+from catalog.models import OutputPort
+
+if TYPE_CHECKING:
+    from catalog.models import DataProduct
+    from meshportal.identity.models import User
+    from provisioning.models import AwsAccount
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Empty when a policy decided.")
+
+    class Meta:
+        model = Approval
+        fields = ["stage", "decision", "approver", "reason", "decided_at"]
+
+
+class GrantRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Grant
+        fields = ["id", "status", "approved_at", "granted_at", "expires_at", "ended_at", "end_reason"]
+
+
+class AccessRequestSerializer(serializers.ModelSerializer):
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
+                                                                                 read_only=True)
+    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug",
+                                                                                      read_only=True)
+    consumer_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
+        slug_field="account_id", read_only=True)
+    pending_stage = serializers.CharField(read_only=True, allow_null=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+    grant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessRequest
+        fields = ["id", "status", "pending_stage", "required_stages", "decision_reason", "requester", "product",
+                  "port", "principal_arn", "consumer_account", "permissions", "columns", "purpose",
+                  "requested_until", "terms_accepted_at", "extension_of", "created_at", "decided_at", "approvals",
+                  "grant"]
+
+    def get_grant(self, obj: AccessRequest) -> GrantRefSerializer | None:  # type: ignore[override]
+        grant = getattr(obj, "grant", None)
+        return GrantRefSerializer(grant).data if grant is not None else None  # type: ignore[return-value]
+
+
+class AccessRequestCreateSerializer(serializers.Serializer):
+    port = serializers.IntegerField(min_value=1, help_text="Output port id.")
+    principal_arn = serializers.CharField(max_length=2048, help_text="arn:aws:iam::<account>:role/<name>")
+    permissions = serializers.ListField(child=serializers.CharField(max_length=16), max_length=10,
+                                        default=["SELECT", "DESCRIBE"])
+    columns = serializers.ListField(child=serializers.CharField(max_length=255), max_length=2000, default=list,
+                                    help_text="Column names; empty means every column.")
+    purpose = serializers.CharField(max_length=4000, allow_blank=True)
+    requested_until = serializers.DateField(required=False, allow_null=True, default=None,
+                                            help_text="Default: today + the product's default access days.")
+    accept_terms = serializers.BooleanField(help_text="Accept the product's terms of use.")
+
+    def validate_port(self, value: int) -> OutputPort:
+        port = OutputPort.objects.filter(pk=value).select_related("product").first()
+        if port is None:
+            raise serializers.ValidationError("No output port with this id.")
+        return port
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, allow_blank=True)
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    request: serializers.PrimaryKeyRelatedField[AccessRequest] = serializers.PrimaryKeyRelatedField(read_only=True)
+    requester = serializers.CharField(source="request.requester.username", read_only=True)
+    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug",
+                                                                                      read_only=True)
+    consumer_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
+        slug_field="account_id", read_only=True)
+    ended_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
+                                                                                read_only=True, allow_null=True)
+
+    class Meta:
+        model = Grant
+        fields = ["id", "request", "requester", "status", "product", "port", "principal_arn", "consumer_account",
+                  "permissions", "columns", "approved_at", "granted_at", "expires_at", "reminder_sent_at",
+                  "ended_at", "end_reason", "ended_by", "end_note", "last_error", "created_at"]
+
+
+class ExtendSerializer(serializers.Serializer):
+    requested_until = serializers.DateField()
+    purpose = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

@@ -1,0 +1,93 @@
+"""Who may decide, withdraw, revoke, retry or extend what. Services enforce these; templates ask them to hide
+buttons; selectors use the same sets of teams and domains. No queries beyond the cached role look-ups and the
+request's (prefetched) approvals.
+
+Separation of duties:
+- nobody decides their own request, not even a platform admin;
+- the producer stage: members of the product's owning team, and platform admins;
+- the steward stage: stewards of the product's domain, and platform admins;
+- whoever approved one stage of a request cannot approve another stage of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from access_requests.models import AccessRequest, Approval, Grant
+from access_requests.policy import PRODUCER, STEWARD
+from meshportal.identity import roles
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_owning_team_member(user: Any, product: Any) -> bool:
+    return product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user)
+
+
+def may_decide_stage(user: Any, product: Any, stage: str | None) -> bool:
+    """The role half of the rule (ignores who requested and who already approved)."""
+    if not _authenticated(user) or stage is None:
+        return False
+    if roles.is_platform_admin(user):
+        return True
+    if stage == PRODUCER:
+        return is_owning_team_member(user, product)
+    if stage == STEWARD:
+        return product.domain_id in roles.stewarded_domain_ids(user)
+    return False
+
+
+def already_approved(user: Any, request: AccessRequest) -> bool:
+    return any(a.approver_id == user.pk and a.decision == Approval.Decision.APPROVED
+               for a in request.approvals.all())
+
+
+def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[str, str] | None:
+    """Why ``user`` may not decide the pending stage of ``request`` now, as (code, message); None when they may.
+    The code ``not_pending`` is a conflict with the request's state; the others are refusals of the person."""
+    stage = request.pending_stage
+    if stage is None:
+        return ("not_pending",
+                f"Request #{request.pk} is {request.get_status_display().lower()}, not waiting for a decision.")
+    if request.requester_id == user.pk:
+        return "own_request", "You cannot decide your own access request; another person must."
+    if not may_decide_stage(user, request.product, stage):
+        who = "the owning team" if stage == PRODUCER else "a steward of the product's domain"
+        return "not_an_approver", f"The {stage} stage of this request is decided by {who}."
+    if already_approved(user, request):
+        return ("same_approver",
+                "You approved an earlier stage of this request; another person must approve this stage.")
+    return None
+
+
+def can_decide(user: Any, request: AccessRequest) -> bool:
+    return _authenticated(user) and refusal_to_decide(user, request) is None
+
+
+def can_withdraw(user: Any, request: AccessRequest) -> bool:
+    return request.requester_id == getattr(user, "pk", None) and request.status in AccessRequest.OPEN_STATUSES
+
+
+def can_manage_grant(user: Any, grant: Grant) -> bool:
+    """Revoke: the owning team and platform admins."""
+    return _authenticated(user) and (roles.is_platform_admin(user) or is_owning_team_member(user, grant.product))
+
+
+def can_retry(user: Any, grant: Grant) -> bool:
+    return grant.status == Grant.Status.FAILED and _authenticated(user) and (
+        can_manage_grant(user, grant) or grant.request.requester_id == user.pk)
+
+
+def can_revoke(user: Any, grant: Grant) -> bool:
+    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and \
+        can_manage_grant(user, grant)
+
+
+def can_extend(user: Any, grant: Grant) -> bool:
+    return grant.status == Grant.Status.ACTIVE and grant.request.requester_id == getattr(user, "pk", None)
+
+
+def can_set_policy(user: Any, product: Any) -> bool:
+    return _authenticated(user) and (roles.is_platform_admin(user) or is_owning_team_member(user, product))

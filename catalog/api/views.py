@@ -1,0 +1,315 @@
+"""Catalog REST API: parse, call a selector or service, format. The same services back the HTML views."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.api.serializers import (
+    ChecklistSerializer,
+    ColumnSerializer,
+    ColumnUpdateSerializer,
+    ContractImportResultSerializer,
+    ContractImportSerializer,
+    DomainCreateSerializer,
+    DomainSerializer,
+    DomainUpdateSerializer,
+    FacetsSerializer,
+    HarvestJobSerializer,
+    HarvestStartSerializer,
+    OutputPortCreateSerializer,
+    OutputPortSerializer,
+    OverrideSerializer,
+    ProductCreateSerializer,
+    ProductDetailSerializer,
+    ProductListSerializer,
+    ProductUpdateSerializer,
+    SchemaProposalSerializer,
+    TransitionSerializer,
+)
+from catalog.contracts import contract_yaml, product_to_contract, product_to_odps
+from catalog.filtersets import ProductFilter
+from catalog.governance import governance_checklist
+from catalog.models import DataProduct, Domain, HarvestJob
+
+# --- domains ----------------------------------------------------------------------------------------
+
+
+class DomainListView(generics.ListAPIView):
+    """Domains with their stewards and how many products you can see in each. Platform admins create them."""
+
+    serializer_class = DomainSerializer
+    filterset_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return Domain.objects.none()
+        return selectors.domain_list(user=self.request.user)
+
+    @extend_schema(request=DomainCreateSerializer, responses={201: DomainSerializer})
+    def post(self, request: Request) -> Response:
+        data = DomainCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        domain = services.domain_create(actor=request.user, **data.validated_data)
+        domain = selectors.domain_get_for_user(user=request.user, slug=domain.slug)
+        return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
+
+
+class DomainDetailView(APIView):
+    @extend_schema(responses=DomainSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(DomainSerializer(selectors.domain_get_for_user(user=request.user, slug=slug)).data)
+
+    @extend_schema(request=DomainUpdateSerializer, responses=DomainSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        domain = selectors.domain_get_for_user(user=request.user, slug=slug)
+        data = DomainUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        domain = services.domain_update(actor=request.user, domain=domain, **data.validated_data)
+        return Response(DomainSerializer(selectors.domain_get_for_user(user=request.user, slug=domain.slug)).data)
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+
+def _detail(request: Request, slug: str) -> Response:
+    product = selectors.product_detail_for_user(user=request.user, slug=slug)
+    return Response(ProductDetailSerializer(product, context={"request": request}).data)
+
+
+class ProductListView(generics.ListAPIView):
+    """Data products you can see: search (``q``), facet filters and ``sort``, as on the search page."""
+
+    serializer_class = ProductListSerializer
+    filterset_class = ProductFilter
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return DataProduct.objects.none()
+        return selectors.product_list(user=self.request.user)
+
+    @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = ProductCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        product = services.product_create(actor=request.user, **data.validated_data)
+        response = _detail(request, product.slug)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ProductFacetsView(generics.GenericAPIView):
+    filterset_class = ProductFilter
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return DataProduct.objects.none()
+        return selectors.product_list(user=self.request.user)
+
+    @extend_schema(responses=FacetsSerializer, summary="Facet counts for a search")
+    def get(self, request: Request) -> Response:
+        """Counts per facet value for the same query string as the product list."""
+        self.filter_queryset(self.get_queryset())  # validates the query string: 400 on unknown values
+        facets = selectors.product_facets(user=request.user, params=request.query_params)
+        return Response({name: [vars(v) for v in values] for name, values in facets.items()})
+
+
+class ProductDetailView(APIView):
+    @extend_schema(responses=ProductDetailSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return _detail(request, slug)
+
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductDetailSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        data = ProductUpdateSerializer(data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.product_update(actor=request.user, product=product, **data.validated_data)
+        return _detail(request, slug)
+
+
+class _TransitionView(APIView):
+    action_name = ""
+
+    @extend_schema(request=TransitionSerializer, responses=ProductDetailSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if self.action_name == "publish":
+            services.product_publish(actor=request.user, product=product)
+        elif self.action_name == "deprecate":
+            services.product_deprecate(actor=request.user, product=product, **data.validated_data)
+        else:
+            services.product_retire(actor=request.user, product=product, **data.validated_data)
+        return _detail(request, slug)
+
+
+class ProductPublishView(_TransitionView):
+    """draft → published, when the governance checklist passes (else 400 with the failing checks)."""
+
+    action_name = "publish"
+
+
+class ProductDeprecateView(_TransitionView):
+    """published → deprecated."""
+
+    action_name = "deprecate"
+
+
+class ProductRetireView(_TransitionView):
+    """deprecated → retired (read-only, out of search)."""
+
+    action_name = "retire"
+
+
+class ProductGovernanceView(APIView):
+    @extend_schema(responses=ChecklistSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        """The publish checklist: owner team, description, classification, columns classified, PII rule."""
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        return Response(governance_checklist(product).as_dict())
+
+
+class GovernanceOverrideView(APIView):
+    @extend_schema(request=OverrideSerializer, responses=ChecklistSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        """A steward of the product's domain accepts PII below "confidential", with a written reason."""
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        data = OverrideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.governance_override(actor=request.user, product=product, **data.validated_data)
+        return Response(governance_checklist(product).as_dict())
+
+
+class ProductContractView(APIView):
+    @extend_schema(responses={(200, "application/yaml"): OpenApiResponse(
+        response=OpenApiTypes.STR, description="The product as an ODCS v3 data contract.")})
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        """Export the product as an Open Data Contract Standard (ODCS) v3 YAML document."""
+        product = selectors.product_detail_for_user(user=request.user, slug=slug)
+        response = HttpResponse(contract_yaml(product_to_contract(product)), content_type="application/yaml")
+        response["Content-Disposition"] = f'inline; filename="{product.slug}.odcs.yaml"'
+        return response
+
+    @extend_schema(request=ContractImportSerializer, responses=ContractImportResultSerializer)
+    def put(self, request: Request, slug: str) -> Response:
+        """Import an ODCS v3 contract into this product (its fields and schema). Invalid contracts change nothing."""
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        return _import(request, product=product)
+
+
+def _import(request: Request, product: DataProduct | None) -> Response:
+    data = ContractImportSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    result = services.contract_import(actor=request.user, yaml_text=data.validated_data["yaml"], product=product,
+                                      domain=data.validated_data.get("domain"),
+                                      owner_team=data.validated_data.get("owner_team"))
+    detail = selectors.product_detail_for_user(user=request.user, slug=result.product.slug)
+    body = {"created": result.created, "schema_diff": result.schema_diff,
+            "product": ProductDetailSerializer(detail, context={"request": request}).data}
+    return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class ContractImportView(APIView):
+    @extend_schema(request=ContractImportSerializer, responses={200: ContractImportResultSerializer,
+                                                               201: ContractImportResultSerializer})
+    def post(self, request: Request) -> Response:
+        """Create (201) or update (200) a data product from an ODCS v3 contract; the contract ``id`` is the slug."""
+        return _import(request, product=None)
+
+
+class ProductOdpsView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT,
+                                                   description="An ODPS v1.0.0 data product descriptor.")})
+    def get(self, request: Request, slug: str) -> Response:
+        """Export the product as an Open Data Product Standard (ODPS) v1.0 descriptor (JSON)."""
+        product = selectors.product_detail_for_user(user=request.user, slug=slug)
+        return Response(product_to_odps(product))
+
+
+class ProductColumnsView(APIView):
+    @extend_schema(responses=ColumnSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        product = selectors.product_detail_for_user(user=request.user, slug=slug)
+        return Response(ColumnSerializer(product.columns.all(), many=True).data)
+
+    @extend_schema(request=ColumnUpdateSerializer(many=True), responses=ColumnSerializer(many=True))
+    def patch(self, request: Request, slug: str) -> Response:
+        """Change descriptions, classifications and PII flags of columns, by name."""
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        data = ColumnUpdateSerializer(data=request.data, many=True)
+        data.is_valid(raise_exception=True)
+        columns = services.column_update_many(actor=request.user, product=product,
+                                              changes=data.validated_data)  # type: ignore[arg-type]
+        return Response(ColumnSerializer(columns, many=True).data)
+
+
+class ProductPortsView(APIView):
+    @extend_schema(responses=OutputPortSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        product = selectors.product_detail_for_user(user=request.user, slug=slug)
+        return Response(OutputPortSerializer(product.output_ports.all(), many=True).data)
+
+    @extend_schema(request=OutputPortCreateSerializer, responses={201: OutputPortSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+        data = OutputPortCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        port = services.port_create(actor=request.user, product=product, **data.validated_data)
+        return Response(OutputPortSerializer(port).data, status=status.HTTP_201_CREATED)
+
+
+# --- harvests -------------------------------------------------------------------------------------------
+
+
+class HarvestListView(generics.ListAPIView):
+    """Your harvests (and your teams'). POST starts one; poll its detail for progress."""
+
+    serializer_class = HarvestJobSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return HarvestJob.objects.none()
+        return selectors.harvest_list(user=self.request.user).order_by("-id")
+
+    @extend_schema(request=HarvestStartSerializer, responses={202: HarvestJobSerializer})
+    def post(self, request: Request) -> Response:
+        data = HarvestStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.harvest_start(actor=request.user, **data.validated_data)
+        return Response(HarvestJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class HarvestDetailView(APIView):
+    @extend_schema(responses=HarvestJobSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(HarvestJobSerializer(selectors.harvest_get_for_user(user=request.user, pk=pk)).data)
+
+
+class SchemaProposalApplyView(APIView):
+    @extend_schema(request=None, responses=SchemaProposalSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        """Apply a re-harvested schema (see its ``diff``) to its product."""
+        proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
+        services.schema_apply_harvest(actor=request.user, proposal=proposal)
+        proposal.refresh_from_db()
+        return Response(SchemaProposalSerializer(proposal).data)
+
+
+class SchemaProposalDiscardView(APIView):
+    @extend_schema(request=None, responses=SchemaProposalSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
+        proposal = services.schema_discard_harvest(actor=request.user, proposal=proposal)
+        return Response(SchemaProposalSerializer(proposal).data)
+

@@ -1,0 +1,126 @@
+"""Catalog forms: parse browser input into the arguments a service takes. No business rules here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from catalog.contracts import MAX_YAML_BYTES
+from catalog.models import Classification, DataProduct, Domain
+from meshportal.identity import roles
+from meshportal.identity.models import Team
+from provisioning.models import AwsAccount
+
+
+def _team_queryset(user: Any) -> Any:
+    if roles.is_platform_admin(user):
+        return Team.objects.order_by("name")
+    return Team.objects.filter(pk__in=roles.team_ids(user)).order_by("name")
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.CharField(max_length=120, help_text="The product's stable address: lower-case letters, digits and "
+                                                     "hyphens. It never changes.")
+    summary = forms.CharField(max_length=300, required=False, help_text="One line: what the data is.")
+    domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug")
+    owner_team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", label="Owner team")
+    classification = forms.ChoiceField(choices=[("", "— not yet classified —"), *Classification.choices],
+                                       required=False)
+    criticality = forms.ChoiceField(choices=DataProduct.Criticality.choices, initial="medium")
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. orders, revenue.")
+    documentation = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False,
+                                    strip=False, help_text="Markdown. HTML is sanitised; at most 200 KB.")
+    terms_of_use = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Terms of use")
+    freshness_slo_hours = forms.IntegerField(required=False, min_value=1, label="Freshness objective (hours)")
+    availability_slo = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2,
+                                          label="Availability objective (%)")
+    version = forms.CharField(max_length=32, initial="1.0.0")
+
+    def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = _team_queryset(user)
+        if editing:
+            del self.fields["slug"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["tags"] = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]
+        return data
+
+    @staticmethod
+    def initial_for(product: DataProduct) -> dict[str, Any]:
+        return {
+            "name": product.name, "summary": product.summary, "domain": product.domain.slug,
+            "owner_team": product.owner_team.slug if product.owner_team else None,
+            "classification": product.classification, "criticality": product.criticality,
+            "tags": ", ".join(t.name for t in product.tags.all()), "documentation": product.documentation,
+            "terms_of_use": product.terms_of_use, "freshness_slo_hours": product.freshness_slo_hours,
+            "availability_slo": product.availability_slo, "version": product.version,
+        }
+
+
+class ColumnForm(forms.Form):
+    name = forms.CharField(widget=forms.HiddenInput)
+    classification = forms.ChoiceField(choices=[("", "—"), *Classification.choices], required=False)
+    description = forms.CharField(required=False, max_length=10000)
+    is_pii = forms.BooleanField(required=False, label="PII")
+
+
+ColumnFormSet = forms.formset_factory(ColumnForm, extra=0, max_num=2000, validate_max=True)
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                             help_text="Why the PII rule does not apply to this product (kept in the audit log).")
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class ContractImportForm(forms.Form):
+    yaml = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), required=False,
+                           strip=False, label="Contract (YAML)")
+    file = forms.FileField(required=False, label="…or upload a file")
+    domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug", required=False,
+                                    help_text="For a new product, if the contract names no domain.")
+    owner_team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", required=False,
+                                        label="Owner team", help_text="For a new product, if the contract names none.")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = _team_queryset(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload:
+            if upload.size > MAX_YAML_BYTES:
+                raise forms.ValidationError(f"The file is larger than {MAX_YAML_BYTES // 1024} KB.")
+            try:
+                data["yaml"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        if not (data.get("yaml") or "").strip():
+            raise forms.ValidationError("Paste a contract or upload a file.")
+        return data
+
+
+class HarvestForm(forms.Form):
+    aws_account = forms.ModelChoiceField(
+        queryset=AwsAccount.objects.filter(is_active=True, role__in=[AwsAccount.Role.PRODUCER,
+                                                                     AwsAccount.Role.CENTRAL_GOVERNANCE])
+        .order_by("name"), label="Producer account", to_field_name="account_id")
+    database_name = forms.CharField(max_length=255, label="Glue database")
+    table_names = forms.MultipleChoiceField(choices=[], label="Tables")
+    domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug")
+    owner_team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", label="Owner team")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = _team_queryset(user)
+        # The table list comes from Glue in the browser; the service checks them when the worker reads them.
+        posted = self.data.getlist("table_names") if hasattr(self.data, "getlist") else []
+        self.fields["table_names"].choices = [(t, t) for t in posted]

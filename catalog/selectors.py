@@ -1,0 +1,243 @@
+"""Catalog reads. Each takes the acting user and returns only what that user may see (catalog/permissions.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from catalog import permissions
+from catalog.filtersets import Freshness, ProductFilter, freshness_q
+from catalog.models import (
+    Classification,
+    Column,
+    DataContract,
+    DataProduct,
+    Domain,
+    HarvestJob,
+    OutputPort,
+    QualityMeasurement,
+    SchemaProposal,
+)
+from meshportal.identity import roles
+
+QUALITY_HISTORY_POINTS = 30
+
+
+# --- domains ----------------------------------------------------------------------------------------
+
+
+def domain_list(*, user: Any) -> QuerySet[Domain]:
+    """Domains are public inside the organisation; each with how many products this user can see."""
+    visible = permissions.visible_products_q(user)
+    product_filter = Q(products__in=DataProduct.objects.filter(visible).exclude(
+        status=DataProduct.Status.RETIRED).values("pk"))
+    return (Domain.objects.prefetch_related("stewards")
+            .annotate(product_count=Count("products", filter=product_filter, distinct=True))
+            .order_by("name"))
+
+
+def domain_get_for_user(*, user: Any, slug: str) -> Domain:
+    domain = domain_list(user=user).filter(slug=slug).first()
+    if domain is None:
+        raise Http404("No such domain.")
+    return domain
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+
+def product_list(*, user: Any) -> QuerySet[DataProduct]:
+    """Every product the user may see, ready for a list page (domain, team and tags in constant queries)."""
+    return (DataProduct.objects.filter(permissions.visible_products_q(user))
+            .select_related("domain", "owner_team")
+            .prefetch_related("tags")
+            .defer("documentation", "column_text", "search_vector", "terms_of_use"))
+
+
+def product_search(*, user: Any, params: Mapping[str, Any]) -> ProductFilter:
+    """The product list filtered, searched and ordered by ``params`` (query string). Check ``.is_valid()``."""
+    return ProductFilter(params, queryset=product_list(user=user))
+
+
+def _facet_base(user: Any, params: QueryDict, without: str) -> QuerySet[DataProduct] | None:
+    data = params.copy()
+    data.pop(without, None)
+    data.pop("page", None)
+    data.pop("sort", None)
+    filterset = ProductFilter(data, queryset=DataProduct.objects.filter(permissions.visible_products_q(user)),
+                              order=False)
+    if not filterset.is_valid():
+        return None
+    return filterset.qs.order_by()
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def product_facets(*, user: Any, params: QueryDict) -> dict[str, list[FacetValue]]:
+    """Counts for each facet value, under every filter except the facet's own (so choices stay open).
+
+    One aggregate query per facet, whatever the number of products.
+    """
+    facets: dict[str, list[FacetValue]] = {}
+
+    def selected(name: str) -> set[str]:
+        return set(params.getlist(name))
+
+    def build(name: str, rows: list[tuple[str, str, int]]) -> None:
+        chosen = selected(name)
+        facets[name] = [FacetValue(v, label, n, v in chosen) for v, label, n in rows if v]
+
+    base = _facet_base(user, params, "domain")
+    if base is not None:
+        rows = base.values("domain__slug", "domain__name").annotate(n=Count("id")).order_by("-n", "domain__name")
+        build("domain", [(r["domain__slug"], r["domain__name"], r["n"]) for r in rows])
+    base = _facet_base(user, params, "owner_team")
+    if base is not None:
+        rows = (base.filter(owner_team__isnull=False).values("owner_team__slug", "owner_team__name")
+                .annotate(n=Count("id")).order_by("-n", "owner_team__name")[:30])
+        build("owner_team", [(r["owner_team__slug"], r["owner_team__name"], r["n"]) for r in rows])
+    for name, choices in (("classification", Classification.choices),
+                          ("criticality", DataProduct.Criticality.choices),
+                          ("status", DataProduct.Status.choices)):
+        # The status facet counts every status, retired included, though the default list hides retired.
+        base = _facet_base(user, _with_all_statuses(params), "") if name == "status" else _facet_base(
+            user, params, name)
+        if base is None:
+            continue
+        counts = {r[name]: r["n"] for r in base.values(name).annotate(n=Count("id")).order_by()}
+        build(name, [(value, label, counts.get(value, 0)) for value, label in choices if counts.get(value)])
+    base = _facet_base(user, params, "tag")
+    if base is not None:
+        rows = (DataProduct.tags.through.objects.filter(dataproduct_id__in=base.values("pk"))
+                .values("tag__name").annotate(n=Count("id")).order_by("-n", "tag__name")[:30])
+        build("tag", [(r["tag__name"], r["tag__name"], r["n"]) for r in rows])
+    base = _facet_base(user, params, "freshness")
+    if base is not None:
+        agg = base.aggregate(fresh=Count("id", filter=freshness_q(Freshness.FRESH)),
+                             stale=Count("id", filter=freshness_q(Freshness.STALE)))
+        build("freshness", [(value, label, agg[value]) for value, label in Freshness.choices if agg[value]])
+    return facets
+
+
+def _with_all_statuses(params: QueryDict) -> QueryDict:
+    data = params.copy()
+    data.setlist("status", [s for s, _ in DataProduct.Status.choices])
+    return data
+
+
+def product_get_for_user(*, user: Any, slug: str) -> DataProduct:
+    """The product at ``slug`` if the user may see it; 404 otherwise (drafts of other teams do not exist)."""
+    product = (DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
+               .filter(permissions.visible_products_q(user), slug=slug).first())
+    if product is None:
+        raise Http404("No such data product.")
+    return product
+
+
+def product_detail_for_user(*, user: Any, slug: str) -> DataProduct:
+    """The product with everything its page shows, in a constant number of queries."""
+    visible = DataProduct.objects.filter(permissions.visible_products_q(user)).select_related("domain")
+    product = (DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
+               .prefetch_related(
+                   "tags",
+                   "domain__stewards",
+                   Prefetch("columns", queryset=Column.objects.order_by("position", "id")),
+                   Prefetch("output_ports", queryset=OutputPort.objects.select_related("aws_account")
+                            .order_by("name")),
+                   Prefetch("upstream", queryset=visible.order_by("name")),
+                   Prefetch("downstream", queryset=visible.order_by("name")),
+                   Prefetch("contracts", queryset=DataContract.objects.select_related("imported_by")
+                            .order_by("-imported_at", "-id")[:1], to_attr="latest_contracts"),
+                   Prefetch("quality_history", queryset=QualityMeasurement.objects
+                            .order_by("-measured_at")[:QUALITY_HISTORY_POINTS], to_attr="recent_quality"),
+                   Prefetch("schema_proposals", queryset=SchemaProposal.objects.filter(
+                       status=SchemaProposal.Status.PENDING).order_by("-id"), to_attr="pending_proposals"),
+               )
+               .filter(permissions.visible_products_q(user), slug=slug).first())
+    if product is None:
+        raise Http404("No such data product.")
+    return product
+
+
+def product_freshness(product: DataProduct) -> str:
+    """"fresh", "stale" or "" (no objective)."""
+    if product.freshness_slo_hours is None:
+        return ""
+    if product.fresh_until is not None and product.fresh_until >= timezone.now():
+        return Freshness.FRESH
+    return Freshness.STALE
+
+
+def product_editable_by(user: Any, product: DataProduct) -> bool:
+    return permissions.can_edit(user, product)
+
+
+def recent_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
+    """The most recently updated visible products of each domain, in one query (a window function)."""
+    ranked = (DataProduct.objects.filter(permissions.visible_products_q(user))
+              .exclude(status=DataProduct.Status.RETIRED)
+              .annotate(row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=[F("updated_at").desc(),
+                                                                                         F("id").desc()]))
+              .filter(row__lte=per_domain)
+              .only("id", "slug", "name", "summary", "status", "classification", "domain_id", "updated_at")
+              .order_by("domain_id", "row"))
+    out: dict[int, list[DataProduct]] = {}
+    for product in ranked:
+        out.setdefault(product.domain_id, []).append(product)
+    return out
+
+
+def port_get_for_user(*, user: Any, pk: int) -> OutputPort:
+    """An output port of a product the user may see (for access requests)."""
+    port = (OutputPort.objects.select_related("product", "product__domain", "product__owner_team", "aws_account")
+            .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user))).first())
+    if port is None:
+        raise Http404("No such output port.")
+    return port
+
+
+# --- harvests -----------------------------------------------------------------------------------------
+
+
+def harvest_list(*, user: Any) -> QuerySet[HarvestJob]:
+    qs = HarvestJob.objects.select_related("aws_account", "domain", "owner_team", "requested_by")
+    if roles.sees_everything(user):
+        return qs
+    return qs.filter(Q(requested_by=user) | Q(owner_team_id__in=roles.team_ids(user)))
+
+
+def harvest_get_for_user(*, user: Any, pk: int) -> HarvestJob:
+    job = harvest_list(user=user).filter(pk=pk).first()
+    if job is None:
+        raise Http404("No such harvest.")
+    return job
+
+
+def harvest_proposals(*, job: HarvestJob) -> list[SchemaProposal]:
+    return list(job.proposals.select_related("product").order_by("id"))
+
+
+def proposal_get_for_user(*, user: Any, pk: int) -> SchemaProposal:
+    proposal = (SchemaProposal.objects.select_related("product", "harvest")
+                .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user)))
+                .first())
+    if proposal is None:
+        raise Http404("No such schema change.")
+    return proposal
+
+
+def pending_proposal_count(*, product: DataProduct) -> int:
+    return SchemaProposal.objects.filter(product=product, status=SchemaProposal.Status.PENDING).count()
+

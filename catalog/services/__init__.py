@@ -1,0 +1,37 @@
+"""Catalog services: every write to domains, data products, schemas, ports, contracts and harvests.
+
+Keyword-only, typed, one transaction each, with its audit event (STYLE.md §2, §5). Split by subject:
+``products`` (domains, products, lifecycle, schema edits, governance override, output ports), ``contracts``
+(ODCS import) and ``harvest`` (Glue harvest and schema proposals).
+"""
+
+from catalog.services.contracts import ContractImport, contract_import
+from catalog.services.harvest import (
+    harvest_run,
+    harvest_start,
+    schema_apply_harvest,
+    schema_discard_harvest,
+)
+from catalog.services.products import (
+    MAX_DOCUMENTATION_BYTES,
+    column_update_many,
+    columns_replace,
+    domain_create,
+    domain_update,
+    governance_override,
+    port_create,
+    product_create,
+    product_deprecate,
+    product_publish,
+    product_record_quality,
+    product_retire,
+    product_update,
+    schema_diff,
+)
+
+__all__ = [
+    "MAX_DOCUMENTATION_BYTES", "ContractImport", "column_update_many", "columns_replace", "contract_import",
+    "domain_create", "domain_update", "governance_override", "harvest_run", "harvest_start", "port_create",
+    "product_create", "product_deprecate", "product_publish", "product_record_quality", "product_retire",
+    "product_update", "schema_apply_harvest", "schema_diff", "schema_discard_harvest",
+]

@@ -1,0 +1,13 @@
+"""Catalog Celery tasks: thin, take ids, call a service (STYLE.md §7)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="catalog.harvest_run", acks_late=True, ignore_result=True)
+def harvest_run_task(job_id: int) -> None:
+    """Run one Glue harvest. Idempotent: ``harvest_run`` claims the job, so a redelivery does nothing."""
+    from catalog.services import harvest_run
+
+    harvest_run(job_id=job_id)

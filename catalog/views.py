@@ -1,0 +1,357 @@
+"""Catalog pages (HTML + htmx). Thin: parse, call a selector or service, render (STYLE.md §3, §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog import permissions, selectors, services
+from catalog.contracts import contract_yaml, product_to_contract, product_to_odps
+from catalog.filtersets import SORTS
+from catalog.forms import ColumnFormSet, ContractImportForm, HarvestForm, OverrideForm, ProductForm, TransitionForm
+from catalog.glue import glue_database_names, glue_tables
+from catalog.governance import governance_checklist
+from meshportal.core.errors import DomainError, NotAllowed
+from meshportal.core.forms import apply_domain_error
+from meshportal.identity import roles
+from provisioning.aws import AwsError
+from provisioning.models import AwsAccount
+
+PAGE_SIZE = 20
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _forbidden(exc: NotAllowed) -> PermissionDenied:
+    return PermissionDenied(exc.detail)
+
+
+# --- discovery ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The mesh by domain: each domain, its stewards, how many products, and the latest ones."""
+    domains = list(selectors.domain_list(user=request.user))
+    recent = selectors.recent_products_by_domain(user=request.user)
+    return render(request, "catalog/home.html", {
+        "domains": [(d, recent.get(d.pk, [])) for d in domains],
+        "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
+    })
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search and facets; the whole state is in the URL, so every search can be shared."""
+    filterset = selectors.product_search(user=request.user, params=request.GET)
+    page = None
+    facets: dict[str, Any] = {}
+    status = 200
+    if filterset.is_valid():
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        facets = selectors.product_facets(user=request.user, params=request.GET)
+    else:
+        status = 400
+    context = {
+        "filter": filterset, "page": page, "facets": facets, "sorts": SORTS, "q": request.GET.get("q", ""),
+        "sort": request.GET.get("sort", ""),
+        "facet_labels": {"domain": "Domain", "owner_team": "Owner team", "classification": "Classification",
+                         "criticality": "Criticality", "tag": "Tags", "freshness": "Freshness", "status": "Status"},
+    }
+    template = "catalog/search.html#results" if request.htmx else "catalog/search.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_detail_for_user(user=request.user, slug=slug)
+    columns = list(product.columns.all())
+    return render(request, "catalog/product_detail.html", {
+        "product": product,
+        "columns": columns,
+        "checklist": governance_checklist(product, columns),
+        "can_edit": permissions.can_edit(request.user, product),
+        "can_override": permissions.can_override_governance(request.user, product),
+        "contract": product.latest_contracts[0] if product.latest_contracts else None,
+        "override_form": OverrideForm(),
+        "freshness": selectors.product_freshness(product),
+    })
+
+
+# --- publishing ---------------------------------------------------------------------------------------
+
+
+@login_required
+def product_create(request: HttpRequest) -> HttpResponse:
+    if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
+        raise PermissionDenied("Only members of a team can publish data products.")
+    form = ProductForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_create(actor=request.user, **form.service_kwargs())
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"Created the draft {product.name}. Add its schema, then publish it.")
+            return _redirect(request, reverse("catalog:product", args=[product.slug]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
+
+
+@login_required
+def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_get_for_user(user=request.user, slug=slug)
+    if not permissions.can_edit(request.user, product):
+        raise PermissionDenied("Only the owning team and platform admins edit this product.")
+    initial = ProductForm.initial_for(product)
+    form = ProductForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(actor=request.user, product=product, **form.service_kwargs())
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return _redirect(request, reverse("catalog:product", args=[product.slug]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
+
+
+@login_required
+def schema_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Classify columns, describe them and confirm or clear PII flags (names and types come from the source)."""
+    product = selectors.product_detail_for_user(user=request.user, slug=slug)
+    if not permissions.can_edit(request.user, product):
+        raise PermissionDenied("Only the owning team and platform admins edit this product.")
+    columns = list(product.columns.all())
+    initial = [{"name": c.name, "classification": c.classification, "description": c.description,
+                "is_pii": c.is_pii} for c in columns]
+    formset = ColumnFormSet(request.POST or None, initial=initial)
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.column_update_many(actor=request.user, product=product,
+                                        changes=[f.cleaned_data for f in formset.forms if f.cleaned_data])
+        except DomainError as exc:
+            errors.append(exc.detail)
+        else:
+            messages.success(request, "Schema saved.")
+            return _redirect(request, reverse("catalog:product", args=[product.slug]) + "#governance")
+    rows = list(zip(formset.forms, columns, strict=False)) if len(formset.forms) == len(columns) else []
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/schema_form.html", {"product": product, "formset": formset, "rows": rows,
+                                                        "errors": errors}, status=status)
+
+
+def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    product = selectors.product_get_for_user(user=request.user, slug=slug)
+    form = TransitionForm(request.POST)
+    reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+    try:
+        if action == "publish":
+            services.product_publish(actor=request.user, product=product)
+        elif action == "deprecate":
+            services.product_deprecate(actor=request.user, product=product, reason=reason)
+        else:
+            services.product_retire(actor=request.user, product=product, reason=reason)
+    except NotAllowed as exc:
+        raise _forbidden(exc) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{product.name} is now {action.removesuffix('e')}ed.")
+    return _redirect(request, reverse("catalog:product", args=[slug]))
+
+
+@login_required
+@require_POST
+def product_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "publish")
+
+
+@login_required
+@require_POST
+def product_deprecate(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "deprecate")
+
+
+@login_required
+@require_POST
+def product_retire(request: HttpRequest, slug: str) -> HttpResponse:
+    return _transition(request, slug, "retire")
+
+
+@login_required
+@require_POST
+def governance_override(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_get_for_user(user=request.user, slug=slug)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.governance_override(actor=request.user, product=product, reason=form.cleaned_data["reason"])
+        except NotAllowed as exc:
+            raise _forbidden(exc) from exc
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Override recorded.")
+    else:
+        messages.error(request, "Give a reason for the override.")
+    return _redirect(request, reverse("catalog:product", args=[slug]) + "#governance")
+
+
+# --- contracts ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def contract_download(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_detail_for_user(user=request.user, slug=slug)
+    response = HttpResponse(contract_yaml(product_to_contract(product)), content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{product.slug}.odcs.yaml"'
+    return response
+
+
+@login_required
+@require_GET
+def odps_download(request: HttpRequest, slug: str) -> HttpResponse:
+    import json
+
+    product = selectors.product_detail_for_user(user=request.user, slug=slug)
+    response = HttpResponse(json.dumps(product_to_odps(product), indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{product.slug}.odps.json"'
+    return response
+
+
+@login_required
+def contract_import(request: HttpRequest) -> HttpResponse:
+    """Paste or upload an ODCS v3 contract to create a product, or update ``?product=<slug>``."""
+    product = None
+    if slug := request.GET.get("product"):
+        product = selectors.product_get_for_user(user=request.user, slug=slug)
+    form = ContractImportForm(request.POST or None, request.FILES or None, user=request.user)
+    problems: dict[str, list[str]] = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.contract_import(actor=request.user, yaml_text=form.cleaned_data["yaml"],
+                                              product=product, domain=form.cleaned_data.get("domain"),
+                                              owner_team=form.cleaned_data.get("owner_team"))
+        except NotAllowed as exc:
+            raise _forbidden(exc) from exc
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+            problems = getattr(exc, "errors", {}) or {}
+        else:
+            verb = "Created" if result.created else "Updated"
+            messages.success(request, f"{verb} {result.product.name} from the contract.")
+            return _redirect(request, reverse("catalog:product", args=[result.product.slug]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/contract_import.html", {"form": form, "product": product,
+                                                            "problems": problems}, status=status)
+
+
+# --- harvest --------------------------------------------------------------------------------------------
+
+
+def _require_producer(request: HttpRequest) -> None:
+    if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
+        raise PermissionDenied("Harvesting is for members of a producer team.")
+
+
+def _harvest_account(request: HttpRequest) -> AwsAccount | None:
+    account_id = request.GET.get("aws_account", "")
+    return HarvestForm(user=request.user).fields["aws_account"].queryset.filter(account_id=account_id).first()
+
+
+@login_required
+def harvest_start(request: HttpRequest) -> HttpResponse:
+    _require_producer(request)
+    form = HarvestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.harvest_start(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            return _redirect(request, reverse("catalog:harvest-detail", args=[job.pk]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/harvest_start.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def harvest_databases(request: HttpRequest) -> HttpResponse:
+    """htmx: the Glue databases of the chosen producer account."""
+    _require_producer(request)
+    account = _harvest_account(request)
+    databases: list[str] = []
+    error = ""
+    if account is not None:
+        try:
+            databases = glue_database_names(account)
+        except AwsError as exc:
+            error = f"Could not read the Glue catalog of {account}: {exc.code}: {exc.message}"
+    return render(request, "catalog/harvest_start.html#databases", {"databases": databases, "error": error,
+                                                                      "account": account})
+
+
+@login_required
+@require_GET
+def harvest_tables(request: HttpRequest) -> HttpResponse:
+    """htmx: the tables of a Glue database, with their columns, to pick from."""
+    _require_producer(request)
+    account = _harvest_account(request)
+    database = request.GET.get("database_name", "")
+    tables: list[Any] = []
+    error = ""
+    if account is not None and database:
+        try:
+            tables = glue_tables(account, database)
+        except AwsError as exc:
+            error = f"Could not read {database}: {exc.code}: {exc.message}"
+    return render(request, "catalog/harvest_start.html#tables", {"tables": tables, "error": error})
+
+
+@login_required
+@require_GET
+def harvest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.harvest_get_for_user(user=request.user, pk=pk)
+    context = {"job": job, "proposals": selectors.harvest_proposals(job=job) if job.is_finished else []}
+    template = "catalog/harvest_detail.html#progress" if request.htmx else "catalog/harvest_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def proposal_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
+    try:
+        if decision == "apply":
+            services.schema_apply_harvest(actor=request.user, proposal=proposal)
+            messages.success(request, f"Applied the new schema of {proposal.product.name}.")
+        else:
+            services.schema_discard_harvest(actor=request.user, proposal=proposal)
+            messages.success(request, "Discarded the schema change.")
+    except NotAllowed as exc:
+        raise _forbidden(exc) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    next_url = request.POST.get("next") or reverse("catalog:product", args=[proposal.product.slug])
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("catalog:product", args=[proposal.product.slug])
+    return _redirect(request, next_url)
+

@@ -1,0 +1,276 @@
+"""Notifications and team webhooks.
+
+``event_publish`` runs inside the caller's transaction: it writes the in-app notifications and one pending
+webhook delivery row per subscribed team webhook (a durable outbox), and after commit enqueues the e-mails
+and the deliveries. ``notifications.relay`` re-drives deliveries whose enqueue was lost.
+
+Webhook requests (CloudEvents 1.0, structured mode, ``Content-Type: application/cloudevents+json``):
+
+- ``X-MeshPortal-Signature: sha256=<hex>``: HMAC-SHA256 of the raw request body, keyed with the webhook's
+  secret. Verify it over the exact bytes received, with a constant-time comparison, before parsing.
+- ``X-MeshPortal-Event-Id`` (the CloudEvent ``id``, the same on every retry: deduplicate on it) and
+  ``X-MeshPortal-Attempt``.
+- Any 2xx is success. Timeouts, connection errors, 408, 429 and 5xx are retried with exponential backoff
+  (``MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS`` × 2^(attempt-1), capped, up to ``MESHPORTAL_WEBHOOK_MAX_ATTEMPTS``);
+  other 4xx fail at once: the receiver refused the event and a retry would be refused again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from meshportal.audit.events import EventType
+from meshportal.audit.services import Actor, audit_record
+from meshportal.core.errors import NotAllowed, ValidationFailed
+from meshportal.identity import roles
+from meshportal.identity.models import Team, User
+from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
+
+SIGNATURE_HEADER = "X-MeshPortal-Signature"
+EVENT_TYPE_PREFIX = "com.meshportal."
+RESPONSE_BODY_LIMIT = 2000
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def cloud_event_type(event_type: str) -> str:
+    return f"{EVENT_TYPE_PREFIX}{event_type}"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, header: str) -> bool:
+    """What a receiver does: recompute over the raw body and compare in constant time."""
+    return hmac.compare_digest(sign(secret, body), header or "")
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"), sort_keys=True).encode()
+
+
+def cloud_event(*, event_type: str, source: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": cloud_event_type(event_type),
+        "subject": subject,
+        "time": timezone.now().isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+    }
+
+
+# --- Publishing ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_publish(*, event_type: str, title: str, body: str, url: str, recipient_ids: Iterable[int],
+                  webhook_team_ids: Iterable[int], source: str, subject: str, data: dict[str, Any]) -> None:
+    """Tell the people concerned (in the portal and by e-mail) and the teams' webhooks about one event."""
+    recipients = sorted(set(recipient_ids))
+    notifications = Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, event_type=event_type, title=title[:200], body=body, url=url)
+         for uid in recipients])
+    ce_type = cloud_event_type(event_type)
+    webhooks = [w for w in TeamWebhook.objects.filter(team_id__in=set(webhook_team_ids), is_active=True)
+                if w.wants(ce_type)]
+    deliveries: list[WebhookDelivery] = []
+    if webhooks:
+        event = cloud_event(event_type=event_type, source=source, subject=subject, data=data)
+        now = timezone.now()
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(webhook=w, event_id=event["id"], event_type=ce_type, payload=event, attempt=1,
+                             scheduled_for=now) for w in webhooks])
+    notification_ids = [n.pk for n in notifications if n.pk is not None]
+    delivery_ids = [d.pk for d in deliveries if d.pk is not None]
+
+    def enqueue() -> None:
+        from meshportal.notifications.tasks import deliver_webhook, send_emails
+
+        if notification_ids:
+            send_emails.delay(notification_ids)
+        for delivery_id in delivery_ids:
+            deliver_webhook.delay(delivery_id)
+
+    transaction.on_commit(enqueue)
+
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """E-mail each notification once (Django's mailer; the console backend in the demo). Returns the count."""
+    from django.core.mail import EmailMessage
+
+    sent = 0
+    rows = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("recipient")
+    base = _setting("MESHPORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
+    for notification in rows:
+        # Claim first, so that a re-run never sends the same e-mail twice.
+        if Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()) != 1:
+            continue
+        address = notification.recipient.email
+        if not address:
+            continue
+        text = f"{notification.body}\n\n{base}{notification.url}\n" if notification.url else notification.body
+        EmailMessage(subject=f"[MeshPortal] {notification.title}", body=text, to=[address]).send()
+        sent += 1
+    return sent
+
+
+# --- Reading and marking notifications ------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read: the given ones, or all. Not audited (no security meaning)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
+
+
+# --- Webhooks ------------------------------------------------------------------------------------
+
+
+def can_manage_webhooks(user: Any, team: Team) -> bool:
+    return roles.is_platform_admin(user) or team.pk in roles.team_ids(user)
+
+
+def _require_manager(actor: Actor, team: Team) -> None:
+    if not can_manage_webhooks(actor, team):
+        raise NotAllowed("Only the team's members and platform admins manage its webhooks.")
+
+
+@transaction.atomic
+def webhook_create(*, actor: Actor, team: Team, url: str, description: str = "",
+                   event_types: list[str] | None = None) -> TeamWebhook:
+    _require_manager(actor, team)
+    url = url.strip()
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed("A webhook URL must start with https:// (or http:// for local testing).",
+                               field="url", code="invalid_url")
+    unknown = [t for t in event_types or [] if not t.startswith(EVENT_TYPE_PREFIX)]
+    if unknown:
+        raise ValidationFailed(f"Event types start with {EVENT_TYPE_PREFIX}: {', '.join(unknown)}.",
+                               field="event_types")
+    webhook = TeamWebhook.objects.create(team=team, url=url, description=description.strip()[:200],
+                                         secret=secrets.token_hex(32), event_types=event_types or [],
+                                         created_by=actor if isinstance(actor, User) else None)
+    audit_record(actor=actor, event_type=EventType.WEBHOOK_CHANGED, obj=webhook,
+                 after={"team": team.slug, "url": url, "event_types": webhook.event_types, "action": "created"})
+    return webhook
+
+
+@transaction.atomic
+def webhook_delete(*, actor: Actor, webhook: TeamWebhook) -> None:
+    _require_manager(actor, webhook.team)
+    audit_record(actor=actor, event_type=EventType.WEBHOOK_CHANGED, obj=webhook,
+                 before={"team": webhook.team.slug, "url": webhook.url}, after={"action": "deleted"})
+    webhook.delete()
+
+
+def _backoff_seconds(attempt: int) -> float:
+    base = float(_setting("MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS", 30.0))
+    cap = float(_setting("MESHPORTAL_WEBHOOK_RETRY_MAX_SECONDS", 3600.0))
+    return min(cap, base * (2 ** max(attempt - 1, 0)))
+
+
+def _retryable(status: int | None) -> bool:
+    return status is None or status in (408, 429) or status >= 500
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
+    """POST and return (status, response body, error). No exception leaves: every outcome is a row."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only
+    timeout = float(_setting("MESHPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, response.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), f"HTTP {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+
+
+def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
+    """Make one delivery attempt: claim the row, POST, record the outcome, schedule the next attempt."""
+    now = timezone.now()
+    if WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.SENDING, started_at=now) != 1:
+        return None  # delivered, failed, or another worker holds it
+    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+    webhook = delivery.webhook
+    if not webhook.is_active:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED,
+                                                              finished_at=now, error="The webhook is disabled.")
+        return delivery
+    body = encode(delivery.payload)
+    headers = {
+        "Content-Type": "application/cloudevents+json; charset=utf-8",
+        "User-Agent": "MeshPortal-Webhooks/1.0",
+        SIGNATURE_HEADER: sign(webhook.secret, body),
+        "X-MeshPortal-Event-Id": delivery.event_id,
+        "X-MeshPortal-Attempt": str(delivery.attempt),
+    }
+    started = time.monotonic()
+    status, response_body, error = _post(webhook.url, body, headers)
+    duration = int((time.monotonic() - started) * 1000)
+    ok = status is not None and 200 <= status < 300
+    max_attempts = int(_setting("MESHPORTAL_WEBHOOK_MAX_ATTEMPTS", 6))
+    retry = not ok and _retryable(status) and delivery.attempt < max_attempts
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.SUCCEEDED if ok else WebhookDelivery.Status.FAILED,
+            finished_at=timezone.now(), response_status=status, response_body=response_body[:RESPONSE_BODY_LIMIT],
+            error=error[:2000], duration_ms=duration, will_retry=retry)
+        if retry:
+            delay = _backoff_seconds(delivery.attempt)
+            successor = WebhookDelivery.objects.create(
+                webhook=webhook, event_id=delivery.event_id, event_type=delivery.event_type,
+                payload=delivery.payload, attempt=delivery.attempt + 1,
+                scheduled_for=timezone.now() + timedelta(seconds=delay))
+
+            def enqueue() -> None:
+                from meshportal.notifications.tasks import deliver_webhook
+
+                deliver_webhook.apply_async((successor.pk,), countdown=delay)
+
+            transaction.on_commit(enqueue)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_deliveries_relay(*, now: Any = None) -> int:
+    """Re-enqueue scheduled attempts that are overdue (their enqueue was lost). Claiming makes it harmless
+    to enqueue one twice."""
+    from meshportal.notifications.tasks import deliver_webhook
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=float(_setting("MESHPORTAL_WEBHOOK_RELAY_GRACE_SECONDS", 60.0)))
+    due = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, scheduled_for__lte=now - grace)
+               .order_by("scheduled_for").values_list("id", flat=True)[:500])
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    # A worker that died mid-send leaves a row "sending": give it back after a generous lease.
+    WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENDING,
+                                   started_at__lt=now - timedelta(minutes=10)).update(
+        status=WebhookDelivery.Status.PENDING)
+    return len(due)

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from catalog import services
+from catalog.contracts import contract_yaml, odps_validator, parse_contract, product_to_contract, product_to_odps
+from catalog.contracts.odcs import ContractInvalid, _validator
+from catalog.models import DataContract, DataProduct
+from catalog.selectors import product_detail_for_user
+from meshportal.audit.events import EventType
+from meshportal.audit.models import AuditEvent
+from meshportal.core.errors import Conflict, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT = """
+apiVersion: v3.1.0
+kind: DataContract
+id: sales-customers
+name: Customers
+version: 2.1.0
+status: active
+domain: sales
+team:
+  id: sales-analytics
+  name: Sales Analytics
+description:
+  purpose: Every customer with their contact details.
+  usage: |
+    # Customers
+    Join on `customer_id`.
+  limitations: Internal analytics only.
+tags: [customers, crm]
+schema:
+  - name: customers
+    physicalType: table
+    logicalType: object
+    properties:
+      - name: customer_id
+        logicalType: string
+        physicalType: string
+        description: Customer key
+        classification: internal
+      - name: email
+        logicalType: string
+        physicalType: string
+        description: Contact e-mail
+        classification: confidential
+      - name: signed_up
+        logicalType: date
+        physicalType: date
+        classification: internal
+slaProperties:
+  - property: latency
+    value: 1
+    unit: d
+  - property: availability
+    value: 99.5
+    unit: "%"
+customProperties:
+  - property: dataClassification
+    value: confidential
+  - property: criticality
+    value: high
+"""
+
+
+def test_import_creates_a_draft_with_schema_and_stores_the_contract(personas):
+    result = services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
+    product = result.product
+    assert result.created
+    assert (product.slug, product.name, product.version, product.domain.slug) == (
+        "sales-customers", "Customers", "2.1.0", "sales")
+    assert product.owner_team.slug == "sales-analytics"
+    assert (product.classification, product.criticality, product.freshness_slo_hours) == ("confidential", "high", 24)
+    assert float(product.availability_slo) == 99.5
+    assert product.terms_of_use == "Internal analytics only."
+    assert [c.name for c in product.columns.all()] == ["customer_id", "email", "signed_up"]
+    assert product.columns.get(name="email").is_pii
+    assert DataContract.objects.get(product=product).odcs_version == "v3.1.0"
+    assert AuditEvent.objects.filter(event_type=EventType.CONTRACT_IMPORTED, product_id=product.pk).exists()
+
+
+def test_reimport_updates_the_product_and_reports_the_schema_diff(personas):
+    services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
+    changed = CONTRACT.replace(
+        "      - name: signed_up\n        logicalType: date\n        physicalType: date",
+        "      - name: signed_up\n        logicalType: timestamp\n        physicalType: timestamp")
+    changed = changed.replace("version: 2.1.0", "version: 2.2.0").replace(
+        "      - name: email\n", "      - name: phone\n        classification: confidential\n      - name: email\n")
+    result = services.contract_import(actor=personas.producer, yaml_text=changed)
+    assert not result.created
+    assert result.schema_diff["added"] == ["phone"]
+    assert result.schema_diff["changed"][0]["name"] == "signed_up"
+    assert result.product.version == "2.2.0"
+    assert DataContract.objects.filter(product=result.product).count() == 2
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("apiVersion: v3.1.0\nkind: [unclosed", "yaml"),
+    ("- just\n- a list", "yaml"),
+    ("", "yaml"),
+    ("a: &x [1]\nb: *x", "yaml"),
+    ("apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1", "apiVersion"),
+])
+def test_invalid_yaml_gets_a_clear_error_and_changes_nothing(personas, text, key):
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_import(actor=personas.producer, yaml_text=text)
+    assert key in exc.value.errors
+    assert not DataProduct.objects.exists()
+
+
+def test_schema_violations_are_all_listed(personas):
+    bad = CONTRACT.replace("kind: DataContract", "kind: Contract").replace("logicalType: date", "logicalType: day")
+    bad = bad.replace("version: 2.1.0\n", "version: 2.1.0\nunknownField: 1\n")
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_import(actor=personas.producer, yaml_text=bad)
+    assert "kind" in exc.value.errors
+    assert any("schema[0].properties[2]" in key for key in exc.value.errors)
+    assert exc.value.code == "invalid_contract"
+    assert not DataProduct.objects.exists()
+
+
+def test_unknown_domain_in_contract_is_refused(personas):
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_import(actor=personas.producer, yaml_text=CONTRACT.replace("domain: sales", "domain: nope"))
+    assert "domain" in exc.value.errors
+    assert not DataProduct.objects.exists()
+
+
+def test_unknown_column_classification_is_refused(personas):
+    text = CONTRACT.replace("classification: confidential\n      - name: signed_up",
+                            "classification: secret\n      - name: signed_up")
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_import(actor=personas.producer, yaml_text=text)
+    assert "schema[0].properties[1].classification" in exc.value.errors
+
+
+def test_oversize_contract_is_refused(personas):
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_import(actor=personas.producer, yaml_text="x: " + "y" * (600 * 1024))
+    assert "yaml" in exc.value.errors
+
+
+def test_contract_for_another_teams_slug_is_a_conflict(personas, make_product):
+    make_product("sales-customers", actor=personas.admin,
+                 owner_team=__import__("tests.factories", fromlist=["TeamFactory"]).TeamFactory(name="Other"))
+    with pytest.raises(Conflict):
+        services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
+
+
+def test_export_is_valid_odcs_and_round_trips(personas, published):
+    product = product_detail_for_user(user=personas.consumer, slug=published.slug)
+    text = contract_yaml(product_to_contract(product))
+    doc = parse_contract(text)  # validates against the vendored official schema
+    assert doc["id"] == published.slug and doc["status"] == "active"
+    assert [p["name"] for p in doc["schema"][0]["properties"]] == ["order_id", "order_date", "amount_eur"]
+    result = services.contract_import(actor=personas.producer, yaml_text=text)
+    assert not result.created and not any(result.schema_diff.values())
+
+
+def test_export_of_a_full_product_validates_against_the_schema(personas, make_product):
+    from tests.factories import OutputPortFactory
+
+    product = make_product("full", freshness_slo_hours=6, availability_slo=99.9, tags=["a"],
+                           terms_of_use="Be nice.", documentation="# Docs")
+    OutputPortFactory(product=product, s3_location="s3://bucket/full/")
+    product = product_detail_for_user(user=personas.producer, slug="full")
+    errors = list(_validator().iter_errors(yaml.safe_load(contract_yaml(product_to_contract(product)))))
+    assert errors == []
+
+
+def test_odps_export_validates_against_the_odps_schema(personas, make_product, published):
+    from tests.factories import OutputPortFactory
+
+    downstream = make_product("downstream", upstream=[published])
+    OutputPortFactory(product=downstream)
+    product = product_detail_for_user(user=personas.producer, slug="downstream")
+    doc = product_to_odps(product)
+    assert list(odps_validator().iter_errors(doc)) == []
+    assert doc["inputPorts"] == [{"name": "sales-orders", "version": "1.0.0", "contractId": "sales-orders"}]
+    assert doc["outputPorts"][0]["contractId"] == "downstream"
+
+
+def test_parse_contract_converts_yaml_dates():
+    text = CONTRACT + "contractCreatedTs: 2025-01-02T03:04:05Z\n"
+    assert parse_contract(text)["contractCreatedTs"] == "2025-01-02T03:04:05Z"
+
+
+def test_contract_invalid_carries_errors():
+    with pytest.raises(ContractInvalid) as exc:
+        parse_contract("apiVersion: v3.0.2\nkind: DataContract")
+    assert exc.value.errors
