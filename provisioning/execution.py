@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import socket
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -47,8 +48,9 @@ def _lease() -> timedelta:
 
 
 def _claimable(now: Any) -> Q:
-    return (Q(status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED,
-                          ProvisioningJob.Status.RETRY])
+    return (Q(status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED])
+            | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__lte=now)
+            | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__isnull=True)
             | Q(status=ProvisioningJob.Status.RUNNING, claimed_at__lt=now - _lease()))
 
 
@@ -60,6 +62,13 @@ def job_claim(*, job_id: int, worker: str) -> bool:
         next_attempt_at=None) == 1
 
 
+def _mine(job: ProvisioningJob) -> Any:
+    """The job's row while this claim still holds it: every terminal update is fenced on the claim, so a
+    worker whose lease ran out (and whose job another worker took over) changes nothing."""
+    return ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.RUNNING,
+                                          claimed_by=job.claimed_by)
+
+
 def _backoff_seconds(attempts: int) -> float:
     base = settings.MESHPORTAL_JOB_RETRY_BASE_SECONDS
     cap = settings.MESHPORTAL_JOB_RETRY_MAX_SECONDS
@@ -67,14 +76,16 @@ def _backoff_seconds(attempts: int) -> float:
     return random.uniform(0, min(cap, base * (2 ** max(attempts - 1, 0))))  # noqa: S311 - jitter, not crypto
 
 
-def _reschedule(job: ProvisioningJob, error: AwsError) -> None:
+def _reschedule(job: ProvisioningJob, error: AwsError) -> bool:
     from provisioning.tasks import run_job
 
     delay = _backoff_seconds(job.attempts)
-    ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.RUNNING).update(
+    updated = _mine(job).update(
         status=ProvisioningJob.Status.RETRY, next_attempt_at=timezone.now() + timedelta(seconds=delay),
         last_error_code=error.code, last_error=f"{error.operation}: {error.message}"[:4000])
-    transaction.on_commit(lambda: run_job.apply_async((job.pk,), countdown=delay))
+    if updated:
+        transaction.on_commit(lambda: run_job.apply_async((job.pk,), countdown=delay))
+    return bool(updated)
 
 
 def _load(job_ids: list[int]) -> list[ProvisioningJob]:
@@ -86,21 +97,36 @@ def _load(job_ids: list[int]) -> list[ProvisioningJob]:
 def job_run(*, job_id: int) -> None:
     """Entry point of the ``provisioning.run_job`` task."""
     job = ProvisioningJob.objects.filter(pk=job_id).only("id", "action", "status", "grantor_account_id").first()
-    if job is None or job.status in (ProvisioningJob.Status.SUCCEEDED, ProvisioningJob.Status.FAILED):
+    if job is None or job.status in ProvisioningJob.FINISHED:
         return
-    worker = _worker_id()
+    # One token per claim: host, process and a nonce, so a re-delivered message in the same process
+    # cannot pass for the claim that is still running.
+    worker = f"{_worker_id()}:{uuid.uuid4().hex[:8]}"
     if not job_claim(job_id=job_id, worker=worker):
-        return  # another worker holds it, or it finished meanwhile
-    if job.action == ProvisioningJob.Action.GRANT:
-        # Take other waiting grant jobs of the same grantor account into the same batch.
-        companions = (ProvisioningJob.objects.filter(
-            action=ProvisioningJob.Action.GRANT, grantor_account_id=job.grantor_account_id,
-            status__in=[ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.PENDING]).exclude(pk=job_id)
-            .order_by("id").values_list("id", flat=True)[: settings.MESHPORTAL_GRANT_BATCH_JOBS - 1])
-        claimed = [job_id] + [cid for cid in companions if job_claim(job_id=cid, worker=worker)]
-        _run_grants(_load(claimed))
-    else:
-        _run_revoke(_load([job_id])[0])
+        return  # another worker holds it, it is not due yet, or it finished meanwhile
+    claimed = [job_id]
+    try:
+        if job.action == ProvisioningJob.Action.GRANT:
+            # Take other waiting grant jobs of the same grantor account into the same batch.
+            companions = (ProvisioningJob.objects.filter(
+                action=ProvisioningJob.Action.GRANT, grantor_account_id=job.grantor_account_id,
+                status__in=[ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.PENDING]).exclude(pk=job_id)
+                .order_by("id").values_list("id", flat=True)[: settings.MESHPORTAL_GRANT_BATCH_JOBS - 1])
+            claimed += [cid for cid in companions if job_claim(job_id=cid, worker=worker)]
+            _run_grants(_load(claimed))
+        else:
+            _run_revoke(_load([job_id])[0])
+    except Exception as exc:
+        # Not an AWS answer (a database error, a bug): put the jobs back for a later try, with the reason,
+        # instead of leaving them RUNNING until their lease runs out.
+        logger.exception("provisioning job(s) %s failed unexpectedly", claimed)
+        error = AwsError(code=type(exc).__name__, message=str(exc)[:1000], operation="meshportal:execute",
+                         retryable=True)
+        for stuck in ProvisioningJob.objects.filter(pk__in=claimed, status=ProvisioningJob.Status.RUNNING,
+                                                    claimed_by=worker):
+            with transaction.atomic():
+                _reschedule(stuck, error)
+        raise
 
 
 # --- grants ------------------------------------------------------------------------------------------
@@ -110,9 +136,10 @@ def _start(job: ProvisioningJob) -> None:
     from access_requests.services import grant_mark_provisioning
 
     with transaction.atomic():
-        job.plan = planning.build(job.grant, grantor_account_id=job.grantor_account_id, action=job.action)
-        ProvisioningJob.objects.filter(pk=job.pk).update(plan=job.plan)
         if job.action == ProvisioningJob.Action.GRANT:
+            # Grants follow the port as it is now; revocations keep the plan of what was applied.
+            job.plan = planning.build(job.grant, grantor_account_id=job.grantor_account_id, action=job.action)
+            _mine(job).update(plan=job.plan)
             grant_mark_provisioning(grant=job.grant)
 
 
@@ -127,21 +154,20 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
     if job.action == ProvisioningJob.Action.REVOKE:
         # A revocation is never given up: it is retried (slowly) and shown to admins until it succeeds.
         with transaction.atomic():
-            _reschedule(job, error)
-            grant_mark_end_failed(grant=job.grant, error=reason)
+            if _reschedule(job, error):
+                grant_mark_end_failed(grant=job.grant, error=reason)
         return
     with transaction.atomic():
-        ProvisioningJob.objects.filter(pk=job.pk).update(
-            status=ProvisioningJob.Status.FAILED, finished_at=timezone.now(), last_error_code=error.code,
-            last_error=reason[:4000])
-        grant_mark_failed(grant=job.grant, error=reason)
+        if _mine(job).update(status=ProvisioningJob.Status.FAILED, finished_at=timezone.now(),
+                             last_error_code=error.code, last_error=reason[:4000]):
+            grant_mark_failed(grant=job.grant, error=reason)
 
 
 def _succeed(job: ProvisioningJob) -> None:
     from access_requests.services import grant_mark_applied, grant_mark_ended
 
     with transaction.atomic():
-        updated = ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.RUNNING).update(
+        updated = _mine(job).update(
             status=ProvisioningJob.Status.SUCCEEDED, finished_at=timezone.now(), last_error_code="", last_error="",
             steps_done=[s["summary"] for s in job.plan])
         if updated != 1:
@@ -157,6 +183,16 @@ def _lf_entry_steps(job: ProvisioningJob) -> list[dict[str, Any]]:
 
 
 def _run_grants(jobs: list[ProvisioningJob]) -> None:
+    if not jobs:
+        return
+    live = []
+    for job in jobs:
+        if job.grant.status in ("pending", "failed", "active"):
+            live.append(job)
+        else:  # its ending was asked for before it ran: applying it now would outlive the revocation
+            _mine(job).update(status=ProvisioningJob.Status.CANCELLED, finished_at=timezone.now(),
+                              last_error=f"the grant is {job.grant.status}")
+    jobs = live
     if not jobs:
         return
     grantor = jobs[0].grantor_account_id
@@ -399,7 +435,7 @@ def _other_live_grants(job: ProvisioningJob) -> Any:
 def _still_needed(job: ProvisioningJob, entry: dict[str, Any]) -> set[str]:
     """Permissions on this resource that other live grants of the same principal still rely on."""
     needed: set[str] = set()
-    others = _other_live_grants(job).filter(principal_arn=job.grant.principal_arn).select_related("port")
+    others = _other_live_grants(job).filter(principal_arn=entry["Principal"]).select_related("port")
     for other in others:
         for other_entry in planning.grant_entries(other):
             if lf.same_resource(other_entry["Resource"], entry["Resource"]):
@@ -407,12 +443,49 @@ def _still_needed(job: ProvisioningJob, entry: dict[str, Any]) -> set[str]:
     return needed
 
 
+def _columns_to_revoke(job: ProvisioningJob, entry: dict[str, Any]) -> list[str]:
+    """Lake Formation merges column grants per principal and table: revoking grant A's columns must keep
+    the columns another live grant of the same principal on that table still gives. A table-wide SELECT
+    of another grant keeps them all."""
+    body = entry["Resource"]["TableWithColumns"]
+    table = (body["CatalogId"], body["DatabaseName"], body["Name"])
+    mine = set(body.get("ColumnNames") or [])
+    others = _other_live_grants(job).filter(principal_arn=entry["Principal"]).select_related("port")
+    for other in others:
+        for other_entry in planning.grant_entries(other):
+            kind, other_body = next(iter(other_entry["Resource"].items()))
+            if (other_body.get("CatalogId"), other_body.get("DatabaseName"), other_body.get("Name")) != table:
+                continue
+            if "SELECT" not in other_entry["Permissions"]:
+                continue
+            if kind == "Table":
+                return []
+            if kind == "TableWithColumns":
+                mine -= set(other_body.get("ColumnNames") or [])
+    return sorted(mine)
+
+
+def _grant_job_in_flight(job: ProvisioningJob) -> bool:
+    now = timezone.now()
+    return ProvisioningJob.objects.filter(grant_id=job.grant_id, action=ProvisioningJob.Action.GRANT,
+                                          status=ProvisioningJob.Status.RUNNING,
+                                          claimed_at__gte=now - _lease()).exists()
+
+
 def _run_revoke(job: ProvisioningJob) -> None:
+    if _grant_job_in_flight(job):
+        # Revoking while the grant is still being applied could leave permissions behind: wait for it.
+        _fail(job, AwsError(code="GrantInFlight", message="the grant is still being applied; revoking after it",
+                            operation="meshportal:revoke", retryable=True))
+        return
     try:
         _start(job)
         for step in job.plan:
             if step["step"] == "lf_link_describe":
-                _link_describe(job, step, grant=False)
+                shares_link = _other_live_grants(job).filter(principal_arn=job.grant.principal_arn,
+                                                             port=job.grant.port).exists()
+                if not shares_link:
+                    _link_describe(job, step, grant=False)
             elif step["step"] == "glue_unlink":
                 in_use = _other_live_grants(job).filter(
                     consumer_account=job.grant.consumer_account, port=job.grant.port).exists()
@@ -426,12 +499,21 @@ def _run_revoke(job: ProvisioningJob) -> None:
                             raise
             elif step["step"] == "lf_permissions":
                 entry = step["entry"]
-                to_revoke = sorted(set(entry["Permissions"]) - _still_needed(job, entry))
+                resource = entry["Resource"]
+                if "TableWithColumns" in resource:
+                    columns = _columns_to_revoke(job, entry)
+                    if not columns:
+                        continue
+                    body = dict(resource["TableWithColumns"], ColumnNames=columns)
+                    resource = {"TableWithColumns": body}
+                    to_revoke = list(entry["Permissions"])
+                else:
+                    to_revoke = sorted(set(entry["Permissions"]) - _still_needed(job, entry))
                 if to_revoke:
                     client = _client("lakeformation", step["account_id"])
                     _revoke_ignoring_absent(client, step["account_id"], job,
                                             Principal={"DataLakePrincipalIdentifier": entry["Principal"]},
-                                            Resource=entry["Resource"], Permissions=to_revoke)
+                                            Resource=resource, Permissions=to_revoke)
     except AwsError as error:
         _fail(job, error)
         return

@@ -72,6 +72,9 @@ class ProvisioningJob(models.Model):
         RETRY = "retry", "Waiting to retry"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled: the grant ended before it ran"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     grant = models.ForeignKey("access_requests.Grant", on_delete=models.PROTECT, related_name="jobs")
     action = models.CharField(max_length=8, choices=Action.choices)

@@ -59,14 +59,17 @@ def grant_entries(grant: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def build(grant: Any, *, grantor_account_id: str, action: str) -> list[dict[str, Any]]:
+def build(grant: Any, *, grantor_account_id: str, action: str,
+          applied: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The steps of a grant or revoke job. A revoke passes the entries that were ``applied``, so it removes
+    exactly those even if the port changed since."""
     port = grant.port
     consumer = str(grant.consumer_account.account_id)
     orgs = dict(AwsAccount.objects.filter(account_id__in=[consumer, grantor_account_id, port.catalog_id])
                 .values_list("account_id", "organization_id"))
     cross_account = consumer != port.catalog_id
     steps: list[dict[str, Any]] = []
-    entries = grant_entries(grant)
+    entries = applied if applied is not None else grant_entries(grant)
     verb = "Grant" if action == "grant" else "Revoke"
     for entry in entries:
         kind, body = next(iter(entry["Resource"].items()))

@@ -31,21 +31,35 @@ def _expected() -> tuple[dict[tuple[str, str, str], dict[str, Any]], set[tuple[s
     from access_requests.models import Grant
 
     expected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # dict() keeps the last pair per grant: order by id ascending so the newest job wins.
     grantors = dict(ProvisioningJob.objects.filter(action="grant", status="succeeded")
-                    .order_by("grant_id", "-id").values_list("grant_id", "grantor_account_id"))
+                    .order_by("grant_id", "id").values_list("grant_id", "grantor_account_id"))
     grants = Grant.objects.filter(status=Grant.Status.ACTIVE).select_related("port")
     for grant in grants:
         grantor = grantors.get(grant.pk)
         if grantor is None:
             continue
         for entry in planning.grant_entries(grant):
-            key = (grantor, entry["Principal"], repr(lf._normalise(entry["Resource"])))
-            slot = expected.setdefault(key, {"perms": set(), "grant": grant, "resource": entry["Resource"]})
-            slot["perms"].update(entry["Permissions"])
+            resource_key, perms, resource = _comparable(entry["Resource"], entry["Permissions"])
+            key = (grantor, entry["Principal"], resource_key)
+            slot = expected.setdefault(key, {"perms": set(), "grant": grant, "resource": resource})
+            slot["perms"].update(perms)
     from catalog.models import OutputPort
 
     managed = set(OutputPort.objects.values_list("catalog_id", "database_name"))
     return expected, managed
+
+
+def _comparable(resource: dict[str, Any], permissions: list[str]) -> tuple[str, set[str], dict[str, Any]]:
+    """A resource key and permission set that compare the way Lake Formation stores grants: column grants
+    of one principal on one table merge into one set, so columns become part of the permission
+    ("SELECT(email)") and the key is the table."""
+    if "TableWithColumns" in resource:
+        body = resource["TableWithColumns"]
+        table = {k: body.get(k) for k in ("CatalogId", "DatabaseName", "Name")}
+        perms = {f"{p}({c})" for p in permissions for c in body.get("ColumnNames") or []}
+        return repr(("TableWithColumns", tuple(table.values()))), perms, {"TableWithColumns": table}
+    return repr(lf._normalise(resource)), set(permissions), resource
 
 
 def _in_scope(resource: dict[str, Any], managed: set[tuple[str, str]]) -> bool:
@@ -77,9 +91,10 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
                     continue
                 if not _in_scope(entry["Resource"], managed):
                     continue
-                key = (account_id, principal, repr(lf._normalise(entry["Resource"])))
-                slot = actual.setdefault(key, {"perms": set(), "resource": entry["Resource"]})
-                slot["perms"].update(entry.get("Permissions", []))
+                resource_key, perms, resource = _comparable(entry["Resource"], entry.get("Permissions", []))
+                key = (account_id, principal, resource_key)
+                slot = actual.setdefault(key, {"perms": set(), "resource": resource})
+                slot["perms"].update(perms)
                 run.permissions_seen += 1
         except AwsError as error:
             errors.append(f"{account_id}: {error.code}: {error.message}")
@@ -117,7 +132,9 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
                          principal=finding.principal, account_id=finding.account_id,
                          after={"kind": finding.kind, "resource": finding.resource,
                                 "expected": finding.expected_permissions, "actual": finding.actual_permissions})
-            if repair and finding.kind == DriftFinding.Kind.MISSING and finding.grant is not None:
+            unfinished = finding.grant is not None and ProvisioningJob.objects.filter(
+                grant=finding.grant).exclude(status__in=ProvisioningJob.FINISHED).exists()
+            if repair and finding.kind == DriftFinding.Kind.MISSING and finding.grant is not None and not unfinished:
                 job = provisioning_job_create(grant=finding.grant, action="grant")
                 finding.status = DriftFinding.Status.REPAIRED
                 finding.resolved_at = now

@@ -162,14 +162,33 @@ def _enqueue_on_commit(job_id: int) -> None:
 @transaction.atomic
 def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
     """Record the AWS work an approval or an ending needs, in the caller's transaction (outbox)."""
-    if action not in ProvisioningJob.Action.values:
-        raise ValidationFailed(f"Unknown provisioning action {action!r}.")
     from provisioning import plan
 
-    grantor = grantor_account_for(port=grant.port)
-    # The plan is computed now, so people see it before the worker starts (and again when it does).
-    job = ProvisioningJob.objects.create(grant=grant, action=action, grantor_account_id=grantor,
-                                         plan=plan.build(grant, grantor_account_id=grantor, action=action))
+    if action not in ProvisioningJob.Action.values:
+        raise ValidationFailed(f"Unknown provisioning action {action!r}.")
+    if action == ProvisioningJob.Action.GRANT:
+        grantor = grantor_account_for(port=grant.port)
+        steps = plan.build(grant, grantor_account_id=grantor, action=action)
+    else:
+        # A revocation undoes what was applied, where it was applied: the grantor and the permission
+        # entries of the latest grant job, whatever the governance model or the port say today.
+        previous = (ProvisioningJob.objects.filter(grant=grant, action=ProvisioningJob.Action.GRANT)
+                    .exclude(status=ProvisioningJob.Status.CANCELLED).order_by("-id").first())
+        # Grant jobs that have not started are superseded: they must never run after the ending.
+        ProvisioningJob.objects.filter(
+            grant=grant, action=ProvisioningJob.Action.GRANT,
+            status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.RETRY],
+        ).update(status=ProvisioningJob.Status.CANCELLED, finished_at=timezone.now(),
+                 last_error="superseded by the grant's ending")
+        if previous is None:
+            grantor = grantor_account_for(port=grant.port)
+            steps = plan.build(grant, grantor_account_id=grantor, action=action)
+        else:
+            grantor = previous.grantor_account_id
+            steps = plan.build(grant, grantor_account_id=grantor, action=action,
+                               applied=[s["entry"] for s in previous.plan if s["step"] == "lf_permissions"])
+    # The plan is computed now, so people see it before the worker starts.
+    job = ProvisioningJob.objects.create(grant=grant, action=action, grantor_account_id=grantor, plan=steps)
     _enqueue_on_commit(job.pk)
     return job
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
@@ -91,7 +91,9 @@ class EntitlementFilter(django_filters.FilterSet):
     def moment(self) -> datetime:
         """The instant asked about: ``as_of`` when given and valid, else now."""
         data = getattr(self.form, "cleaned_data", None) or {}
-        return data.get("as_of") or self.__dict__.setdefault("_now", timezone.now())
+        given = data.get("as_of")
+        # In UTC: PostgreSQL refuses offsets Python accepts (e.g. +19:25), and the instant is the same.
+        return given.astimezone(UTC) if given else self.__dict__.setdefault("_now", timezone.now())
 
     def filter_table(self, queryset: QuerySet[Grant], name: str, value: str) -> QuerySet[Grant]:
         database, _, table = value.partition(".")

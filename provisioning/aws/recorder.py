@@ -14,11 +14,20 @@ from provisioning.aws.errors import AwsError
 from provisioning.models import AwsCallAttempt
 
 
-def _summarise(params: dict[str, Any]) -> dict[str, Any]:
+def _summarise(params: dict[str, Any], grant: Any) -> dict[str, Any]:
+    """What the call asked for, as far as it concerns this grant: a batch row shows only the grant's own
+    entries (the rest belong to other people's grants) and how big the batch was."""
     summary = dict(params)
     if "Entries" in summary:
-        summary["Entries"] = [{"Id": e.get("Id"), "Principal": e.get("Principal"), "Resource": e.get("Resource"),
-                               "Permissions": e.get("Permissions")} for e in summary["Entries"]]
+        entries = summary.pop("Entries")
+        principal = getattr(grant, "principal_arn", None)
+        summary["BatchSize"] = len(entries)
+        summary["Entries"] = [
+            {"Id": e.get("Id"), "Principal": e.get("Principal"), "Resource": e.get("Resource"),
+             "Permissions": e.get("Permissions")}
+            for e in entries
+            if principal is None or e.get("Principal", {}).get("DataLakePrincipalIdentifier") == principal
+        ]
     return summary
 
 
@@ -47,7 +56,7 @@ def call(
     AwsCallAttempt.objects.bulk_create([
         AwsCallAttempt(
             call_id=call_id, job=job if len(targets) == 1 else None, grant=grant, service=service,
-            operation=api_name, account_id=account_id, request_summary=_summarise(params),
+            operation=api_name, account_id=account_id, request_summary=_summarise(params, grant),
             outcome=AwsCallAttempt.Outcome.ERROR if error else AwsCallAttempt.Outcome.OK,
             error_code=error.code if error else "", error_message=error.message[:2000] if error else "",
             duration_ms=duration, started_at=started,

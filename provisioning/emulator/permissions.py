@@ -89,6 +89,28 @@ def _find(
     return None
 
 
+def _table_of_columns(resource: dict[str, Any]) -> tuple[Any, ...] | None:
+    body = resource.get("TableWithColumns")
+    if not body or "ColumnNames" not in body:
+        return None
+    return body.get("CatalogId"), body.get("DatabaseName"), body.get("Name")
+
+
+def _find_columns(
+    catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]
+) -> Permission | None:
+    """The principal's column-level grant on the same table, whatever its columns: Lake Formation keeps
+    one column list per principal and table, which grants extend and revokes shrink.
+    https://docs.aws.amazon.com/lake-formation/latest/dg/granting-table-permissions.html"""
+    table = _table_of_columns(resource)
+    if table is None:
+        return None
+    for permission in catalog.permissions:
+        if permission.principal == principal and _table_of_columns(permission.resource) == table:
+            return permission
+    return None
+
+
 def _check_own_catalog(*, caller: str, catalog_id: str) -> None:
     if catalog_id != caller:
         # Grants are made in the caller's own Data Catalog; another account's catalog needs that
@@ -139,7 +161,16 @@ def grant(
     principal_dict = {"DataLakePrincipalIdentifier": grantee.identifier}
     catalog = _catalog(lf_backend(caller, region), caller)
     existing = _find(catalog, principal_dict, normal)
-    if existing is None:
+    same_table = _find_columns(catalog, principal_dict, normal) if existing is None else None
+    if same_table is not None:
+        columns = same_table.resource["TableWithColumns"]
+        columns["ColumnNames"] = sorted(set(columns["ColumnNames"]) | set(normal["TableWithColumns"]["ColumnNames"]))
+        same_table.permissions = sorted(set(same_table.permissions) | set(wanted))
+        same_table.permissions_with_grant_options = sorted(
+            set(same_table.permissions_with_grant_options) | set(wanted_options)
+        )
+        _rehash(catalog)
+    elif existing is None:
         catalog.permissions.add(Permission(principal_dict, normal, wanted, wanted_options))
     else:
         existing.permissions = sorted(set(existing.permissions) | set(wanted))
@@ -196,6 +227,18 @@ def revoke(
     backend = lf_backend(caller, region)
     catalog = _catalog(backend, caller)
     existing = _find(catalog, {"DataLakePrincipalIdentifier": grantee.identifier}, normal)
+    if existing is None and _table_of_columns(normal) is not None:
+        partial = _find_columns(catalog, {"DataLakePrincipalIdentifier": grantee.identifier}, normal)
+        held = set(partial.resource["TableWithColumns"]["ColumnNames"]) if partial else set()
+        gone = held & set(normal["TableWithColumns"]["ColumnNames"])
+        if partial is not None and gone and revoked & set(partial.permissions):
+            remaining = sorted(held - gone)
+            if remaining:
+                # Revoking some columns shrinks the column list; the permission stays on the rest.
+                partial.resource["TableWithColumns"]["ColumnNames"] = remaining
+                _rehash(catalog)
+                return
+            existing = partial  # every column goes: revoke the permission itself, below
     if existing is None or not (
         revoked & set(existing.permissions) or revoked_options & set(existing.permissions_with_grant_options)
     ):

@@ -3,9 +3,6 @@ domain steward approves the second stage, and the consumer's My requests page re
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 
 from provisioning.models import ProvisioningJob
@@ -13,23 +10,12 @@ from tests.access_requests.helpers import ROLE, mesh
 from tests.factories import PASSWORD
 from tests.provisioning.helpers import seed_emulator
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("MESHPORTAL_CHROMIUM", "/usr/bin/chromium"),
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(chromium_browser):
+    """The session's one Chromium (tests/e2e/conftest.py); each login gets its own context."""
+    return chromium_browser
 
 
 def _login(browser, live_server, username: str):

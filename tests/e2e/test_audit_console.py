@@ -5,55 +5,29 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
-from django.urls import NoReverseMatch, clear_url_caches, reverse
 
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
 from tests.audit.helpers import approved_by, at, make_grant
 from tests.factories import PASSWORD, DataProductFactory, OutputPortFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("MESHPORTAL_CHROMIUM", "/usr/bin/chromium"),
-                                             args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def catalog_home_route(settings) -> Iterator[None]:
-    """Every page links to catalog:home; stand in for it while the catalog app has no pages yet."""
-    try:
-        reverse("catalog:home")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.audit.urls"
-        clear_url_caches()
-    yield
-    clear_url_caches()
+def page(chromium_browser) -> Iterator:
+    context = chromium_browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def test_auditor_filters_the_log_downloads_csv_and_checks_entitlements(transactional_db, personas, domain,
-                                                                      catalog_home_route, live_server, page):
+                                                                      live_server, page):
     from playwright.sync_api import expect
 
     product = DataProductFactory(name="Sales Orders", slug="sales-orders", domain=domain)

@@ -233,3 +233,29 @@ def test_granting_in_another_accounts_catalog_is_denied(producer: Account) -> No
             CatalogId="999999999999", Principal=principal(ANALYST), Resource=table(), Permissions=["SELECT"]
         )
     assert error_code(excinfo) == "AccessDeniedException"
+
+
+def _columns(names: list[str]) -> dict:
+    return {"TableWithColumns": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders",
+                                 "ColumnNames": names}}
+
+
+def test_column_grants_of_one_principal_on_one_table_merge_and_revokes_shrink_them(producer: Account) -> None:
+    lf = producer.lakeformation
+    columns = [c["Name"] for c in producer.glue.get_table(DatabaseName="sales", Name="orders")["Table"]
+               ["StorageDescriptor"]["Columns"]][:3]
+    a, b, c = columns
+    lf.grant_permissions(Principal=principal(ANALYST), Resource=_columns([a, b]), Permissions=["SELECT"])
+    lf.grant_permissions(Principal=principal(ANALYST), Resource=_columns([b, c]), Permissions=["SELECT"])
+    [entry] = permissions_of(producer, ANALYST)
+    assert entry["Resource"]["TableWithColumns"]["ColumnNames"] == sorted([a, b, c])
+
+    lf.revoke_permissions(Principal=principal(ANALYST), Resource=_columns([a]), Permissions=["SELECT"])
+    [entry] = permissions_of(producer, ANALYST)
+    assert entry["Resource"]["TableWithColumns"]["ColumnNames"] == sorted([b, c])
+
+    lf.revoke_permissions(Principal=principal(ANALYST), Resource=_columns([b, c]), Permissions=["SELECT"])
+    assert permissions_of(producer, ANALYST) == []
+    with pytest.raises(ClientError) as excinfo:
+        lf.revoke_permissions(Principal=principal(ANALYST), Resource=_columns([a]), Permissions=["SELECT"])
+    assert error_code(excinfo) == "InvalidInputException"

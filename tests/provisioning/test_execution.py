@@ -180,6 +180,7 @@ def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
 
 def test_throttling_is_retried_until_it_heals(aws, personas, settings):
     settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the job-level retry do the work, not boto3
+    settings.MESHPORTAL_JOB_RETRY_BASE_SECONDS = 0  # due at once, so the test need not wait
     from provisioning.aws import clear_session_cache
 
     clear_session_cache()
@@ -277,3 +278,118 @@ def test_per_entry_failures_fail_only_their_grant(aws, personas):
     bad.refresh_from_db()
     assert "EntityNotFoundException" in bad.last_error
     assert ROLE
+
+
+def test_revocation_goes_where_the_grant_was_made_even_after_the_governance_model_changed(aws, personas):
+    from provisioning.models import GovernanceSettings
+    from tests.factories import AwsAccountFactory
+
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    _grant_and_run(grant)
+    AwsAccountFactory(account_id="111111111111", role="central")
+    GovernanceSettings.objects.update_or_create(id=1, defaults={"model": "central"})
+    job = _revoke_and_run(grant)
+    assert job.grantor_account_id == PRODUCER
+    assert job.status == "succeeded", job.last_error
+    assert lf_permissions(aws, PRODUCER) == []
+
+
+def test_a_grant_job_that_has_not_started_is_cancelled_by_the_ending(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    grant_job = provisioning_job_create(grant=grant, action="grant")
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.REVOKING, end_reason="withdrawn")
+    grant.refresh_from_db()
+    revoke_job = provisioning_job_create(grant=grant, action="revoke")
+    grant_job.refresh_from_db()
+    assert grant_job.status == "cancelled"
+    job_run(job_id=grant_job.pk)  # a stale message for it changes nothing
+    job_run(job_id=revoke_job.pk)
+    revoke_job.refresh_from_db()
+    assert revoke_job.status == "succeeded", revoke_job.last_error
+    assert lf_permissions(aws, PRODUCER) == []
+    assert not AuditEvent.objects.filter(event_type="grant.applied").exists()
+
+
+def test_a_grant_whose_ending_was_asked_for_while_queued_is_not_applied(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    job = provisioning_job_create(grant=grant, action="grant")
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.REVOKING)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert lf_permissions(aws, PRODUCER) == []
+
+
+def test_revoking_a_column_grant_keeps_the_columns_another_grant_of_the_role_needs(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    first = approved_grant(personas, columns=["order_id", "amount"])
+    from types import SimpleNamespace
+
+    # another person asking for the same role (one open request per requester, port and role)
+    second = approved_grant(SimpleNamespace(consumer=personas.outsider), columns=["amount", "email"],
+                            product=first.product)
+    _grant_and_run(first)
+    _grant_and_run(second)
+    _revoke_and_run(first)
+    held = lf_permissions(aws, PRODUCER)
+    columns = {c for kind, key, perms in held if kind == "TableWithColumns" for c in dict(key)["ColumnNames"]}
+    assert columns == {"amount", "email"}
+    # the role still reaches the table through its resource link
+    consumer = lf_permissions(aws, CONSUMER)
+    assert any(dict(key).get("Name") == "sales_orders" for kind, key, _ in consumer if kind == "Table")
+
+
+def test_a_claim_taken_over_after_its_lease_cannot_be_finished_by_the_old_worker(aws, personas):
+    from provisioning import execution
+
+    accounts()
+    job = provisioning_job_create(grant=approved_grant(personas), action="grant")
+    assert job_claim(job_id=job.pk, worker="old")
+    stale = ProvisioningJob.objects.get(pk=job.pk)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ProvisioningJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    assert job_claim(job_id=job.pk, worker="new")
+    execution._succeed(stale)  # the old worker wakes up and reports
+    job.refresh_from_db()
+    assert job.status == "running" and job.claimed_by == "new"
+
+
+def test_unexpected_errors_put_the_job_back_with_the_reason(aws, personas, monkeypatch):
+    from provisioning import execution
+
+    accounts()
+    job = provisioning_job_create(grant=approved_grant(personas), action="grant")
+
+    def boom(jobs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(execution, "_run_grants", boom)
+    with pytest.raises(RuntimeError):
+        job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "retry" and job.last_error_code == "RuntimeError"
+    assert "database went away" in job.last_error
+
+
+def test_batch_attempt_rows_show_only_the_grants_own_entries(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    first = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/A")
+    second = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/B", product=first.product)
+    jobs = [provisioning_job_create(grant=g, action="grant") for g in (first, second)]
+    ProvisioningJob.objects.update(status="queued")
+    job_run(job_id=jobs[0].pk)
+    row = AwsCallAttempt.objects.get(grant=first, account_id=PRODUCER, operation="BatchGrantPermissions")
+    principals = {e["Principal"]["DataLakePrincipalIdentifier"] for e in row.request_summary["Entries"]}
+    assert principals == {f"arn:aws:iam::{CONSUMER}:role/A"}
+    assert row.request_summary["BatchSize"] == 4
