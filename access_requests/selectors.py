@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from access_requests import policy
@@ -82,11 +83,17 @@ def grant_get_for_user(*, user: Any, pk: int) -> Grant:
     return get_object_or_404(grant_list(user=user), pk=pk)
 
 
-def port_for_request(*, pk: int) -> OutputPort:
-    """The port a consumer asks for. Every signed-in user may ask about any port; whether the product can be
-    requested (published or deprecated) is the service's rule, answered with a clear message."""
-    return get_object_or_404(OutputPort.objects.select_related("product__domain", "product__owner_team",
-                                                               "aws_account"), pk=pk)
+MAX_ID = 2**63 - 1
+
+
+def port_for_request(*, user: Any, pk: int) -> OutputPort:
+    """The port a user asks about: only ports of products the user may see in the catalog (404 otherwise,
+    so drafts stay invisible); whether the product can be requested is the service's rule."""
+    from catalog.selectors import port_get_for_user
+
+    if not 0 < pk <= MAX_ID:
+        raise Http404("No such output port.")
+    return port_get_for_user(user=user, pk=pk)
 
 
 def open_extension_for(*, grant: Grant) -> AccessRequest | None:

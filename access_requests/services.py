@@ -75,6 +75,11 @@ def _lock_request(pk: int) -> AccessRequest:
 
 
 def _lock_grant(pk: int) -> Grant:
+    """Lock a grant, after its request: every service takes the two locks in that order (request, then
+    grant), so a withdrawal and the worker's report on the same grant cannot deadlock."""
+    request_id = Grant.objects.filter(pk=pk).values_list("request_id", flat=True).first()
+    if request_id is not None:
+        AccessRequest.objects.select_for_update().filter(pk=request_id).exists()
     return Grant.objects.select_for_update().get(pk=pk)
 
 

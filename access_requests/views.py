@@ -71,10 +71,10 @@ def _query_without_page(request: HttpRequest) -> str:
 @login_required
 def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     port_id = request.POST.get("port") or request.GET.get("port") or ""
-    if not port_id.isdigit():
+    if not (port_id.isascii() and port_id.isdigit()):
         messages.info(request, "Open a data product in the catalog and choose “Request access” on one of its ports.")
         return redirect("access_requests:mine")
-    port = selectors.port_for_request(pk=int(port_id))
+    port = selectors.port_for_request(user=request.user, pk=int(port_id))
     product = port.product
     columns = list(product.columns.order_by("position", "id"))
     form = AccessRequestForm(request.POST or None, port=port, column_names=[c.name for c in columns],
@@ -291,7 +291,7 @@ def grant_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def port_policy(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
-    port = selectors.port_for_request(pk=port_id)
+    port = selectors.port_for_request(user=request.user, pk=port_id)
     if not permissions.can_set_policy(request.user, port.product) and not roles.sees_everything(request.user):
         raise PermissionDenied("The owning team and platform admins set a port's access policy.")
     form = PolicyForm(request.POST or None, initial={"approval_policy": port.approval_policy,

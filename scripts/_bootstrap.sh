@@ -14,7 +14,7 @@ find_python() {
   done
   for c in "${candidates[@]}"; do
     if command -v "$c" >/dev/null 2>&1 &&
-       "$c" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
+       "$c" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
       command -v "$c"; return 0
     fi
   done
@@ -24,7 +24,16 @@ find_python() {
 REQS="${1:-requirements/dev.txt}"
 VENV="$ROOT/.venv"
 if [ ! -x "$VENV/bin/python" ]; then
-  PY="$(find_python)" || { echo "MeshPortal needs Python 3.12 or newer (Django 6). Install python3.12+ and retry, or set PYTHON=/path/to/python3.12." >&2; exit 1; }
+  if ! PY="$(find_python)" && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    # Debian ships venv/ensurepip separately (python3.X-venv); install it for any Python >= 3.12 present.
+    for v in 3.13 3.12; do
+      if command -v "python$v" >/dev/null; then
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python$v-venv" >/dev/null || true
+      fi
+    done
+    PY="$(find_python)" || true
+  fi
+  [ -n "${PY:-}" ] || { echo "MeshPortal needs Python 3.12 or newer with venv (Django 6). Install python3.12+ (and python3.12-venv) and retry, or set PYTHON=/path/to/python3.12." >&2; exit 1; }
   echo "==> creating .venv with $PY"
   "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip

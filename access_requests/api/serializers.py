@@ -64,10 +64,14 @@ class AccessRequestCreateSerializer(serializers.Serializer):
     accept_terms = serializers.BooleanField(help_text="Accept the product's terms of use.")
 
     def validate_port(self, value: int) -> OutputPort:
-        port = OutputPort.objects.filter(pk=value).select_related("product").first()
-        if port is None:
-            raise serializers.ValidationError("No output port with this id.")
-        return port
+        from django.http import Http404
+
+        from access_requests.selectors import port_for_request
+
+        try:  # only ports of products the caller may see: a draft's port does not exist for outsiders
+            return port_for_request(user=self.context["request"].user, pk=value)
+        except Http404 as exc:
+            raise serializers.ValidationError("No output port with this id.") from exc
 
 
 class ApproveSerializer(serializers.Serializer):

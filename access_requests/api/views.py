@@ -36,7 +36,7 @@ class AccessRequestListView(generics.ListAPIView):
 
     @extend_schema(request=AccessRequestCreateSerializer, responses={201: AccessRequestSerializer})
     def post(self, request: Request) -> Response:
-        data = AccessRequestCreateSerializer(data=request.data)
+        data = AccessRequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         created = services.access_request_create(actor=acting_user(request), **data.validated_data)
         return Response(AccessRequestSerializer(selectors.access_request_get_for_user(

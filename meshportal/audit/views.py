@@ -21,6 +21,7 @@ from meshportal.audit.export import csv_lines, ndjson_lines
 from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
 from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed
+from meshportal.core.forms import parse_id
 from meshportal.core.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
@@ -34,8 +35,7 @@ def _allowed(read: Callable[..., Any], request: AuthenticatedHttpRequest, **kwar
 
 
 def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("before"))
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:

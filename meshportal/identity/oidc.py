@@ -15,13 +15,12 @@ from meshportal.identity.models import User
 
 class MeshPortalOIDCBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[User]:
-        username = claims.get("preferred_username") or claims.get("email") or claims.get("sub")
-        if not username:
-            return User.objects.none()
-        return User.objects.filter(username__iexact=username)
+        # Only the provider's subject identifies an SSO user; names and e-mails are not trusted for linking.
+        subject = claims.get("sub")
+        return User.objects.filter(oidc_subject=subject) if subject else User.objects.none()
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
-        return bool(claims.get("preferred_username") or claims.get("email") or claims.get("sub"))
+        return bool(claims.get("sub"))
 
     def _sync(self, claims: dict[str, Any]) -> User:
         groups_claim = settings.OIDC_GROUPS_CLAIM

@@ -171,18 +171,30 @@ def token_rotate(*, user: User) -> Token:
 
 @transaction.atomic
 def user_sync_from_idp(*, claims: dict[str, Any], admin_groups: list[str], auditor_groups: list[str]) -> User:
-    """Create or update the user an OpenID Connect login names, mapping IdP groups onto platform roles."""
+    """Create or update the user an OpenID Connect login names, mapping IdP groups onto platform roles.
+
+    SSO users are found by the provider's subject (``sub``) only. A local account with the same user name
+    or e-mail is never linked automatically: the SSO user gets a distinct user name instead, so an IdP user
+    cannot take over a local account (such as ``admin``) by choosing its name.
+    """
     from meshportal.audit.services import SystemActor
 
     idp = SystemActor("oidc")
-    username = (claims.get("preferred_username") or claims.get("email") or claims.get("sub") or "").strip()[:150]
-    if not username:
-        raise ValidationFailed("The identity provider sent no usable user name (preferred_username, email or sub).")
-    email = claims.get("email", "")
-    user = User.objects.select_for_update().filter(username__iexact=username).first()
+    subject = str(claims.get("sub") or "").strip()[:255]
+    if not subject:
+        raise ValidationFailed("The identity provider sent no subject (sub) claim.")
+    wanted = (claims.get("preferred_username") or claims.get("email") or subject).strip()[:140]
+    email = claims.get("email", "") if claims.get("email_verified", True) else ""
+    user = User.objects.select_for_update().filter(oidc_subject=subject).first()
     if user is None:
+        username, n = wanted, 1
+        while User.objects.filter(username__iexact=username).exists():
+            username = f"{wanted}.sso" if n == 1 else f"{wanted}.sso{n}"
+            n += 1
         user = user_create(actor=idp, username=username, email=email, first_name=claims.get("given_name", ""),
                            last_name=claims.get("family_name", ""), check_actor=False)
+        user.oidc_subject = subject
+        user.save(update_fields=["oidc_subject"])
     groups = set(claims.get("groups") or [])
     before = {f: getattr(user, f) for f in ROLE_FIELDS}
     if admin_groups:

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable
@@ -167,6 +170,9 @@ def webhook_create(*, actor: Actor, team: Team, url: str, description: str = "",
     if not url.startswith(("https://", "http://")):
         raise ValidationFailed("A webhook URL must start with https:// (or http:// for local testing).",
                                field="url", code="invalid_url")
+    problem = destination_problem(url)
+    if problem:
+        raise ValidationFailed(problem, field="url", code="forbidden_destination")
     unknown = [t for t in event_types or [] if not t.startswith(EVENT_TYPE_PREFIX)]
     if unknown:
         raise ValidationFailed(f"Event types start with {EVENT_TYPE_PREFIX}: {', '.join(unknown)}.",
@@ -197,12 +203,47 @@ def _retryable(status: int | None) -> bool:
     return status is None or status in (408, 429) or status >= 500
 
 
+def destination_problem(url: str) -> str:
+    """Why the portal must not call ``url``, or "". Webhooks are configured by producers, so they must not
+    reach the portal's own network: loopback, private, link-local (cloud metadata) and other reserved
+    addresses are refused, checked when the hook is saved and again before every delivery (DNS may change).
+    MESHPORTAL_WEBHOOK_ALLOW_PRIVATE=1 lifts this for development and tests."""
+    if _setting("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False):
+        return ""
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        return "The webhook URL has no host."
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return f"The webhook host {host!r} does not resolve."
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                or ip.is_unspecified:
+            return f"Webhooks may not call internal addresses ({host} is {ip})."
+    return ""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead a delivery to an internal address: treat it as the endpoint's answer."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
     """POST and return (status, response body, error). No exception leaves: every outcome is a row."""
+    problem = destination_problem(url)
+    if problem:
+        return None, "", problem
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only
     timeout = float(_setting("MESHPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), f"HTTP {exc.code}"

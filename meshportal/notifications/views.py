@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from meshportal.core.errors import DomainError, NotAllowed
-from meshportal.core.forms import apply_domain_error
+from meshportal.core.forms import apply_domain_error, parse_id
 from meshportal.core.http import AuthenticatedHttpRequest
 from meshportal.notifications import selectors, services
 from meshportal.notifications.forms import WebhookForm
@@ -22,9 +22,9 @@ PAGE_SIZE = 50
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = selectors.notification_list(user=request.user)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        qs = qs.filter(id__lt=int(before))
+    before = parse_id(request.GET.get("before"))
+    if before is not None:
+        qs = qs.filter(id__lt=before)
     page = list(qs[: PAGE_SIZE + 1])
     next_before = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
     return render(request, "notifications/inbox.html", {
@@ -43,7 +43,7 @@ def counter(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("notification") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.POST.getlist("notification")) if i is not None]
     services.notification_mark_read(user=request.user, notification_ids=ids or None)
     if request.htmx:
         response = render(request, "notifications/_counter.html",

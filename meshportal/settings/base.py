@@ -298,3 +298,4 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "HarvestStatusEnum": "catalog.models.HarvestJob.Status",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
 }
+MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)

@@ -48,7 +48,13 @@ def test_bad_input_is_a_4xx_with_a_code_and_nothing_is_created(personas, api_for
 
 def test_draft_product_is_refused(personas, api_for):
     m = mesh(personas, status="draft")
+    # to a consumer a draft does not exist: the port is unknown, and nothing about the product leaks
     response = api_for(personas.consumer).post("/api/v1/access-requests/", body(m.port), format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["port"] == ["No output port with this id."]
+    assert m.product.name not in response.content.decode()
+    # the owning team sees its draft, and is told it cannot be requested yet
+    response = api_for(personas.producer).post("/api/v1/access-requests/", body(m.port), format="json")
     assert response.status_code == 400 and response.json()["code"] == "product_not_available"
 
 

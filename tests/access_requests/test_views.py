@@ -52,8 +52,14 @@ def test_request_form_shows_service_refusals_on_the_fields(personas, client_for)
 
 def test_request_form_for_a_draft_product_says_so_and_disables_the_button(personas, client_for):
     m = mesh(personas, status="draft")
-    html = client_for(personas.consumer).get(f"/requests/new/?port={m.port.pk}").content.decode()
+    assert client_for(personas.consumer).get(f"/requests/new/?port={m.port.pk}").status_code == 404
+    html = client_for(personas.producer).get(f"/requests/new/?port={m.port.pk}").content.decode()
     assert "cannot be requested" in html and "disabled" in html
+
+
+@pytest.mark.parametrize("port", ["²", "99999999999999999999999", "-1"])
+def test_request_form_with_a_malformed_port_is_not_an_error(personas, client_for, port):
+    assert client_for(personas.consumer).get(f"/requests/new/?port={port}").status_code in (302, 404)
 
 
 def test_request_form_without_a_port_sends_people_to_their_requests(personas, client_for):

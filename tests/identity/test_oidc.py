@@ -75,3 +75,14 @@ def test_login_page_offers_sso_only_when_enabled(provider, settings):
     assert b"Log in with" in Client().get("/accounts/login/").content
     settings.OIDC_ENABLED = False
     assert b"Log in with" not in Client().get("/accounts/login/").content
+
+
+def test_sso_never_takes_over_a_local_account_with_the_same_name(provider):
+    from tests.factories import UserFactory
+
+    local_admin = UserFactory(username="olga", is_platform_admin=True, is_staff=True, is_superuser=True)
+    response = _sign_in(Client(), provider)
+    assert response.status_code == 302
+    sso_user = User.objects.get(oidc_subject="u-123")
+    assert sso_user.pk != local_admin.pk and sso_user.username == "olga.sso"
+    assert not sso_user.is_platform_admin

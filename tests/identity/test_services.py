@@ -86,11 +86,11 @@ def test_roles_of_personas(personas):
 
 def test_idp_login_creates_user_and_maps_groups(db):
     user = services.user_sync_from_idp(
-        claims={"preferred_username": "ivy", "email": "ivy@example.com", "groups": ["mesh-auditors"]},
+        claims={"sub": "s-1", "preferred_username": "ivy", "email": "ivy@example.com", "groups": ["mesh-auditors"]},
         admin_groups=["mesh-admins"], auditor_groups=["mesh-auditors"])
     assert user.username == "ivy" and user.is_auditor and not user.is_platform_admin
     user = services.user_sync_from_idp(
-        claims={"preferred_username": "ivy", "groups": ["mesh-admins"]},
+        claims={"sub": "s-1", "preferred_username": "ivy", "groups": ["mesh-admins"]},
         admin_groups=["mesh-admins"], auditor_groups=["mesh-auditors"])
     assert user.is_platform_admin and not user.is_auditor
     assert AuditEvent.objects.filter(event_type="identity.roles_changed", actor="system:oidc").count() == 2

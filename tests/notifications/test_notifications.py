@@ -169,3 +169,17 @@ def test_webhooks_page_shows_the_delivery_log_to_the_team_only(personas, client_
     log = client_for(personas.producer).get(
         f"/api/v1/teams/{m.product.owner_team.slug}/webhooks/deliveries/").json()
     assert log["results"][0]["status"] == "succeeded"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5005/_emulator/reset", "http://169.254.169.254/latest/meta-data/",
+                                 "http://10.0.0.8/hook", "http://localhost/hook"])
+def test_webhooks_may_not_call_internal_addresses(personas, team, settings, url):
+    from meshportal.core.errors import ValidationFailed
+    from meshportal.notifications import services as notification_services
+    from meshportal.notifications.models import TeamWebhook
+
+    settings.MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationFailed) as exc:
+        notification_services.webhook_create(actor=personas.admin, team=team, url=url)
+    assert exc.value.code == "forbidden_destination"
+    assert not TeamWebhook.objects.exists()
