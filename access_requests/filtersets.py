@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from access_requests.models import AccessRequest, Grant
+from meshportal.core.filters import UtcIsoDateTimeFilter
 
 
 class AccessRequestFilter(django_filters.FilterSet):
@@ -38,7 +39,7 @@ class GrantFilter(django_filters.FilterSet):
     product = django_filters.CharFilter(field_name="product__slug", label="Product (slug)")
     principal = django_filters.CharFilter(field_name="principal_arn", label="Principal ARN")
     account = django_filters.CharFilter(field_name="consumer_account__account_id", label="Consumer account")
-    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt",
+    expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lt",
                                                       label="Ends before", help_text="ISO 8601 date-time.")
 
     class Meta:

@@ -114,6 +114,7 @@ def _drop_pool(app: Any) -> None:
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None  # built on the old connection pool
 
 
 def restore_broker(saved: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access_requests.models import AccessRequest, Approval, Grant
@@ -46,9 +47,10 @@ class AccessRequestSerializer(serializers.ModelSerializer):
                   "requested_until", "terms_accepted_at", "extension_of", "created_at", "decided_at", "approvals",
                   "grant"]
 
-    def get_grant(self, obj: AccessRequest) -> GrantRefSerializer | None:  # type: ignore[override]
+    @extend_schema_field(GrantRefSerializer(allow_null=True))
+    def get_grant(self, obj: AccessRequest) -> dict[str, Any] | None:
         grant = getattr(obj, "grant", None)
-        return GrantRefSerializer(grant).data if grant is not None else None  # type: ignore[return-value]
+        return GrantRefSerializer(grant).data if grant is not None else None
 
 
 class AccessRequestCreateSerializer(serializers.Serializer):

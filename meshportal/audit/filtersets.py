@@ -13,6 +13,7 @@ from access_requests.models import Grant
 from catalog.models import DataProduct
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
+from meshportal.core.filters import UtcIsoDateTimeFilter
 
 _DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"})
 _AS_OF_MESSAGE = "Enter as_of as an ISO 8601 date-time, for example 2026-03-01T09:00:00Z (a bare date means 00:00 UTC)."
@@ -42,9 +43,9 @@ class AuditEventFilter(django_filters.FilterSet):
     account = django_filters.CharFilter(field_name="account_id", help_text="AWS account id (12 digits).")
     object_type = django_filters.CharFilter(field_name="object_type")
     object_id = django_filters.CharFilter(field_name="object_id")
-    since = django_filters.IsoDateTimeFilter(method="filter_since", widget=_DATETIME_WIDGET,
+    since = UtcIsoDateTimeFilter(method="filter_since", widget=_DATETIME_WIDGET,
                                              help_text="ISO 8601 date-time, inclusive.")
-    until = django_filters.IsoDateTimeFilter(method="filter_until", widget=_DATETIME_WIDGET,
+    until = UtcIsoDateTimeFilter(method="filter_until", widget=_DATETIME_WIDGET,
                                              help_text="ISO 8601 date-time, exclusive.")
 
     class Meta:
@@ -72,7 +73,7 @@ class EntitlementFilter(django_filters.FilterSet):
     or domain. A grant is an entitlement at T when its permissions were in place in AWS at T:
     ``granted_at <= T`` and (``ended_at`` is empty or ``ended_at > T``)."""
 
-    as_of = django_filters.IsoDateTimeFilter(method="filter_as_of", widget=_DATETIME_WIDGET, label="As of",
+    as_of = UtcIsoDateTimeFilter(method="filter_as_of", widget=_DATETIME_WIDGET, label="As of",
                                              error_messages={"invalid": _AS_OF_MESSAGE},
                                              help_text="ISO 8601 date-time; default now.")
     product = django_filters.CharFilter(field_name="product__slug", label="Product (slug)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Column
+from catalog.search import refresh_search_fields
 from tests.factories import PASSWORD, DataProductFactory, OutputPortFactory
 
 pytestmark = [pytest.mark.e2e]
@@ -19,6 +20,7 @@ def _product(domain, team):
         Column.objects.create(product=product, name=name, data_type="string", classification="internal",
                               position=i, description=f"The {name.replace('_', ' ')}")
     OutputPortFactory(product=product, database_name="sales", table_name="orders")
+    refresh_search_fields([product.pk])  # what the catalog services do on every change
     return product
 
 
