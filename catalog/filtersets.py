@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Classification, DataProduct, Domain, Tag
-from catalog.search import apply_search, clean_query
+from catalog.search import RankedResults, apply_search, clean_query, ranked_search
 from meshportal.identity.models import Team
 
 
@@ -89,17 +89,18 @@ class ProductFilter(django_filters.FilterSet):
     def filter_freshness(self, queryset: QuerySet[DataProduct], name: str, value: str) -> QuerySet[DataProduct]:
         return queryset.filter(freshness_q(value)) if value else queryset
 
-    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct]:
+    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct] | RankedResults:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not data.get("status"):
             queryset = queryset.exclude(status=DataProduct.Status.RETIRED)
         q = clean_query(data.get("q") or "")
+        sort = data.get("sort") or ("relevance" if q else "updated")
+        if q and self.order and sort == "relevance":
+            # PostgreSQL: a RankedResults (pages without ranking every match); elsewhere an ordered queryset.
+            return ranked_search(queryset, q)
         if q:
-            queryset = apply_search(queryset, q, rank=self.order)
+            queryset = apply_search(queryset, q, rank=False)
         if not self.order:
             return queryset
-        sort = data.get("sort") or ("relevance" if q else "updated")
-        if sort == "relevance":
-            return queryset.order_by("-rank", "-updated_at", "-id") if q else queryset.order_by(*SORT_ORDER["updated"])
-        return queryset.order_by(*SORT_ORDER[sort])
+        return queryset.order_by(*SORT_ORDER["updated" if sort == "relevance" else sort])

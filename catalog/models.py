@@ -100,6 +100,8 @@ class DataProduct(models.Model):
     tag_text = models.TextField(blank=True, editable=False)
     column_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Name (A), summary and tags (B) only: small, so ranking reads little; relevance lists its matches first.
+    search_head = SearchVectorField(null=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,11 +9,15 @@ and ``ts_rank``. Other databases (SQLite in development): every word must appear
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from catalog.models import Column, DataProduct
 
@@ -38,6 +42,12 @@ def search_vector_expression() -> SearchVector:
     )
 
 
+def search_head_expression() -> SearchVector:
+    """The narrow ranking vector: name (A), summary and tags (B)."""
+    return (SearchVector("name", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("summary", "tag_text", weight="B", config=SEARCH_CONFIG))
+
+
 def column_text_for(columns: Iterable[Column | dict]) -> str:
     parts: list[str] = []
     for col in columns:
@@ -59,7 +69,8 @@ def refresh_search_fields(product_ids: Iterable[int]) -> dict[int, DataProduct]:
         product.column_text = column_text_for(product.columns.all())
     DataProduct.objects.bulk_update(products, ["tag_text", "column_text"])
     if is_postgres():
-        DataProduct.objects.filter(pk__in=ids).update(search_vector=search_vector_expression())
+        DataProduct.objects.filter(pk__in=ids).update(search_vector=search_vector_expression(),
+                                                          search_head=search_head_expression())
     return {p.pk: p for p in products}
 
 
@@ -85,6 +96,76 @@ def apply_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool = True) 
     return _fallback_search(queryset, q, rank=rank)
 
 
+def ranked_search(queryset: QuerySet[DataProduct], q: str) -> QuerySet[DataProduct] | RankedResults:
+    """``queryset`` searched for ``q`` in relevance order.
+
+    PostgreSQL: ``RankedResults`` (products whose name, summary or tags match first, by ``ts_rank`` of the narrow
+    ``search_head``; then the other matches, most recently updated first), so a page never ranks every match.
+    Elsewhere: the fallback search ordered by its score.
+    """
+    q = clean_query(q)
+    if is_postgres() and q:
+        return RankedResults(queryset, SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG))
+    return apply_search(queryset, q).order_by("-rank", "-updated_at", "-id")
+
+
+class RankedResults:
+    """A lazy, sliceable list of search results for ``Paginator``: ``count()`` and ``[a:b]``.
+
+    A slice costs at most three queries whatever its position or the number of matches: the head matches ranked by
+    ``ts_rank(search_head)`` up to the end of the page; the other matches by recency, only if the head matches do
+    not fill the page; and the page's products (plus ``queryset``'s prefetches).
+    """
+
+    ordered = True  # for Paginator: the order is total (rank, updated_at, id)
+
+    def __init__(self, queryset: QuerySet[DataProduct], query: SearchQuery) -> None:
+        self.queryset = queryset
+        self.query = query
+        self.matches = queryset.filter(search_vector=query)
+
+    def count(self) -> int:
+        return self.matches.count()
+
+    def count_upto(self, limit: int) -> int:
+        """The number of matches, counting no further than ``limit`` (one cheap query)."""
+        return self.matches.order_by()[:limit].count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[DataProduct]:
+        return iter(self[0:self.count()])
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = self.count()
+        if stop <= start:
+            return []
+        head = list(self.matches.filter(search_head=self.query)
+                    .annotate(rank=SearchRank(F("search_head"), self.query, weights=RANK_WEIGHTS))
+                    .order_by("-rank", "-updated_at", "-id").values_list("pk", "rank")[:stop])
+        rows = head[start:stop]
+        if len(head) < stop:
+            # Only when the head matches do not fill the page: the others, newest first. Ordering on an expression
+            # keeps PostgreSQL on the GIN index (few matches) rather than walking the updated_at index.
+            rest = (self.matches.exclude(search_head=self.query)
+                    .order_by(Coalesce("updated_at", "created_at").desc(), "-id")
+                    .values_list("pk", Value(0.0, output_field=FloatField())))
+            rest = rest[max(0, start - len(head)):stop - len(head)]
+            rows += list(rest)
+        products = {p.pk: p for p in self.queryset.order_by().filter(pk__in=[r[0] for r in rows])}
+        out = []
+        for pk, rank in rows:
+            product = products[pk]
+            product.rank = rank
+            out.append(product)
+        return out
+
+
 def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> QuerySet[DataProduct]:
     words = [w for w in _WORDS.findall(q.lower()) if w not in {"or", "and"}][:10]
     if not words:
@@ -101,3 +182,30 @@ def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> 
         condition &= anywhere
     queryset = queryset.filter(condition)
     return queryset.annotate(rank=score) if rank else queryset
+
+
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A ``Paginator`` that counts at most ``COUNT_CAP`` results: ``count`` is then ``COUNT_CAP`` and ``capped``
+    is true (shown as "1,000+"); pages past the cap are out of range. The count stops scanning at the cap."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def _counted(self) -> int:
+        objects = self.object_list
+        if isinstance(objects, RankedResults):
+            return objects.count_upto(self.cap + 1)
+        if isinstance(objects, QuerySet):
+            return objects.order_by()[:self.cap + 1].count()
+        return len(objects)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self._counted > self.cap

@@ -57,7 +57,7 @@ def product_list(*, user: Any) -> QuerySet[DataProduct]:
     return (DataProduct.objects.filter(permissions.visible_products_q(user))
             .select_related("domain", "owner_team")
             .prefetch_related("tags")
-            .defer("documentation", "column_text", "search_vector", "terms_of_use"))
+            .defer("documentation", "column_text", "search_vector", "search_head", "terms_of_use"))
 
 
 def product_search(*, user: Any, params: Mapping[str, Any]) -> ProductFilter:

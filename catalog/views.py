@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from catalog.filtersets import SORTS
 from catalog.forms import ColumnFormSet, ContractImportForm, HarvestForm, OverrideForm, ProductForm, TransitionForm
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
+from catalog.search import CappedPaginator
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.identity import roles
@@ -61,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
     facets: dict[str, Any] = {}
     status = 200
     if filterset.is_valid():
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         facets = selectors.product_facets(user=request.user, params=request.GET)
     else:
         status = 400

@@ -37,6 +37,8 @@ from catalog.contracts import contract_yaml, product_to_contract, product_to_odp
 from catalog.filtersets import ProductFilter
 from catalog.governance import governance_checklist
 from catalog.models import DataProduct, Domain, HarvestJob
+from catalog.search import COUNT_CAP, CappedPaginator
+from meshportal.core.api import StandardPagination
 
 # --- domains ----------------------------------------------------------------------------------------
 
@@ -79,6 +81,27 @@ class DomainDetailView(APIView):
 # --- products ---------------------------------------------------------------------------------------
 
 
+class ProductPagination(StandardPagination):
+    """Pages of 20; ``count`` stops at 1,000 (then ``count_capped`` is true: "1,000+" matches)."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count"]["description"] = f"Matches, counted up to {COUNT_CAP}."
+        out["properties"]["count_capped"] = {
+            "type": "boolean", "example": False,
+            "description": f"True when there are more than {COUNT_CAP} matches (count is then {COUNT_CAP}; "
+                           "pages past it are not served)."}
+        out["required"] = [*out.get("required", []), "count_capped"]
+        return out
+
+
 def _detail(request: Request, slug: str) -> Response:
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     return Response(ProductDetailSerializer(product, context={"request": request}).data)
@@ -89,6 +112,7 @@ class ProductListView(generics.ListAPIView):
 
     serializer_class = ProductListSerializer
     filterset_class = ProductFilter
+    pagination_class = ProductPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):

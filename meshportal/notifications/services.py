@@ -214,7 +214,7 @@ def destination_problem(url: str) -> str:
     if not host:
         return "The webhook URL has no host."
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except OSError:
         return f"The webhook host {host!r} does not resolve."
     for address in addresses:

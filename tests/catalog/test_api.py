@@ -111,15 +111,20 @@ def test_list_and_detail_issue_a_constant_number_of_queries(personas, api_for, m
 
         return api_for(User.objects.get(pk=personas.consumer.pk))
 
+    from django.db import connection
+
+    # teams, stewarded domains, count, page, tags; on PostgreSQL relevance pages are built in tiers (strong
+    # matches first, then the rest when they do not fill the page): one more fixed query.
+    list_queries = 6 if connection.vendor == "postgresql" else 5
     client = api()
-    with django_assert_num_queries(5):  # teams, stewarded domains, count, page, tags
+    with django_assert_num_queries(list_queries):
         client.get("/api/v1/products/?q=shared")
     client = api()
     with django_assert_num_queries(12):  # teams, stewarded domains, product, 9 prefetches
         client.get("/api/v1/products/a-0/")
     grow("b", 12)
     client = api()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(list_queries):
         assert len(client.get("/api/v1/products/?q=shared").json()["results"]) == 14
     client = api()
     with django_assert_num_queries(12):

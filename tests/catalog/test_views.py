@@ -81,8 +81,9 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
             assert client.get(url).status_code == 200
         counts[url] = len(ctx.captured_queries)
     # On SQLite: session, user, 2 role lookups, then home 3, search 17 (count, page, tags, 7 facets, choice
-    # validation), product 10. PostgreSQL adds one connection-setup query per request.
-    assert max(counts.values()) <= 22
+    # validation), product 10. PostgreSQL adds one connection-setup query per request, and one tier query
+    # when a relevance search's strong matches do not fill the page.
+    assert max(counts.values()) <= 23
     grow("b", 12)
     for url in urls:
         client = fresh(client_for, personas.consumer)
