@@ -104,3 +104,9 @@ class GrantSerializer(serializers.ModelSerializer):
 class ExtendSerializer(serializers.Serializer):
     requested_until = serializers.DateField()
     purpose = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class PortPolicySerializer(serializers.Serializer):
+    port = serializers.IntegerField(read_only=True, source="pk")
+    approval_policy = serializers.ChoiceField(choices=["auto", "producer", "two_stage"])
+    auto_approve_owning_team = serializers.BooleanField()

@@ -16,4 +16,5 @@ urlpatterns = [
     path("grants/<int:pk>/revoke/", views.GrantRevokeView.as_view(), name="api-grant-revoke"),
     path("grants/<int:pk>/retry/", views.GrantRetryView.as_view(), name="api-grant-retry"),
     path("grants/<int:pk>/extend/", views.GrantExtendView.as_view(), name="api-grant-extend"),
+    path("ports/<int:pk>/policy/", views.PortPolicyView.as_view(), name="api-port-policy"),
 ]

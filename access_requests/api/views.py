@@ -15,6 +15,7 @@ from access_requests.api.serializers import (
     ApproveSerializer,
     ExtendSerializer,
     GrantSerializer,
+    PortPolicySerializer,
     ReasonSerializer,
 )
 from access_requests.filtersets import AccessRequestFilter, GrantFilter
@@ -135,3 +136,21 @@ class GrantExtendView(APIView):
         extension = services.access_request_extend(grant=grant, actor=acting_user(request), **data.validated_data)
         return Response(AccessRequestSerializer(selectors.access_request_get_for_user(
             user=request.user, pk=extension.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class PortPolicyView(APIView):
+    """How requests to an output port are approved. Everyone who may see the product reads it; the owning
+    team and platform admins change it (sensitive data stays two-stage whatever is chosen)."""
+
+    @extend_schema(responses=PortPolicySerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        port = selectors.port_for_request(user=request.user, pk=pk)
+        return Response(PortPolicySerializer(port).data)
+
+    @extend_schema(request=PortPolicySerializer, responses=PortPolicySerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        port = selectors.port_for_request(user=request.user, pk=pk)
+        data = PortPolicySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        port = services.access_policy_set(port=port, actor=acting_user(request), **data.validated_data)
+        return Response(PortPolicySerializer(port).data)

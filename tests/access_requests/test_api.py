@@ -138,3 +138,22 @@ def test_schema_documents_every_access_request_endpoint(client):
                  "/api/v1/grants/", "/api/v1/grants/{id}/revoke/", "/api/v1/grants/{id}/retry/",
                  "/api/v1/grants/{id}/extend/"):
         assert path in paths
+
+
+def test_owning_team_sets_a_port_policy_through_the_api_and_others_cannot(personas, api_for):
+    m = mesh(personas)
+    url = f"/api/v1/ports/{m.port.pk}/policy/"
+    assert api_for(personas.consumer).get(url).json() == {"port": m.port.pk, "approval_policy": "producer",
+                                                          "auto_approve_owning_team": True}
+    refused = api_for(personas.consumer).put(url, {"approval_policy": "auto", "auto_approve_owning_team": False},
+                                             format="json")
+    assert refused.status_code == 403
+    changed = api_for(personas.producer).put(url, {"approval_policy": "auto", "auto_approve_owning_team": False},
+                                             format="json")
+    assert changed.status_code == 200 and changed.json()["approval_policy"] == "auto"
+    bad = api_for(personas.producer).put(url, {"approval_policy": "anyone", "auto_approve_owning_team": False},
+                                         format="json")
+    assert bad.status_code == 400
+    from meshportal.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(event_type="catalog.policy_changed").count() == 1

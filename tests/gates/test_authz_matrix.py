@@ -108,6 +108,7 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-grant-revoke": (G, POST_ONLY_API),
     "api-grant-retry": (G, POST_ONLY_API),
     "api-grant-extend": (G, POST_ONLY_API),
+    "api-port-policy": (lambda w: {"pk": w["port"]}, {**EVERYONE, **API_LOGIN}),
     "notifications:inbox": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
     "notifications:counter": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
     "notifications:read": (lambda w: {}, POST_ONLY_PAGE),
