@@ -11,3 +11,10 @@ def harvest_run_task(job_id: int) -> None:
     from catalog.services import harvest_run
 
     harvest_run(job_id=job_id)
+
+
+@shared_task(name="catalog.relay_harvests", ignore_result=True)
+def relay_harvests() -> int:
+    from catalog.services.harvest import harvests_relay
+
+    return harvests_relay()

@@ -187,3 +187,20 @@ def schema_discard_harvest(*, actor: Actor, proposal: SchemaProposal) -> SchemaP
     audit_record(actor=actor, event_type=EventType.SCHEMA_CHANGED, obj=proposal.product,
                  product_id=proposal.product_id, after={"discarded_proposal": proposal.pk, **proposal.diff})
     return proposal
+
+
+def harvests_relay(*, now: Any = None) -> int:
+    """Re-drive harvests whose message was lost (committed but never picked up), and those a dead worker
+    left running. ``harvest_run`` claims a job before working on it, so a duplicate message is harmless."""
+    from datetime import timedelta
+
+    from catalog.tasks import harvest_run_task
+
+    now = now or timezone.now()
+    HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING,
+                              started_at__lt=now - timedelta(minutes=30)).update(status=HarvestJob.Status.PENDING)
+    waiting = list(HarvestJob.objects.filter(status=HarvestJob.Status.PENDING,
+                                             created_at__lt=now - timedelta(seconds=60)).values_list("pk", flat=True))
+    for job_id in waiting:
+        harvest_run_task.delay(job_id)
+    return len(waiting)

@@ -299,3 +299,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE["catalog-relay-harvests"] = {
+    "task": "catalog.relay_harvests", "schedule": env_int("MESHPORTAL_HARVEST_RELAY_SECONDS", 120)}

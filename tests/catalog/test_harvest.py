@@ -164,3 +164,22 @@ def test_harvest_api_start_and_status(personas, producer_account, api_for, djang
                                          "table_names": ["x"], "domain": "sales", "owner_team": "sales-analytics"},
                    format="json")
     assert bad.status_code == 400 and "aws_account" in bad.json()["errors"]
+
+
+def test_relay_re_drives_a_harvest_whose_message_was_lost(aws, personas, team, domain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import HarvestJob
+    from catalog.services.harvest import harvests_relay
+    from tests.factories import AwsAccountFactory
+
+    account = AwsAccountFactory(account_id="222222222222", role="producer")
+    job = HarvestJob.objects.create(requested_by=personas.producer, aws_account=account, database_name="sales",
+                                    table_names=["missing"], domain=domain, owner_team=team, total=1)
+    assert harvests_relay() == 0  # too fresh: its own message may still be on the way
+    HarvestJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert harvests_relay() == 1  # eager Celery in tests: the re-sent task runs the harvest
+    job.refresh_from_db()
+    assert job.status in ("succeeded", "failed") and job.attempts == 1
