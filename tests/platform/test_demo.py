@@ -47,6 +47,35 @@ def _get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = No
         return 0, ""
 
 
+def _api(base: str, path: str, token: str = "", body: dict | None = None) -> dict:
+    import json
+
+    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Token {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _request_is_granted(base: str) -> None:
+    import datetime
+
+    token = _api(base, "/api/v1/auth/token/", body={"username": "carol", "password": "meshportal-demo"})["token"]
+    product = _api(base, "/api/v1/products/sales-orders/", token)
+    port = (product.get("ports") or product["output_ports"])[0]["id"]
+    until = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    created = _api(base, "/api/v1/access-requests/", token, {
+        "port": port, "principal_arn": "arn:aws:iam::333333333333:role/Analyst", "permissions": ["SELECT"],
+        "columns": [], "purpose": "demo check", "requested_until": until, "accept_terms": True})
+    assert created["status"] == "approved", created
+    deadline = time.monotonic() + 60
+    status = created["status"]
+    while time.monotonic() < deadline and status not in ("granted", "failed"):
+        time.sleep(0.5)
+        status = _api(base, f"/api/v1/access-requests/{created['id']}/", token)["status"]
+    assert status == "granted"
+
+
 def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):
     port, emulator_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_",
@@ -78,6 +107,8 @@ def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):
         assert "Sales orders" in page or "Sales" in page
         status, page = _get(browser, f"{base}/catalog/products/sales-orders/")
         assert status == 200 and "order_id" in page
+        # and the whole flow runs: an auto-approved request is granted by the worker in the emulator
+        _request_is_granted(base)
     finally:
         os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground process
         try:
