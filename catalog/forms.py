@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 
 from catalog.contracts import MAX_YAML_BYTES
 from catalog.models import Classification, DataProduct, Domain
@@ -40,7 +41,7 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = _team_queryset(user)
+        cast(forms.ModelChoiceField, self.fields["owner_team"]).queryset = _team_queryset(user)
         if editing:
             del self.fields["slug"]
 
@@ -91,7 +92,7 @@ class ContractImportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = _team_queryset(user)
+        cast(forms.ModelChoiceField, self.fields["owner_team"]).queryset = _team_queryset(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -108,11 +109,15 @@ class ContractImportForm(forms.Form):
         return data
 
 
+def harvest_accounts() -> QuerySet[AwsAccount]:
+    """The registry accounts whose Glue catalog a producer may harvest from."""
+    return AwsAccount.objects.filter(is_active=True, role__in=[AwsAccount.Role.PRODUCER,
+                                                               AwsAccount.Role.CENTRAL_GOVERNANCE]).order_by("name")
+
+
 class HarvestForm(forms.Form):
-    aws_account = forms.ModelChoiceField(
-        queryset=AwsAccount.objects.filter(is_active=True, role__in=[AwsAccount.Role.PRODUCER,
-                                                                     AwsAccount.Role.CENTRAL_GOVERNANCE])
-        .order_by("name"), label="Producer account", to_field_name="account_id")
+    aws_account = forms.ModelChoiceField(queryset=harvest_accounts(), label="Producer account",
+                                         to_field_name="account_id")
     database_name = forms.CharField(max_length=255, label="Glue database")
     table_names = forms.MultipleChoiceField(choices=[], label="Tables")
     domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug")
@@ -120,7 +125,7 @@ class HarvestForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = _team_queryset(user)
+        cast(forms.ModelChoiceField, self.fields["owner_team"]).queryset = _team_queryset(user)
         # The table list comes from Glue in the browser; the service checks them when the worker reads them.
         posted = self.data.getlist("table_names") if hasattr(self.data, "getlist") else []
-        self.fields["table_names"].choices = [(t, t) for t in posted]
+        cast(forms.MultipleChoiceField, self.fields["table_names"]).choices = [(t, t) for t in posted]

@@ -94,7 +94,7 @@ def glue_database_names(account: AwsAccount) -> list[str]:
     names: list[str] = []
     token = None
     while True:
-        kwargs = {"NextToken": token} if token else {}
+        kwargs: dict[str, str] = {"NextToken": token} if token else {}
         page = _call("GetDatabases", client.get_databases, **kwargs)
         names += [db["Name"] for db in page.get("DatabaseList", [])]
         token = page.get("NextToken")

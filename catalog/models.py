@@ -18,7 +18,7 @@ class Classification(models.TextChoices):
 
     @classmethod
     def rank(cls, value: str) -> int:
-        order = [cls.PUBLIC, cls.INTERNAL, cls.CONFIDENTIAL, cls.RESTRICTED]
+        order: list[str] = [cls.PUBLIC, cls.INTERNAL, cls.CONFIDENTIAL, cls.RESTRICTED]
         return order.index(value) if value in order else -1
 
 

@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import CombinedExpression, Expression
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
@@ -32,7 +33,7 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_vector_expression() -> SearchVector:
+def search_vector_expression() -> CombinedExpression:
     # SearchVector coalesces each column to '' itself.
     return (
         SearchVector("name", weight="A", config=SEARCH_CONFIG)
@@ -42,7 +43,7 @@ def search_vector_expression() -> SearchVector:
     )
 
 
-def search_head_expression() -> SearchVector:
+def search_head_expression() -> CombinedExpression:
     """The narrow ranking vector: name (A), summary and tags (B)."""
     return (SearchVector("name", weight="A", config=SEARCH_CONFIG)
             + SearchVector("summary", "tag_text", weight="B", config=SEARCH_CONFIG))
@@ -106,7 +107,8 @@ def ranked_search(queryset: QuerySet[DataProduct], q: str) -> QuerySet[DataProdu
     q = clean_query(q)
     if is_postgres() and q:
         return RankedResults(queryset, SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG))
-    return apply_search(queryset, q).order_by("-rank", "-updated_at", "-id")
+    # apply_search annotates "rank", but its QuerySet[DataProduct] return type cannot say so to the stubs' plugin.
+    return apply_search(queryset, q).order_by("-rank", "-updated_at", "-id")  # type: ignore[misc]
 
 
 class RankedResults:
@@ -161,7 +163,7 @@ class RankedResults:
         out = []
         for pk, rank in rows:
             product = products[pk]
-            product.rank = rank
+            product.rank = rank  # type: ignore[attr-defined]  # not a field: mirrors apply_search's "rank" annotation
             out.append(product)
         return out
 
@@ -172,7 +174,7 @@ def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> 
         return queryset.annotate(rank=Value(0.0, output_field=FloatField())) if rank else queryset
     weighted = [("name", 8.0), ("summary", 4.0), ("tag_text", 4.0), ("column_text", 2.0), ("documentation", 1.0)]
     condition = Q()
-    score = Value(0.0, output_field=FloatField())
+    score: Expression = Value(0.0, output_field=FloatField())
     for word in words:
         anywhere = Q()
         for field, weight in weighted:

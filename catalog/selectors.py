@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from catalog import permissions
 from catalog.filtersets import Freshness, ProductFilter, freshness_q
@@ -101,13 +102,14 @@ def product_facets(*, user: Any, params: QueryDict) -> dict[str, list[FacetValue
 
     base = _facet_base(user, params, "domain")
     if base is not None:
-        rows = base.values("domain__slug", "domain__name").annotate(n=Count("id")).order_by("-n", "domain__name")
-        build("domain", [(r["domain__slug"], r["domain__name"], r["n"]) for r in rows])
+        domain_rows = (base.values("domain__slug", "domain__name").annotate(n=Count("id"))
+                       .order_by("-n", "domain__name"))
+        build("domain", [(r["domain__slug"], r["domain__name"], r["n"]) for r in domain_rows])
     base = _facet_base(user, params, "owner_team")
     if base is not None:
-        rows = (base.filter(owner_team__isnull=False).values("owner_team__slug", "owner_team__name")
-                .annotate(n=Count("id")).order_by("-n", "owner_team__name")[:30])
-        build("owner_team", [(r["owner_team__slug"], r["owner_team__name"], r["n"]) for r in rows])
+        team_rows = (base.filter(owner_team__isnull=False).values("owner_team__slug", "owner_team__name")
+                     .annotate(n=Count("id")).order_by("-n", "owner_team__name")[:30])
+        build("owner_team", [(r["owner_team__slug"], r["owner_team__name"], r["n"]) for r in team_rows])
     for name, choices in (("classification", Classification.choices),
                           ("criticality", DataProduct.Criticality.choices),
                           ("status", DataProduct.Status.choices)):
@@ -120,9 +122,9 @@ def product_facets(*, user: Any, params: QueryDict) -> dict[str, list[FacetValue
         build(name, [(value, label, counts.get(value, 0)) for value, label in choices if counts.get(value)])
     base = _facet_base(user, params, "tag")
     if base is not None:
-        rows = (DataProduct.tags.through.objects.filter(dataproduct_id__in=base.values("pk"))
-                .values("tag__name").annotate(n=Count("id")).order_by("-n", "tag__name")[:30])
-        build("tag", [(r["tag__name"], r["tag__name"], r["n"]) for r in rows])
+        tag_rows = (DataProduct.tags.through.objects.filter(dataproduct_id__in=base.values("pk"))
+                    .values("tag__name").annotate(n=Count("id")).order_by("-n", "tag__name")[:30])
+        build("tag", [(r["tag__name"], r["tag__name"], r["n"]) for r in tag_rows])
     base = _facet_base(user, params, "freshness")
     if base is not None:
         agg = base.aggregate(fresh=Count("id", filter=freshness_q(Freshness.FRESH)),
@@ -146,7 +148,15 @@ def product_get_for_user(*, user: Any, slug: str) -> DataProduct:
     return product
 
 
-def product_detail_for_user(*, user: Any, slug: str) -> DataProduct:
+class ProductDetailPrefetches(TypedDict):
+    """What ``product_detail_for_user`` prefetches into list attributes (``Prefetch(to_attr=...)``)."""
+
+    latest_contracts: list[DataContract]
+    recent_quality: list[QualityMeasurement]
+    pending_proposals: list[SchemaProposal]
+
+
+def product_detail_for_user(*, user: Any, slug: str) -> WithAnnotations[DataProduct, ProductDetailPrefetches]:
     """The product with everything its page shows, in a constant number of queries."""
     visible = DataProduct.objects.filter(permissions.visible_products_q(user)).select_related("domain")
     product = (DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")

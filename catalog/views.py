@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -16,12 +16,21 @@ from django_htmx.http import HttpResponseClientRedirect
 from catalog import permissions, selectors, services
 from catalog.contracts import contract_yaml, product_to_contract, product_to_odps
 from catalog.filtersets import SORTS
-from catalog.forms import ColumnFormSet, ContractImportForm, HarvestForm, OverrideForm, ProductForm, TransitionForm
+from catalog.forms import (
+    ColumnFormSet,
+    ContractImportForm,
+    HarvestForm,
+    OverrideForm,
+    ProductForm,
+    TransitionForm,
+    harvest_accounts,
+)
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
 from catalog.search import CappedPaginator
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
+from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meshportal.identity import roles
 from provisioning.aws import AwsError
 from provisioning.models import AwsAccount
@@ -29,7 +38,7 @@ from provisioning.models import AwsAccount
 PAGE_SIZE = 20
 
 
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -42,7 +51,7 @@ def _forbidden(exc: NotAllowed) -> PermissionDenied:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The mesh by domain: each domain, its stewards, how many products, and the latest ones."""
     domains = list(selectors.domain_list(user=request.user))
     recent = selectors.recent_products_by_domain(user=request.user)
@@ -54,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search and facets; the whole state is in the URL, so every search can be shared."""
     filterset = selectors.product_search(user=request.user, params=request.GET)
     page = None
@@ -77,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def product_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     columns = list(product.columns.all())
     return render(request, "catalog/product_detail.html", {
@@ -96,7 +105,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def product_create(request: HttpRequest) -> HttpResponse:
+def product_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
         raise PermissionDenied("Only members of a team can publish data products.")
     form = ProductForm(request.POST or None, user=request.user)
@@ -113,7 +122,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def product_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get_for_user(user=request.user, slug=slug)
     if not permissions.can_edit(request.user, product):
         raise PermissionDenied("Only the owning team and platform admins edit this product.")
@@ -132,7 +141,7 @@ def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def schema_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def schema_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Classify columns, describe them and confirm or clear PII flags (names and types come from the source)."""
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     if not permissions.can_edit(request.user, product):
@@ -157,7 +166,7 @@ def schema_edit(request: HttpRequest, slug: str) -> HttpResponse:
                                                         "errors": errors}, status=status)
 
 
-def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+def _transition(request: AuthenticatedHttpRequest, slug: str, action: str) -> HttpResponse:
     product = selectors.product_get_for_user(user=request.user, slug=slug)
     form = TransitionForm(request.POST)
     reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
@@ -179,25 +188,25 @@ def _transition(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def product_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def product_publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return _transition(request, slug, "publish")
 
 
 @login_required
 @require_POST
-def product_deprecate(request: HttpRequest, slug: str) -> HttpResponse:
+def product_deprecate(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return _transition(request, slug, "deprecate")
 
 
 @login_required
 @require_POST
-def product_retire(request: HttpRequest, slug: str) -> HttpResponse:
+def product_retire(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return _transition(request, slug, "retire")
 
 
 @login_required
 @require_POST
-def governance_override(request: HttpRequest, slug: str) -> HttpResponse:
+def governance_override(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get_for_user(user=request.user, slug=slug)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -219,7 +228,7 @@ def governance_override(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def contract_download(request: HttpRequest, slug: str) -> HttpResponse:
+def contract_download(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     response = HttpResponse(contract_yaml(product_to_contract(product)), content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="{product.slug}.odcs.yaml"'
@@ -228,7 +237,7 @@ def contract_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def odps_download(request: HttpRequest, slug: str) -> HttpResponse:
+def odps_download(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     import json
 
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
@@ -238,7 +247,7 @@ def odps_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def contract_import(request: HttpRequest) -> HttpResponse:
+def contract_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Paste or upload an ODCS v3 contract to create a product, or update ``?product=<slug>``."""
     product = None
     if slug := request.GET.get("product"):
@@ -267,18 +276,18 @@ def contract_import(request: HttpRequest) -> HttpResponse:
 # --- harvest --------------------------------------------------------------------------------------------
 
 
-def _require_producer(request: HttpRequest) -> None:
+def _require_producer(request: AuthenticatedHttpRequest) -> None:
     if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
         raise PermissionDenied("Harvesting is for members of a producer team.")
 
 
-def _harvest_account(request: HttpRequest) -> AwsAccount | None:
+def _harvest_account(request: AuthenticatedHttpRequest) -> AwsAccount | None:
     account_id = request.GET.get("aws_account", "")
-    return HarvestForm(user=request.user).fields["aws_account"].queryset.filter(account_id=account_id).first()
+    return harvest_accounts().filter(account_id=account_id).first()
 
 
 @login_required
-def harvest_start(request: HttpRequest) -> HttpResponse:
+def harvest_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_producer(request)
     form = HarvestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -294,7 +303,7 @@ def harvest_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def harvest_databases(request: HttpRequest) -> HttpResponse:
+def harvest_databases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the Glue databases of the chosen producer account."""
     _require_producer(request)
     account = _harvest_account(request)
@@ -311,7 +320,7 @@ def harvest_databases(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def harvest_tables(request: HttpRequest) -> HttpResponse:
+def harvest_tables(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the tables of a Glue database, with their columns, to pick from."""
     _require_producer(request)
     account = _harvest_account(request)
@@ -328,7 +337,7 @@ def harvest_tables(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def harvest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def harvest_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.harvest_get_for_user(user=request.user, pk=pk)
     context = {"job": job, "proposals": selectors.harvest_proposals(job=job) if job.is_finished else []}
     template = "catalog/harvest_detail.html#progress" if request.htmx else "catalog/harvest_detail.html"
@@ -337,7 +346,7 @@ def harvest_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+def proposal_decide(request: AuthenticatedHttpRequest, pk: int, decision: str) -> HttpResponse:
     proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
     try:
         if decision == "apply":

@@ -10,7 +10,16 @@ from rest_framework import serializers
 
 from catalog import permissions
 from catalog.contracts import MAX_YAML_BYTES
-from catalog.models import Classification, Column, DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
+from catalog.models import (
+    Classification,
+    Column,
+    DataProduct,
+    Domain,
+    HarvestJob,
+    OutputPort,
+    SchemaProposal,
+    Tag,
+)
 from catalog.selectors import product_freshness
 from catalog.services.products import MAX_DOCUMENTATION_BYTES
 from meshportal.identity.models import Team, User
@@ -20,7 +29,8 @@ from provisioning.models import AwsAccount
 
 
 class DomainSerializer(serializers.ModelSerializer):
-    stewards = serializers.SlugRelatedField(many=True, read_only=True, slug_field="username")
+    stewards: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username")
     product_count = serializers.IntegerField(read_only=True, required=False,
                                              help_text="Products in this domain that you can see (not retired).")
 
@@ -71,7 +81,8 @@ class ColumnUpdateSerializer(serializers.Serializer):
 
 
 class OutputPortSerializer(serializers.ModelSerializer):
-    aws_account = serializers.SlugRelatedField(slug_field="account_id", read_only=True)
+    aws_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
+        slug_field="account_id", read_only=True)
 
     class Meta:
         model = OutputPort
@@ -98,10 +109,11 @@ class SampleQuerySerializer(serializers.Serializer):
 
 
 class ProductListSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     domain_name = serializers.CharField(source="domain.name", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    tags = serializers.SlugRelatedField(many=True, slug_field="name", read_only=True)
+    owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True)
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(many=True, slug_field="name", read_only=True)
     freshness = serializers.SerializerMethodField(help_text='"fresh", "stale", or "" without a freshness objective.')
 
     class Meta:
@@ -117,8 +129,10 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 class ProductDetailSerializer(ProductListSerializer):
     documentation_html = serializers.SerializerMethodField(help_text="The documentation rendered and sanitised.")
-    upstream = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
-    downstream = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+    upstream: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(
+        many=True, slug_field="slug", read_only=True)
+    downstream: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(
+        many=True, slug_field="slug", read_only=True)
     columns = ColumnSerializer(many=True, read_only=True)
     output_ports = OutputPortSerializer(many=True, read_only=True)
     sample_queries = SampleQuerySerializer(many=True, read_only=True)
@@ -191,7 +205,7 @@ class TransitionSerializer(serializers.Serializer):
 
 class CheckSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF field named like Field.label, which the stubs type as str
     passed = serializers.BooleanField()
     detail = serializers.CharField()
     overridden = serializers.BooleanField()
@@ -209,7 +223,7 @@ class OverrideSerializer(serializers.Serializer):
 
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF field named like Field.label, which the stubs type as str
     count = serializers.IntegerField()
     selected = serializers.BooleanField()
 
@@ -261,7 +275,7 @@ class HarvestStartSerializer(serializers.Serializer):
 
 
 class SchemaProposalSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     diff = SchemaDiffSerializer(read_only=True)
 
     class Meta:
@@ -279,10 +293,12 @@ class HarvestResultSerializer(serializers.Serializer):
 
 
 class HarvestJobSerializer(serializers.ModelSerializer):
-    aws_account = serializers.SlugRelatedField(slug_field="account_id", read_only=True)
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    aws_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
+        slug_field="account_id", read_only=True)
+    domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
     percent = serializers.IntegerField(read_only=True)
     results = HarvestResultSerializer(many=True, read_only=True)
     table_names = serializers.ListField(child=serializers.CharField(), read_only=True)

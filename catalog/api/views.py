@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -38,7 +40,7 @@ from catalog.filtersets import ProductFilter
 from catalog.governance import governance_checklist
 from catalog.models import DataProduct, Domain, HarvestJob
 from catalog.search import COUNT_CAP, CappedPaginator
-from meshportal.core.api import StandardPagination
+from meshportal.core.api import StandardPagination, acting_user
 
 # --- domains ----------------------------------------------------------------------------------------
 
@@ -59,7 +61,7 @@ class DomainListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = DomainCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        domain = services.domain_create(actor=request.user, **data.validated_data)
+        domain = services.domain_create(actor=acting_user(request), **data.validated_data)
         domain = selectors.domain_get_for_user(user=request.user, slug=domain.slug)
         return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
@@ -74,7 +76,7 @@ class DomainDetailView(APIView):
         domain = selectors.domain_get_for_user(user=request.user, slug=slug)
         data = DomainUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        domain = services.domain_update(actor=request.user, domain=domain, **data.validated_data)
+        domain = services.domain_update(actor=acting_user(request), domain=domain, **data.validated_data)
         return Response(DomainSerializer(selectors.domain_get_for_user(user=request.user, slug=domain.slug)).data)
 
 
@@ -88,7 +90,8 @@ class ProductPagination(StandardPagination):
 
     def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
         response = super().get_paginated_response(data)
-        response.data["count_capped"] = self.page.paginator.capped
+        assert self.page is not None  # paginate_queryset, which sets it, always runs first
+        response.data["count_capped"] = cast(CappedPaginator, self.page.paginator).capped
         return response
 
     def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
@@ -123,7 +126,7 @@ class ProductListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = ProductCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        product = services.product_create(actor=request.user, **data.validated_data)
+        product = services.product_create(actor=acting_user(request), **data.validated_data)
         response = _detail(request, product.slug)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -156,7 +159,7 @@ class ProductDetailView(APIView):
         product = selectors.product_get_for_user(user=request.user, slug=slug)
         data = ProductUpdateSerializer(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
-        services.product_update(actor=request.user, product=product, **data.validated_data)
+        services.product_update(actor=acting_user(request), product=product, **data.validated_data)
         return _detail(request, slug)
 
 
@@ -169,11 +172,11 @@ class _TransitionView(APIView):
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if self.action_name == "publish":
-            services.product_publish(actor=request.user, product=product)
+            services.product_publish(actor=acting_user(request), product=product)
         elif self.action_name == "deprecate":
-            services.product_deprecate(actor=request.user, product=product, **data.validated_data)
+            services.product_deprecate(actor=acting_user(request), product=product, **data.validated_data)
         else:
-            services.product_retire(actor=request.user, product=product, **data.validated_data)
+            services.product_retire(actor=acting_user(request), product=product, **data.validated_data)
         return _detail(request, slug)
 
 
@@ -210,7 +213,7 @@ class GovernanceOverrideView(APIView):
         product = selectors.product_get_for_user(user=request.user, slug=slug)
         data = OverrideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = services.governance_override(actor=request.user, product=product, **data.validated_data)
+        product = services.governance_override(actor=acting_user(request), product=product, **data.validated_data)
         return Response(governance_checklist(product).as_dict())
 
 
@@ -234,8 +237,8 @@ class ProductContractView(APIView):
 def _import(request: Request, product: DataProduct | None) -> Response:
     data = ContractImportSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    result = services.contract_import(actor=request.user, yaml_text=data.validated_data["yaml"], product=product,
-                                      domain=data.validated_data.get("domain"),
+    result = services.contract_import(actor=acting_user(request), yaml_text=data.validated_data["yaml"],
+                                      product=product, domain=data.validated_data.get("domain"),
                                       owner_team=data.validated_data.get("owner_team"))
     detail = selectors.product_detail_for_user(user=request.user, slug=result.product.slug)
     body = {"created": result.created, "schema_diff": result.schema_diff,
@@ -272,7 +275,7 @@ class ProductColumnsView(APIView):
         product = selectors.product_get_for_user(user=request.user, slug=slug)
         data = ColumnUpdateSerializer(data=request.data, many=True)
         data.is_valid(raise_exception=True)
-        columns = services.column_update_many(actor=request.user, product=product,
+        columns = services.column_update_many(actor=acting_user(request), product=product,
                                               changes=data.validated_data)  # type: ignore[arg-type]
         return Response(ColumnSerializer(columns, many=True).data)
 
@@ -288,7 +291,7 @@ class ProductPortsView(APIView):
         product = selectors.product_get_for_user(user=request.user, slug=slug)
         data = OutputPortCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        port = services.port_create(actor=request.user, product=product, **data.validated_data)
+        port = services.port_create(actor=acting_user(request), product=product, **data.validated_data)
         return Response(OutputPortSerializer(port).data, status=status.HTTP_201_CREATED)
 
 
@@ -310,7 +313,7 @@ class HarvestListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = HarvestStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.harvest_start(actor=request.user, **data.validated_data)
+        job = services.harvest_start(actor=acting_user(request), **data.validated_data)
         return Response(HarvestJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -325,7 +328,7 @@ class SchemaProposalApplyView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         """Apply a re-harvested schema (see its ``diff``) to its product."""
         proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
-        services.schema_apply_harvest(actor=request.user, proposal=proposal)
+        services.schema_apply_harvest(actor=acting_user(request), proposal=proposal)
         proposal.refresh_from_db()
         return Response(SchemaProposalSerializer(proposal).data)
 
@@ -334,6 +337,6 @@ class SchemaProposalDiscardView(APIView):
     @extend_schema(request=None, responses=SchemaProposalSerializer)
     def post(self, request: Request, pk: int) -> Response:
         proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
-        proposal = services.schema_discard_harvest(actor=request.user, proposal=proposal)
+        proposal = services.schema_discard_harvest(actor=acting_user(request), proposal=proposal)
         return Response(SchemaProposalSerializer(proposal).data)
 
