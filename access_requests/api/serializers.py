@@ -108,5 +108,5 @@ class ExtendSerializer(serializers.Serializer):
 
 class PortPolicySerializer(serializers.Serializer):
     port = serializers.IntegerField(read_only=True, source="pk")
-    approval_policy = serializers.ChoiceField(choices=["auto", "producer", "two_stage"])
+    approval_policy = serializers.ChoiceField(choices=OutputPort.ApprovalPolicy.choices)
     auto_approve_owning_team = serializers.BooleanField()
