@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from catalog.contracts import MAX_YAML_BYTES
-from catalog.models import Classification, DataProduct, Domain
+from catalog.models import Classification, DataProduct, Domain, OutputPort
 from meshportal.identity import roles
 from meshportal.identity.models import Team
 from provisioning.models import AwsAccount
@@ -38,6 +38,10 @@ class ProductForm(forms.Form):
     availability_slo = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2,
                                           label="Availability objective (%)")
     version = forms.CharField(max_length=32, initial="1.0.0")
+    sample_queries = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}), required=False, strip=False,
+        help_text="One query per block: a title on the first line, the SQL below it; separate blocks with a "
+                  "line holding only ---.")
 
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +52,7 @@ class ProductForm(forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["tags"] = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]
+        data["sample_queries"] = parse_sample_queries(data.get("sample_queries") or "")
         return data
 
     @staticmethod
@@ -59,7 +64,53 @@ class ProductForm(forms.Form):
             "tags": ", ".join(t.name for t in product.tags.all()), "documentation": product.documentation,
             "terms_of_use": product.terms_of_use, "freshness_slo_hours": product.freshness_slo_hours,
             "availability_slo": product.availability_slo, "version": product.version,
+            "sample_queries": format_sample_queries(product.sample_queries),
         }
+
+
+QUERY_SEPARATOR = "---"
+
+
+def parse_sample_queries(text: str) -> list[dict[str, str]]:
+    """Blocks separated by a line holding only ``---``; each block is a title line and the SQL below it.
+    A block of one line is SQL without a title. (The service checks sizes and counts.)"""
+    queries: list[dict[str, str]] = []
+    block: list[str] = []
+    for line in [*text.replace("\r\n", "\n").split("\n"), QUERY_SEPARATOR]:
+        if line.strip() != QUERY_SEPARATOR:
+            block.append(line)
+            continue
+        content = "\n".join(block).strip()
+        block = []
+        if not content:
+            continue
+        title, _, sql = content.partition("\n")
+        queries.append({"title": title.strip(), "sql": sql.strip()} if sql.strip() else {"title": "", "sql": title})
+    return queries
+
+
+def format_sample_queries(queries: list[dict[str, str]]) -> str:
+    blocks = [f"{q.get('title', '')}\n{q.get('sql', '')}".strip() for q in queries or []]
+    return f"\n{QUERY_SEPARATOR}\n".join(blocks)
+
+
+class OutputPortForm(forms.Form):
+    """A Glue table (or database) in a registered account through which the product is consumed."""
+
+    name = forms.CharField(max_length=120, help_text="How consumers refer to this port, e.g. glue.")
+    aws_account = forms.ModelChoiceField(queryset=AwsAccount.objects.none(), to_field_name="account_id",
+                                         label="AWS account")
+    database_name = forms.CharField(max_length=255, label="Glue database")
+    table_name = forms.CharField(max_length=255, required=False, label="Glue table",
+                                 help_text="Empty for the whole database.")
+    s3_location = forms.CharField(max_length=1024, required=False, label="S3 location")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    approval_policy = forms.ChoiceField(choices=OutputPort.ApprovalPolicy.choices, initial="producer",
+                                        help_text="Sensitive data is always approved in two stages.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["aws_account"]).queryset = harvest_accounts()
 
 
 class ColumnForm(forms.Form):

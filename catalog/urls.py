@@ -10,6 +10,7 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path("products/<slug:slug>/schema/", views.schema_edit, name="schema-edit"),
+    path("products/<slug:slug>/ports/new/", views.port_create, name="port-create"),
     path("products/<slug:slug>/publish/", views.product_publish, name="product-publish"),
     path("products/<slug:slug>/deprecate/", views.product_deprecate, name="product-deprecate"),
     path("products/<slug:slug>/retire/", views.product_retire, name="product-retire"),

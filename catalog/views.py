@@ -20,6 +20,7 @@ from catalog.forms import (
     ColumnFormSet,
     ContractImportForm,
     HarvestForm,
+    OutputPortForm,
     OverrideForm,
     ProductForm,
     TransitionForm,
@@ -138,6 +139,25 @@ def product_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             return _redirect(request, reverse("catalog:product", args=[product.slug]))
     status = 400 if request.method == "POST" else 200
     return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
+
+
+@login_required
+def port_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Declare an output port: the Glue table behind the product, in a registered account."""
+    product = selectors.product_get_for_user(user=request.user, slug=slug)
+    if not permissions.can_edit(request.user, product):
+        raise PermissionDenied("Only the owning team and platform admins add output ports.")
+    form = OutputPortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            port = services.port_create(actor=request.user, product=product, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"Added the output port {port.name}.")
+            return _redirect(request, reverse("catalog:product", args=[product.slug]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/port_form.html", {"form": form, "product": product}, status=status)
 
 
 @login_required

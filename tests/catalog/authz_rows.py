@@ -23,6 +23,7 @@ CATALOG_MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     "catalog:product-create": (lambda w: {}, PRODUCER_ADMIN_PAGE),
     "catalog:product-edit": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
     "catalog:schema-edit": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
+    "catalog:port-create": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
     "catalog:product-publish": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),
     "catalog:product-deprecate": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),
     "catalog:product-retire": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),

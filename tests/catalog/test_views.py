@@ -167,3 +167,51 @@ def test_contract_import_page_creates_or_lists_problems(personas, client_for):
     download = client.get("/catalog/products/sales-customers/contract.yaml")
     assert download.status_code == 200 and b"kind: DataContract" in download.content
     assert client.get("/catalog/products/sales-customers/odps.json").json()["kind"] == "DataProduct"
+
+
+def test_producer_adds_an_output_port_in_the_browser(personas, client_for, make_product):
+    from catalog.models import OutputPort
+    from tests.factories import AwsAccountFactory
+
+    product = make_product("web-orders")
+    AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    client = client_for(personas.producer)
+    page = client.get(f"/catalog/products/{product.slug}/ports/new/")
+    assert page.status_code == 200 and b"Glue database" in page.content
+    bad = client.post(f"/catalog/products/{product.slug}/ports/new/",
+                      {"name": "glue", "aws_account": "999999999999", "database_name": "sales",
+                       "approval_policy": "producer"})
+    assert bad.status_code == 400 and not OutputPort.objects.exists()
+    response = client.post(f"/catalog/products/{product.slug}/ports/new/",
+                           {"name": "glue", "aws_account": "222222222222", "database_name": "sales",
+                            "table_name": "web_orders", "approval_policy": "auto"})
+    assert response.status_code == 302
+    port = OutputPort.objects.get(product=product)
+    assert (port.catalog_id, port.table_name, port.approval_policy) == ("222222222222", "web_orders", "auto")
+    duplicate = client.post(f"/catalog/products/{product.slug}/ports/new/",
+                            {"name": "glue", "aws_account": "222222222222", "database_name": "sales",
+                             "approval_policy": "auto"})
+    assert duplicate.status_code == 400 and b"already has an output port" in duplicate.content
+    # a draft is invisible to consumers (404); the steward sees it but does not edit it (403)
+    assert client_for(personas.consumer).get(f"/catalog/products/{product.slug}/ports/new/").status_code == 404
+    assert client_for(personas.steward).get(f"/catalog/products/{product.slug}/ports/new/").status_code == 403
+
+
+def test_sample_queries_are_edited_in_the_browser(personas, client_for, make_product):
+    from catalog.forms import format_sample_queries, parse_sample_queries
+
+    product = make_product("web-visits")
+    client = client_for(personas.producer)
+    form = client.get(f"/catalog/products/{product.slug}/edit/")
+    assert form.status_code == 200
+    data = {"name": product.name, "summary": "Visits.", "domain": product.domain.slug,
+            "owner_team": product.owner_team.slug, "classification": "internal", "criticality": "medium",
+            "tags": "", "version": "1.0.0",
+            "sample_queries": "Daily visits\nSELECT day, count(*)\nFROM visits GROUP BY day\n---\nSELECT 1"}
+    assert client.post(f"/catalog/products/{product.slug}/edit/", data).status_code == 302
+    product.refresh_from_db()
+    assert product.sample_queries == [
+        {"title": "Daily visits", "sql": "SELECT day, count(*)\nFROM visits GROUP BY day"},
+        {"title": "", "sql": "SELECT 1"},
+    ]
+    assert parse_sample_queries(format_sample_queries(product.sample_queries)) == product.sample_queries
