@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from catalog.forms import (
 )
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
+from catalog.models import DataProduct
 from catalog.search import CappedPaginator
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
@@ -105,59 +107,67 @@ def product_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 # --- publishing ---------------------------------------------------------------------------------------
 
 
+def _submit(request: AuthenticatedHttpRequest, form: Any, save: Callable[[], Any],
+            success: Callable[[Any], tuple[str, str]]) -> HttpResponse | None:
+    """The one POST flow of the catalog's forms: a valid form goes to the service; a refusal becomes a form
+    error; success redirects with a message. None means "render the form again" (with its errors)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save()
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return None
+    message, url = success(result)
+    messages.success(request, message)
+    return _redirect(request, url)
+
+
+def _form_page(request: AuthenticatedHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def _editable_product(request: AuthenticatedHttpRequest, slug: str, what: str) -> DataProduct:
+    product = selectors.product_get_for_user(user=request.user, slug=slug)
+    if not permissions.can_edit(request.user, product):
+        raise PermissionDenied(f"Only the owning team and platform admins {what}.")
+    return product
+
+
+def _product_url(product: DataProduct) -> str:
+    return reverse("catalog:product", args=[product.slug])
+
+
 @login_required
 def product_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
         raise PermissionDenied("Only members of a team can publish data products.")
     form = ProductForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_create(actor=request.user, **form.service_kwargs())
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, f"Created the draft {product.name}. Add its schema, then publish it.")
-            return _redirect(request, reverse("catalog:product", args=[product.slug]))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
+    done = _submit(request, form, lambda: services.product_create(actor=request.user, **form.service_kwargs()),
+                   lambda product: (f"Created the draft {product.name}. Add its schema, then publish it.",
+                                    _product_url(product)))
+    return done or _form_page(request, "catalog/product_form.html", {"form": form, "product": None})
 
 
 @login_required
 def product_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_get_for_user(user=request.user, slug=slug)
-    if not permissions.can_edit(request.user, product):
-        raise PermissionDenied("Only the owning team and platform admins edit this product.")
-    initial = ProductForm.initial_for(product)
-    form = ProductForm(request.POST or None, user=request.user, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.product_update(actor=request.user, product=product, **form.service_kwargs())
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, "Saved.")
-            return _redirect(request, reverse("catalog:product", args=[product.slug]))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=status)
+    product = _editable_product(request, slug, "edit this product")
+    form = ProductForm(request.POST or None, user=request.user, editing=True, initial=ProductForm.initial_for(product))
+    done = _submit(request, form,
+                   lambda: services.product_update(actor=request.user, product=product, **form.service_kwargs()),
+                   lambda _: ("Saved.", _product_url(product)))
+    return done or _form_page(request, "catalog/product_form.html", {"form": form, "product": product})
 
 
 @login_required
 def port_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Declare an output port: the Glue table behind the product, in a registered account."""
-    product = selectors.product_get_for_user(user=request.user, slug=slug)
-    if not permissions.can_edit(request.user, product):
-        raise PermissionDenied("Only the owning team and platform admins add output ports.")
+    product = _editable_product(request, slug, "add output ports")
     form = OutputPortForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            port = services.port_create(actor=request.user, product=product, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, f"Added the output port {port.name}.")
-            return _redirect(request, reverse("catalog:product", args=[product.slug]))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "catalog/port_form.html", {"form": form, "product": product}, status=status)
+    done = _submit(request, form,
+                   lambda: services.port_create(actor=request.user, product=product, **form.cleaned_data),
+                   lambda port: (f"Added the output port {port.name}.", _product_url(product)))
+    return done or _form_page(request, "catalog/port_form.html", {"form": form, "product": product})
 
 
 @login_required
