@@ -13,7 +13,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Classification, DataProduct, Domain, Tag
-from catalog.search import RankedResults, apply_search, clean_query, ranked_search
+from catalog.search import (
+    SearchResults,
+    TagsQuery,
+    apply_search,
+    clean_query,
+    filter_document,
+    is_postgres,
+    search_results,
+)
 from meshportal.identity.models import Team
 
 
@@ -49,16 +57,18 @@ class ProductFilter(django_filters.FilterSet):
                                   help_text="Words in names, summaries, docs, tags, column names and descriptions. "
                                             'Quote phrases ("order date"), exclude words with -word, combine with or.')
     domain = django_filters.ModelMultipleChoiceFilter(
-        queryset=Domain.objects.all(), to_field_name="slug", method="filter_in", help_text="Domain slug; repeatable.")
+        queryset=Domain.objects.all(), to_field_name="slug", method="filter_in", distinct=False,
+        help_text="Domain slug; repeatable.")
     owner_team = django_filters.ModelMultipleChoiceFilter(
-        queryset=Team.objects.all(), to_field_name="slug", method="filter_in", label="Owner team",
+        queryset=Team.objects.all(), to_field_name="slug", method="filter_in", label="Owner team", distinct=False,
         help_text="Team slug; repeatable.")
-    classification = django_filters.MultipleChoiceFilter(choices=Classification.choices)
-    criticality = django_filters.MultipleChoiceFilter(choices=DataProduct.Criticality.choices)
-    status = django_filters.MultipleChoiceFilter(choices=DataProduct.Status.choices,
+    classification = django_filters.MultipleChoiceFilter(choices=Classification.choices, distinct=False)
+    criticality = django_filters.MultipleChoiceFilter(choices=DataProduct.Criticality.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=DataProduct.Status.choices, distinct=False,
                                                  help_text="Default: every status but retired.")
     tag = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), to_field_name="name",
-                                                   method="filter_tag", help_text="Tag; repeatable (any of).")
+                                                   method="filter_tag", distinct=False,
+                                                   help_text="Tag; repeatable (any of).")
     freshness = django_filters.ChoiceFilter(choices=Freshness.choices, method="filter_freshness",
                                             help_text="fresh: refreshed within its freshness objective; stale: not.")
     sort = django_filters.ChoiceFilter(choices=list(SORTS.items()), method="filter_noop", empty_label=None,
@@ -83,24 +93,27 @@ class ProductFilter(django_filters.FilterSet):
     def filter_tag(self, queryset: QuerySet[DataProduct], name: str, value: Any) -> QuerySet[DataProduct]:
         if not value:
             return queryset
+        if is_postgres():
+            # The "#tag" lexemes of the document vector: its GIN index, combined with a search's.
+            return filter_document(queryset, TagsQuery(tag.name for tag in value))
         through = DataProduct.tags.through.objects.filter(tag__in=value).values("dataproduct_id")
         return queryset.filter(pk__in=through)
 
     def filter_freshness(self, queryset: QuerySet[DataProduct], name: str, value: str) -> QuerySet[DataProduct]:
         return queryset.filter(freshness_q(value)) if value else queryset
 
-    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct] | RankedResults:
+    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct] | SearchResults:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not data.get("status"):
             queryset = queryset.exclude(status=DataProduct.Status.RETIRED)
         q = clean_query(data.get("q") or "")
         sort = data.get("sort") or ("relevance" if q else "updated")
-        if q and self.order and sort == "relevance":
-            # PostgreSQL: a RankedResults (pages without ranking every match); elsewhere an ordered queryset.
-            return ranked_search(queryset, q)
-        if q:
-            queryset = apply_search(queryset, q, rank=False)
         if not self.order:
-            return queryset
-        return queryset.order_by(*SORT_ORDER["updated" if sort == "relevance" else sort])
+            return apply_search(queryset, q, rank=False) if q else queryset
+        order = None if q and sort == "relevance" else SORT_ORDER["updated" if sort == "relevance" else sort]
+        if q or (data.get("tag") and is_postgres()):
+            # PostgreSQL: SearchResults (pages without ranking every match, plans on the GIN index); elsewhere an
+            # ordered queryset.
+            return search_results(queryset, q, order)
+        return queryset.order_by(*order)  # type: ignore[misc]  # order is set when there is no search

@@ -1,8 +1,11 @@
 """Full-text search over data products.
 
 PostgreSQL: a weighted ``tsvector`` (name A, summary and tags B, column names and descriptions C, documentation
-D) kept in ``DataProduct.search_vector`` by the services, a GIN index (migration 0003), ``websearch_to_tsquery``
-and ``ts_rank``. Other databases (SQLite in development): every word must appear in one of the same fields
+D) kept in ``DataProduct.search_vector`` by the services, with one lexeme per pair of adjacent words, so that
+phrases and column names are found through the GIN index, and one per tag (migration 0006); queries through
+``websearch_to_tsquery``, each phrase rewritten to its word pairs. Relevance is in tiers (``SearchResults``):
+name matches, then name/summary/tags matches (the narrow, inline ``search_head``), then the rest, newest first
+within each. Other databases (SQLite in development): every word must appear in one of the same fields
 (``icontains``) and a simple weighted score ranks the matches.
 """
 
@@ -10,14 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
-from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from catalog.models import Column, DataProduct
@@ -27,20 +30,26 @@ MAX_QUERY_LENGTH = 200
 # ts_rank weights for D, C, B, A (PostgreSQL's order).
 RANK_WEIGHTS = [0.1, 0.3, 0.6, 1.0]
 _WORDS = re.compile(r"[\w@.-]+", re.UNICODE)
+# Anything but letters, digits and spaces may make websearch_to_tsquery build a phrase or a negation.
+_PLAIN_WORDS = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*")
+_TERM = re.compile(r"-?[^\W_]+")
 
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_vector_expression() -> CombinedExpression:
+def search_vector_expression() -> Func:
+    """The stored document: the weighted fields, their word pairs and the tags (``catalog_search_document``,
+    migration 0006)."""
     # SearchVector coalesces each column to '' itself.
-    return (
+    fields = (
         SearchVector("name", weight="A", config=SEARCH_CONFIG)
         + SearchVector("summary", "tag_text", weight="B", config=SEARCH_CONFIG)
         + SearchVector("column_text", weight="C", config=SEARCH_CONFIG)
         + SearchVector("documentation", weight="D", config=SEARCH_CONFIG)
     )
+    return Func(fields, F("tag_text"), function="catalog_search_document", output_field=SearchVectorField())
 
 
 def search_head_expression() -> CombinedExpression:
@@ -85,53 +94,179 @@ def clean_query(q: str) -> str:
     return " ".join(q.split())[:MAX_QUERY_LENGTH]
 
 
+class _QueryThroughFunction(SearchQuery):
+    """``websearch_to_tsquery(...)`` passed through one of migration 0006's functions."""
+
+    sql_function = ""
+
+    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None,
+               arg_joiner: Any = None, **extra_context: Any) -> Any:
+        sql, params = super().as_sql(compiler, connection, function, template)
+        return f"{self.sql_function}({sql})", params
+
+
+class PhraseQuery(_QueryThroughFunction):
+    """Each phrase also requiring its word pairs (a two-word phrase becomes its pair): for ``search_vector``."""
+
+    sql_function = "catalog_phrase_pairs"
+
+
+class NameQuery(_QueryThroughFunction):
+    """Every word restricted to weight A: the name, in ``search_head``."""
+
+    sql_function = "catalog_name_query"
+
+
+def document_query(q: str) -> PhraseQuery:
+    """The query against the stored document (``search_vector``)."""
+    return PhraseQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+
+
+class TagsQuery(SearchQuery):
+    """Products carrying any of ``names``: the ``#tag`` lexemes of ``search_vector`` (migration 0006)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.text = " | ".join("'#{}'".format(name.replace("'", "''")) for name in sorted(names))
+        super().__init__(self.text)
+
+    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None,
+               arg_joiner: Any = None, **extra_context: Any) -> Any:
+        return "%s::tsquery", [self.text]
+
+
+class DocumentCost(Func):
+    """Always true; its declared cost (``catalog_document_cost``, migration 0006) tells PostgreSQL's planner that
+    testing products one by one against their out-of-line document vector is expensive."""
+
+    function = "catalog_document_cost"
+    output_field = BooleanField()
+
+    def __init__(self) -> None:
+        super().__init__(F("pk"))
+
+
+def filter_document(queryset: QuerySet[DataProduct], query: SearchQuery) -> QuerySet[DataProduct]:
+    """``queryset`` narrowed to the products whose document (``search_vector``) matches ``query`` (PostgreSQL)."""
+    return queryset.filter(search_vector=query).filter(DocumentCost())
+
+
+def head_query(q: str) -> SearchQuery:
+    """The same query against ``search_head``, which has no word pairs."""
+    return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _phrase_free(q: str) -> bool:
+    """Whether ``websearch_to_tsquery`` makes no phrase of ``q``: plain words, ``or``, ``-word``."""
+    return all(_TERM.fullmatch(token) for token in q.split())
+
+
+def head_implies_document(q: str) -> bool:
+    """Whether every product whose ``search_head`` matches ``q`` also matches it in ``search_vector``.
+
+    True for plain words (``or`` included): the document holds the head's words at the same positions. Not with a
+    negation (the excluded word may be elsewhere in the document); phrases are checked against the document too,
+    whose word pairs make that cheap.
+    """
+    return bool(_PLAIN_WORDS.fullmatch(q))
+
+
+def head_exact_in_index(q: str) -> bool:
+    """Whether the GIN index of ``search_head`` answers ``q`` without reading rows (no phrase, no weight)."""
+    return _phrase_free(q)
+
+
+def vector_matches(field: str, query: SearchQuery) -> Func:
+    """``field @@ query`` as a plain function call: a row filter the planner will not turn into an index scan.
+
+    For checks that would need a recheck of the rows anyway (phrases, weights): in a bitmap scan combined with the
+    document's index, a recheck re-tests every condition of the scan, the out-of-line document included.
+    """
+    return Func(F(field), query, function="ts_match_vq", output_field=BooleanField())
+
+
 def apply_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool = True) -> QuerySet[DataProduct]:
     """Filter ``queryset`` to products matching ``q``; with ``rank``, annotate ``rank`` (higher is better)."""
     q = clean_query(q)
     if not q:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField())) if rank else queryset
     if is_postgres():
-        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-        queryset = queryset.filter(search_vector=query)
-        return queryset.annotate(rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS)) if rank else queryset
+        queryset = filter_document(queryset, document_query(q))
+        if not rank:
+            return queryset
+        return queryset.annotate(rank=SearchRank(F("search_head"), head_query(q), weights=RANK_WEIGHTS))
     return _fallback_search(queryset, q, rank=rank)
 
 
-def ranked_search(queryset: QuerySet[DataProduct], q: str) -> QuerySet[DataProduct] | RankedResults:
-    """``queryset`` searched for ``q`` in relevance order.
+def search_results(queryset: QuerySet[DataProduct], q: str, order: list[str] | None = None
+                   ) -> QuerySet[DataProduct] | SearchResults:
+    """``queryset`` searched for ``q``, by relevance (``order`` None) or in ``order`` (``order_by`` fields).
 
-    PostgreSQL: ``RankedResults`` (products whose name, summary or tags match first, by ``ts_rank`` of the narrow
-    ``search_head``; then the other matches, most recently updated first), so a page never ranks every match.
-    Elsewhere: the fallback search ordered by its score.
+    PostgreSQL: ``SearchResults``. Elsewhere: the fallback search, by its score or in ``order``.
     """
     q = clean_query(q)
-    if is_postgres() and q:
-        return RankedResults(queryset, SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG))
+    if is_postgres():
+        return SearchResults(queryset, q, order)
+    if order is not None:
+        return apply_search(queryset, q, rank=False).order_by(*order)
     # apply_search annotates "rank", but its QuerySet[DataProduct] return type cannot say so to the stubs' plugin.
     return apply_search(queryset, q).order_by("-rank", "-updated_at", "-id")  # type: ignore[misc]
 
 
-class RankedResults:
-    """A lazy, sliceable list of search results for ``Paginator``: ``count()`` and ``[a:b]``.
+@contextmanager
+def index_plans() -> Iterator[None]:
+    """Run the enclosed queries on ``search_vector`` with plans fit for a web request (PostgreSQL).
 
-    A slice costs at most three queries whatever its position or the number of matches: the head matches ranked by
-    ``ts_rank(search_head)`` up to the end of the page; the other matches by recency, only if the head matches do
-    not fill the page; and the page's products (plus ``queryset``'s prefetches).
+    ``DocumentCost`` lets the planner choose between the GIN index and an index walk; here it may not fall back on a
+    sequential scan of every product's document, nor start parallel workers or JIT compilation, which the
+    declared cost could otherwise make look worthwhile and which cost more than such a query. ``SET LOCAL`` ends
+    with the transaction block opened here, or with the caller's when already inside one.
+    """
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off; "
+                           "SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
+class SearchResults:
+    """Products filtered on ``search_vector`` (PostgreSQL): a search, a tag filter or both, as a lazy sliceable list
+    for ``Paginator``.
+
+    ``order`` None is relevance, for a search, in three tiers, newest first within each: the products whose name
+    matches (weight A of ``search_head``), then those whose name, summary and tags together match, then every
+    other match (columns, documentation). Each tier is read no further than the end of the page, along the
+    ``updated_at`` index when its words are common, through a GIN index when they are rare; so no page ranks every
+    match. Otherwise the matches in ``order``. A slice costs at most four queries (plus ``queryset``'s prefetches)
+    whatever its position or the number of matches, all under ``index_plans``.
     """
 
-    ordered = True  # for Paginator: the order is total (rank, updated_at, id)
+    ordered = True  # for Paginator: every order ends with the primary key
 
-    def __init__(self, queryset: QuerySet[DataProduct], query: SearchQuery) -> None:
+    def __init__(self, queryset: QuerySet[DataProduct], q: str, order: list[str] | None = None) -> None:
+        if order is None and not q:
+            raise ValueError("Relevance needs a search.")
         self.queryset = queryset
-        self.query = query
-        self.matches = queryset.filter(search_vector=query)
+        self.order = order
+        self.matches = filter_document(queryset, document_query(q)) if q else queryset
+        head = head_query(q)
+        # search_head alone (its small GIN index, inline) when a head match implies a document match.
+        base = queryset if head_implies_document(q) else self.matches
+        head_matches = (base.filter(search_head=head) if head_exact_in_index(q)
+                        else base.filter(vector_matches("search_head", head)))
+        name = vector_matches("search_head", NameQuery(q, search_type="websearch", config=SEARCH_CONFIG))
+        self.tiers = [head_matches.filter(name), head_matches.exclude(name), self.matches.exclude(search_head=head)]
 
     def count(self) -> int:
-        return self.matches.count()
+        with index_plans():
+            return self.matches.count()
 
     def count_upto(self, limit: int) -> int:
         """The number of matches, counting no further than ``limit`` (one cheap query)."""
-        return self.matches.order_by()[:limit].count()
+        with index_plans():
+            return self.matches.order_by()[:limit].count()
 
     def __len__(self) -> int:
         return self.count()
@@ -147,25 +282,17 @@ class RankedResults:
             stop = self.count()
         if stop <= start:
             return []
-        head = list(self.matches.filter(search_head=self.query)
-                    .annotate(rank=SearchRank(F("search_head"), self.query, weights=RANK_WEIGHTS))
-                    .order_by("-rank", "-updated_at", "-id").values_list("pk", "rank")[:stop])
-        rows = head[start:stop]
-        if len(head) < stop:
-            # Only when the head matches do not fill the page: the others, newest first. Ordering on an expression
-            # keeps PostgreSQL on the GIN index (few matches) rather than walking the updated_at index.
-            rest = (self.matches.exclude(search_head=self.query)
-                    .order_by(Coalesce("updated_at", "created_at").desc(), "-id")
-                    .values_list("pk", Value(0.0, output_field=FloatField())))
-            rest = rest[max(0, start - len(head)):stop - len(head)]
-            rows += list(rest)
-        products = {p.pk: p for p in self.queryset.order_by().filter(pk__in=[r[0] for r in rows])}
-        out = []
-        for pk, rank in rows:
-            product = products[pk]
-            product.rank = rank  # type: ignore[attr-defined]  # not a field: mirrors apply_search's "rank" annotation
-            out.append(product)
-        return out
+        with index_plans():
+            if self.order is not None:
+                return list(self.matches.order_by(*self.order)[start:stop])
+            ids: list[int] = []
+            for tier in self.tiers:  # each tier up to the end of the page: their concatenation is exact up to there
+                ids += tier.order_by("-updated_at", "-id").values_list("pk", flat=True)[:stop - len(ids)]
+                if len(ids) >= stop:
+                    break
+            ids = ids[start:stop]
+            products = self.queryset.order_by().in_bulk(ids)
+        return [products[pk] for pk in ids]
 
 
 def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> QuerySet[DataProduct]:
@@ -198,7 +325,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         objects = self.object_list
-        if isinstance(objects, RankedResults):
+        if isinstance(objects, SearchResults):
             return objects.count_upto(self.cap + 1)
         if isinstance(objects, QuerySet):
             return objects.order_by()[:self.cap + 1].count()

@@ -25,6 +25,7 @@ from catalog.models import (
     QualityMeasurement,
     SchemaProposal,
 )
+from catalog.search import index_plans
 from meshportal.identity import roles
 
 QUALITY_HISTORY_POINTS = 30
@@ -91,6 +92,13 @@ def product_facets(*, user: Any, params: QueryDict) -> dict[str, list[FacetValue
 
     One aggregate query per facet, whatever the number of products.
     """
+    if params.get("q") or params.get("tag"):
+        with index_plans():  # the filters use search_vector: keep to its GIN index
+            return _product_facets(user, params)
+    return _product_facets(user, params)
+
+
+def _product_facets(user: Any, params: QueryDict) -> dict[str, list[FacetValue]]:
     facets: dict[str, list[FacetValue]] = {}
 
     def selected(name: str) -> set[str]:

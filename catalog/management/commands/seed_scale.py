@@ -105,6 +105,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("VACUUM (FULL, ANALYZE) catalog_dataproduct")
                     cursor.execute("ANALYZE catalog_column")
+                    cursor.execute("ANALYZE catalog_dataproduct_tags")
                 self.stdout.write(f"VACUUM FULL + ANALYZE: {time.monotonic() - t0:.0f} s")
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {total} products with {total * per} columns in {time.monotonic() - started:.0f} s."))
