@@ -121,6 +121,11 @@ class DataProduct(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def tag_names(self) -> list[str]:
+        """The product's tag names, sorted, read from ``tag_text`` (no query): the services rebuild it with the tags."""
+        return sorted(self.tag_text.split())
+
 
 class Column(models.Model):
     product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="columns")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 from django.utils.functional import cached_property
@@ -32,7 +32,6 @@ RANK_WEIGHTS = [0.1, 0.3, 0.6, 1.0]
 _WORDS = re.compile(r"[\w@.-]+", re.UNICODE)
 # Anything but letters, digits and spaces may make websearch_to_tsquery build a phrase or a negation.
 _PLAIN_WORDS = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*")
-_TERM = re.compile(r"-?[^\W_]+")
 
 
 def is_postgres() -> bool:
@@ -155,11 +154,6 @@ def head_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
 
 
-def _phrase_free(q: str) -> bool:
-    """Whether ``websearch_to_tsquery`` makes no phrase of ``q``: plain words, ``or``, ``-word``."""
-    return all(_TERM.fullmatch(token) for token in q.split())
-
-
 def head_implies_document(q: str) -> bool:
     """Whether every product whose ``search_head`` matches ``q`` also matches it in ``search_vector``.
 
@@ -168,11 +162,6 @@ def head_implies_document(q: str) -> bool:
     whose word pairs make that cheap.
     """
     return bool(_PLAIN_WORDS.fullmatch(q))
-
-
-def head_exact_in_index(q: str) -> bool:
-    """Whether the GIN index of ``search_head`` answers ``q`` without reading rows (no phrase, no weight)."""
-    return _phrase_free(q)
 
 
 def vector_matches(field: str, query: SearchQuery) -> Func:
@@ -212,22 +201,28 @@ def search_results(queryset: QuerySet[DataProduct], q: str, order: list[str] | N
     return apply_search(queryset, q).order_by("-rank", "-updated_at", "-id")  # type: ignore[misc]
 
 
+# Sent in front of each statement (one round trip): a multi-statement query runs as one transaction, so SET LOCAL
+# lasts for that statement, or to the end of the caller's transaction when there is one.
+PLAN_SETTINGS = ("SET LOCAL enable_seqscan = off; SET LOCAL jit = off; "
+                 "SET LOCAL max_parallel_workers_per_gather = 0; ")
+
+
+def _with_plan_settings(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    return execute(sql if many else PLAN_SETTINGS + sql, params, many, context)
+
+
 @contextmanager
 def index_plans() -> Iterator[None]:
     """Run the enclosed queries on ``search_vector`` with plans fit for a web request (PostgreSQL).
 
     ``DocumentCost`` lets the planner choose between the GIN index and an index walk; here it may not fall back on a
     sequential scan of every product's document, nor start parallel workers or JIT compilation, which the
-    declared cost could otherwise make look worthwhile and which cost more than such a query. ``SET LOCAL`` ends
-    with the transaction block opened here, or with the caller's when already inside one.
+    declared cost could otherwise make look worthwhile and which cost more than such a query.
     """
     if not is_postgres():
         yield
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off; "
-                           "SET LOCAL max_parallel_workers_per_gather = 0")
+    with connection.execute_wrapper(_with_plan_settings):
         yield
 
 
@@ -252,10 +247,11 @@ class SearchResults:
         self.order = order
         self.matches = filter_document(queryset, document_query(q)) if q else queryset
         head = head_query(q)
-        # search_head alone (its small GIN index, inline) when a head match implies a document match.
-        base = queryset if head_implies_document(q) else self.matches
-        head_matches = (base.filter(search_head=head) if head_exact_in_index(q)
-                        else base.filter(vector_matches("search_head", head)))
+        # Plain words: search_head alone (its small GIN index, the vector inline), a head match implying a document
+        # match. Otherwise (negations, phrases) the document's matches, their head tested row by row: combining both
+        # indexes would make the planner take their (correlated) matches for independent and far fewer.
+        head_matches = (queryset.filter(search_head=head) if head_implies_document(q)
+                        else self.matches.filter(vector_matches("search_head", head)))
         name = vector_matches("search_head", NameQuery(q, search_type="websearch", config=SEARCH_CONFIG))
         self.tiers = [head_matches.filter(name), head_matches.exclude(name), self.matches.exclude(search_head=head)]
 

@@ -18,7 +18,6 @@ from catalog.models import (
     HarvestJob,
     OutputPort,
     SchemaProposal,
-    Tag,
 )
 from catalog.selectors import product_freshness
 from catalog.services.products import MAX_DOCUMENTATION_BYTES
@@ -113,7 +112,8 @@ class ProductListSerializer(serializers.ModelSerializer):
     domain_name = serializers.CharField(source="domain.name", read_only=True)
     owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True)
-    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(many=True, slug_field="name", read_only=True)
+    tags = serializers.ListField(child=serializers.CharField(), source="tag_names", read_only=True,
+                                 help_text="Tag names, sorted.")
     freshness = serializers.SerializerMethodField(help_text='"fresh", "stale", or "" without a freshness objective.')
 
     class Meta:

@@ -117,23 +117,29 @@ def test_phrase_and_negation_tiers(personas, make_product):
     assert slugs(personas.consumer, "q=%22daily+orders%22+-refunds") == ["named", "summarised"]
 
 
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_planner_settings_end_with_their_block(personas, make_product):
+def test_planner_settings_last_one_statement_in_autocommit(personas, make_product):
     make_product("planned", publish=True)
-
-    def setting(name: str) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW {name}")
-            return cursor.fetchone()[0]
-
-    before = setting("enable_seqscan"), setting("max_parallel_workers_per_gather")
+    before = _setting("enable_seqscan"), _setting("max_parallel_workers_per_gather")
+    assert before[0] == "on"
     with index_plans():
-        assert setting("enable_seqscan") == "off" and setting("jit") == "off"
-        assert setting("max_parallel_workers_per_gather") == "0"
-    assert (setting("enable_seqscan"), setting("max_parallel_workers_per_gather")) == before
+        assert _setting("enable_seqscan") == "off" and _setting("jit") == "off"
+        assert _setting("max_parallel_workers_per_gather") == "0"
+    assert (_setting("enable_seqscan"), _setting("max_parallel_workers_per_gather")) == before
     assert slugs(personas.consumer, "q=planned") == ["planned"]
-    assert setting("enable_seqscan") == before[0]
+    assert _setting("enable_seqscan") == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_planner_settings_end_with_the_callers_transaction(personas, make_product):
+    make_product("planned", publish=True)
     with transaction.atomic():
-        with pytest.raises(ZeroDivisionError), index_plans():
-            raise ZeroDivisionError
-        assert setting("enable_seqscan") == before[0]  # rolled back with its savepoint
+        assert slugs(personas.consumer, "q=planned") == ["planned"]
+        assert _setting("enable_seqscan") == "off"  # SET LOCAL: until this transaction ends
+    assert _setting("enable_seqscan") == "on"

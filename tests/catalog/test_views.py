@@ -81,12 +81,9 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
             assert client.get(url).status_code == 200
         counts[url] = len(ctx.captured_queries)
     # On SQLite: session, user, 2 role lookups, then home 3, search 17 (count, page, tags, 7 facets, choice
-    # validation), product 10. PostgreSQL adds one connection-setup query per request, one tier query when a
-    # relevance search's first tier does not fill the page, and, for a search, a savepoint, SET LOCAL and release
-    # around the count, the page and the facets (planner settings, catalog.search.index_plans).
-    from catalog.search import is_postgres
-
-    assert max(counts.values()) <= (33 if is_postgres() else 23), counts
+    # validation), product 10. PostgreSQL adds one connection-setup query per request, and one tier query when a
+    # relevance search's first tier does not fill the page.
+    assert max(counts.values()) <= 24, counts
     grow("b", 12)
     for url in urls:
         client = fresh(client_for, personas.consumer)
