@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from catalog.governance.given_names import GIVEN_NAMES
+
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -51,6 +53,10 @@ _UK_NINO = re.compile(r"^[A-CEGHJ-PR-TW-Z]{2}\d{6}[A-D]$")
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 _STREET = re.compile(r"^\d+[a-z]?,? [\w .'-]+ (street|st|road|rd|avenue|ave|lane|ln|way|drive|dr|boulevard|"
                      r"blvd|strasse|straße|rue|weg|plein|laan)\.?$", re.IGNORECASE)
+# "Ana García", "Dr. Jan de Vries", "O'Brien, Siobhan": two to five words, letters with ' - . inside.
+_NAME_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"
+_PERSON_NAME = re.compile(rf"^{_NAME_WORD}(?:,? {_NAME_WORD}){{1,4}}$")
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"}
 _IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$")
 
 
@@ -83,6 +89,23 @@ def _phone_ok(value: str) -> bool:
     return bool(_PHONE.match(value)) and 9 <= digits <= 15 and formatted
 
 
+def looks_like_person_name(value: str) -> bool:
+    """A name's shape with a known given name in it, first (after a title) or after a comma."""
+    if not _PERSON_NAME.match(value):
+        return False
+    parts = value.replace(",", " , ").split()
+    words = [w.strip(".").lower() for w in parts]
+    words = [w for w in words if w not in _TITLES]
+    if not words or any(w[:1].isdigit() for w in words):
+        return False
+    candidates = {words[0]}
+    if "," in words:  # "Family, Given"
+        after = words.index(",") + 1
+        if after < len(words):
+            candidates.add(words[after])
+    return any(c in GIVEN_NAMES or c.split("-")[0] in GIVEN_NAMES for c in candidates)  # "Mary-Jane"
+
+
 _VALUE_RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("e-mail address", lambda v: bool(_EMAIL.match(v))),
     ("bank account (IBAN)", _iban_ok),
@@ -90,6 +113,7 @@ _VALUE_RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("national identifier", lambda v: bool(_US_SSN.match(v) or _UK_NINO.match(v.replace(" ", "").upper()))),
     ("postal address", lambda v: bool(_UK_POSTCODE.match(v.upper()) or _STREET.match(v))),
     ("IP address", lambda v: bool(_IPV4.match(v))),
+    ("person name", looks_like_person_name),
     # Phone last: a 16-digit card number also looks like a long phone number.
     ("phone number", _phone_ok),
 ]

@@ -39,10 +39,21 @@ def test_pii_scan_leaves_ordinary_columns_alone(name):
     (["221B Baker Street", "10 Downing St"], "postal address"),
     (["+44 20 7946 0958", "+1 (555) 010-9999", "020 7946 0000"], "phone number"),
     (["10.0.0.1", "192.168.1.20"], "IP address"),
+    (["Ana García", "Dr. Jan de Vries", "de Vries, Pieter", "Mary-Jane Watson", "n/a"], "person name"),
+    (["wei zhang", "Mohamed Ali", "Sophie Martin"], "person name"),
 ])
 def test_pii_scan_flags_sample_values(samples, kind):
     finding = scan_column("value", samples)
     assert finding is not None and finding.kind == kind
+
+
+@pytest.mark.parametrize("samples", [
+    ["Apple Watch", "Sales Region North", "Oxford Street Store"],  # a name's shape, no given name
+    ["Anna", "Peter", "Emma"],  # one word: could be anything (a code name, a product)
+    ["Order 2024", "Peter 7", "Maria 12"],  # digits are not part of names
+])
+def test_person_name_rule_needs_the_shape_and_a_given_name(samples):
+    assert scan_column("value", samples) is None
 
 
 def test_pii_scan_needs_a_majority_of_samples_and_valid_checksums():
