@@ -6,6 +6,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("domains/<slug:slug>/", views.domain_detail, name="domain"),
     path("products/new/", views.product_create, name="product-create"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -39,6 +39,7 @@ from provisioning.aws import AwsError
 from provisioning.models import AwsAccount
 
 PAGE_SIZE = 20
+DOMAIN_SORTS = ("updated", "requested", "name")
 
 
 def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
@@ -61,6 +62,25 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", {
         "domains": [(d, recent.get(d.pk, [])) for d in domains],
         "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
+    })
+
+
+@login_required
+@require_GET
+def domain_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """One domain: its stewards, what it publishes (by team, classification, freshness) and its products."""
+    domain = selectors.domain_get_for_user(user=request.user, slug=slug)
+    params = QueryDict(mutable=True)
+    params["domain"] = domain.slug
+    params["sort"] = request.GET.get("sort") if request.GET.get("sort") in DOMAIN_SORTS else "updated"
+    filterset = selectors.product_search(user=request.user, params=params)
+    if not filterset.is_valid():  # the domain and sort come from this view: a bug, not a user's mistake
+        raise ValueError(filterset.errors)
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "catalog/domain.html", {
+        "domain": domain, "page": page, "sort": params["sort"], "sorts": {k: SORTS[k] for k in DOMAIN_SORTS},
+        "facets": selectors.product_facets(user=request.user, params=params),
+        "search_url": f"{reverse('catalog:search')}?{params.urlencode()}",
     })
 
 

@@ -19,6 +19,7 @@ HARVEST_API = {**HARVEST_PAGE, **API_LOGIN}
 CATALOG_MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     "catalog:home": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
     "catalog:search": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "catalog:domain": (lambda w: {"slug": w["domain"]}, {**EVERYONE, **PAGE_LOGIN}),
     "catalog:product": (lambda w: {"slug": w["product"]}, {**EVERYONE, **PAGE_LOGIN}),
     "catalog:product-create": (lambda w: {}, PRODUCER_ADMIN_PAGE),
     "catalog:product-edit": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),

@@ -73,7 +73,7 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
 
     grow("a", 2)
     urls = ["/catalog/", "/catalog/search/?q=shared&tag=shared", "/catalog/products/a-0/",
-            "/catalog/search/?domain=sales&sort=name"]
+            "/catalog/search/?domain=sales&sort=name", "/catalog/domains/sales/?sort=requested"]
     counts = {}
     for url in urls:
         client = fresh(client_for, personas.consumer)
@@ -215,3 +215,27 @@ def test_sample_queries_are_edited_in_the_browser(personas, client_for, make_pro
         {"title": "", "sql": "SELECT 1"},
     ]
     assert parse_sample_queries(format_sample_queries(product.sample_queries)) == product.sample_queries
+
+
+def test_domain_page_shows_what_the_domain_publishes(personas, client_for, make_product):
+    from tests.factories import DomainFactory
+
+    make_product("ledger", name="Ledger", tags=["finance"], publish=True, classification="confidential",
+                 columns=[{"name": "amount", "classification": "confidential"}])
+    make_product("invoices", name="Invoices", publish=True)
+    make_product("hidden-draft", name="Hidden draft")  # the owning team's draft: not for a consumer
+    make_product("elsewhere", name="Elsewhere", domain=DomainFactory(name="Ops", slug="ops"), publish=True)
+    DataProduct.objects.filter(slug="invoices").update(request_count=9)
+    response = fresh(client_for, personas.consumer).get("/catalog/domains/sales/?sort=requested")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Sales</h1>" in html and personas.steward.display_name in html
+    assert html.index("Invoices") < html.index("Ledger")  # most requested first
+    assert "Hidden draft" not in html and "Elsewhere" not in html
+    assert "Confidential 1" in html and "Internal 1" in html
+    assert 'href="/catalog/search/?domain=sales&amp;sort=requested"' in html
+    producer_html = fresh(client_for, personas.producer).get("/catalog/domains/sales/").content.decode()
+    assert "Hidden draft" in producer_html
+    assert fresh(client_for, personas.consumer).get("/catalog/domains/nope/").status_code == 404
+    # An unknown sort falls back to recently updated rather than failing.
+    assert fresh(client_for, personas.consumer).get("/catalog/domains/sales/?sort=bogus").status_code == 200

@@ -1,4 +1,4 @@
-"""In a real browser: a consumer logs in, browses the mesh home by domain, searches as they type, opens a
+"""In a real browser: a consumer logs in, browses the mesh home and a domain's page, searches as they type, opens a
 product page, and finds schema, docs and the Request access button; a bad password shows a form error."""
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def test_consumer_logs_in_and_browses_the_catalog(transactional_db, personas, do
     expect(nav.get_by_role("link", name="Catalog")).to_have_attribute("aria-current", "page")
     expect(nav.get_by_role("link", name="Audit")).to_have_count(0)  # consumers do not audit
     expect(page.get_by_text("Sales", exact=True).first).to_be_visible()
+    page.get_by_role("link", name="Sales", exact=True).click()  # the domain's own page
+    expect(page).to_have_url(f"{live_server.url}/catalog/domains/{domain.slug}/")
+    expect(page.get_by_role("heading", name="Sales", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Sales orders")).to_be_visible()
 
     page.goto(f"{live_server.url}/catalog/search/?q=net_amount")
     expect(page.get_by_role("link", name="Sales orders").first).to_be_visible()
