@@ -72,7 +72,8 @@ def domain_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     domain = selectors.domain_get_for_user(user=request.user, slug=slug)
     params = QueryDict(mutable=True)
     params["domain"] = domain.slug
-    params["sort"] = request.GET.get("sort") if request.GET.get("sort") in DOMAIN_SORTS else "updated"
+    sort = request.GET.get("sort", "")
+    params["sort"] = sort if sort in DOMAIN_SORTS else "updated"
     filterset = selectors.product_search(user=request.user, params=params)
     if not filterset.is_valid():  # the domain and sort come from this view: a bug, not a user's mistake
         raise ValueError(filterset.errors)
