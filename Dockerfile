@@ -9,4 +9,4 @@ RUN DJANGO_SETTINGS_MODULE=meshportal.settings.dev MESHPORTAL_VAR_DIR=/tmp/build
 RUN useradd --create-home meshportal && mkdir -p /data && chown meshportal /data
 USER meshportal
 EXPOSE 8000
-CMD ["gunicorn", "meshportal.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "-c", "python:meshportal.gunicorn_conf", "meshportal.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -19,6 +19,7 @@ apply as in production.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -115,6 +116,7 @@ def main() -> None:
     for q in workload[:20]:  # warm caches and connections
         client.force_authenticate(fresh_user())
         client.get(f"/api/v1/products/?{q}")
+    gc.freeze()  # as the web workers do once the application is loaded (meshportal/gunicorn_conf.py)
     p95s: list[float] = []
     for n in range(1, args.passes + 1):
         inner: list[float] = []

@@ -119,3 +119,17 @@ def test_every_compose_command_runs_outside_docker(tmp_path):
                 os.killpg(proc.pid, signal.SIGKILL)
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         admin.close()
+
+
+def test_gunicorn_workers_freeze_what_loading_the_application_created():
+    import gc
+
+    from meshportal import gunicorn_conf
+
+    assert "python:meshportal.gunicorn_conf" in COMPOSE["services"]["web"]["command"]
+    before = gc.get_freeze_count()
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
