@@ -63,3 +63,4 @@ class EventType(models.TextChoices):
     DRIFT_REPAIRED = "provisioning.drift_repaired", "Drift repaired"
     WEBHOOK_CHANGED = "notifications.webhook_changed", "Webhook changed"
     AUDIT_HEAD_EXPORTED = "audit.head_exported", "Audit chain head exported"
+    AUDIT_EXPORTED = "audit.exported", "Audit log exported"

@@ -130,6 +130,13 @@ def audit_record(
     return event
 
 
+def audit_log_exported(*, actor: Actor, export_format: str, filters: dict[str, list[str]]) -> AuditEvent:
+    """Who exported which part of the log, and when. Recorded before the export streams, so an interrupted
+    download still leaves its trace; the export itself therefore ends with this event when the filters allow."""
+    return audit_record(actor=actor, event_type=EventType.AUDIT_EXPORTED, object_type="audit.log",
+                        object_repr=f"{export_format} export", after={"format": export_format, "filters": filters})
+
+
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     """The before/after data of an object: the named fields, JSON-ready."""
     out: dict[str, Any] = {}

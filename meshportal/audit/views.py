@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from meshportal.audit import selectors
+from meshportal.audit import selectors, services
 from meshportal.audit.dashboard import dashboard_figures
 from meshportal.audit.export import csv_lines, ndjson_lines
 from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
@@ -68,6 +68,8 @@ def _export(request: AuthenticatedHttpRequest, lines: Callable[[QuerySet[AuditEv
     if not filterset.is_valid():
         messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
         return HttpResponse(f"Invalid filters: {messages}\n", status=400, content_type="text/plain; charset=utf-8")
+    services.audit_log_exported(actor=request.user, export_format=extension,
+                                filters={key: values for key, values in request.GET.lists() if any(values)})
     response = StreamingHttpResponse(lines(filterset.qs), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.{extension}"'

@@ -125,7 +125,9 @@ def test_json_export_is_ndjson_and_chains(personas, client_for):
     response = client_for(personas.admin).get(reverse("audit:export-json"))
     assert response.streaming and response["Content-Type"].startswith("application/x-ndjson")
     records = [json.loads(line) for line in _body(response).decode().splitlines()]
-    assert [r["seq"] for r in records] == list(range(1, 13))
+    # The log as it stands, ending with this export's own event (recorded before the download starts).
+    assert [r["seq"] for r in records] == list(range(1, 14))
+    assert records[-1]["event_type"] == "audit.exported" and records[-1]["actor"] == personas.admin.username
     for previous, record in itertools.pairwise(records):
         assert record["prev_hash"] == previous["hash"]
     first = AuditEvent.objects.get(seq=1)
@@ -135,6 +137,21 @@ def test_json_export_is_ndjson_and_chains(personas, client_for):
 def test_export_rejects_invalid_filters(personas, client_for):
     response = client_for(personas.auditor).get(reverse("audit:export-csv"), {"until": "soon"})
     assert response.status_code == 400 and b"until" in response.content
+    assert not AuditEvent.objects.filter(event_type="audit.exported").exists()
+
+
+def test_every_export_is_itself_recorded_with_who_what_and_which_filters(personas, client_for):
+    bulk_events(5)
+    params = {"event_type": "grant.applied", "principal": "arn:aws:iam::333333333333:role/a"}
+    response = client_for(personas.auditor).get(reverse("audit:export-csv"), params)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(event_type="audit.exported")
+    assert event.actor_id == personas.auditor.pk and event.object_repr == "csv export"
+    assert event.after == {"format": "csv", "filters": {k: [v] for k, v in params.items()}}
+    assert event.seq == 6 and event.prev_hash == AuditEvent.objects.get(seq=5).hash  # on the chain
+    for persona in (personas.consumer, personas.producer, personas.steward):
+        assert client_for(persona).get(reverse("audit:export-json")).status_code == 403
+    assert AuditEvent.objects.filter(event_type="audit.exported").count() == 1
 
 
 def _export_peak(client) -> tuple[int, int, int]:
@@ -156,7 +173,7 @@ def test_export_memory_stays_flat_for_50k_rows(personas, client_for):
     rows_small, _, peak_small = _export_peak(client)
     bulk_events(40_000)
     rows, size, peak = _export_peak(client)
-    assert (rows_small, rows) == (10_000, 50_000)
+    assert (rows_small, rows) == (10_001, 50_002)  # each export adds its own event first
     # One keyset chunk (2,000 rows) is held at a time: five times the rows, about the same peak.
     assert peak < peak_small * 1.25, f"peak {peak / 1e6:.1f} MB at 50k rows vs {peak_small / 1e6:.1f} MB at 10k"
     assert peak < 10 * 1024 * 1024 and peak < size / 2, f"peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
