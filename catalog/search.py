@@ -208,7 +208,11 @@ PLAN_SETTINGS = ("SET LOCAL enable_seqscan = off; SET LOCAL jit = off; "
 
 
 def _with_plan_settings(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-    return execute(sql if many else PLAN_SETTINGS + sql, params, many, context)
+    # Not for executemany, nor for a server-side cursor (QuerySet.iterator()), whose statement is wrapped in
+    # DECLARE ... CURSOR FOR and must be a single query.
+    if many or getattr(context["cursor"].cursor, "name", None):
+        return execute(sql, params, many, context)
+    return execute(PLAN_SETTINGS + sql, params, many, context)
 
 
 @contextmanager

@@ -143,3 +143,11 @@ def test_planner_settings_end_with_the_callers_transaction(personas, make_produc
         assert slugs(personas.consumer, "q=planned") == ["planned"]
         assert _setting("enable_seqscan") == "off"  # SET LOCAL: until this transaction ends
     assert _setting("enable_seqscan") == "on"
+
+
+def test_planner_settings_leave_server_side_cursors_alone(personas, make_product):
+    make_product("streamed", publish=True)
+    with index_plans():
+        # QuerySet.iterator() declares a server-side cursor, whose statement must be a single query.
+        assert [p.slug for p in DataProduct.objects.filter(slug="streamed").iterator(chunk_size=10)] == ["streamed"]
+        assert DataProduct.objects.filter(slug="streamed").count() == 1
