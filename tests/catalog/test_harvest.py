@@ -77,6 +77,21 @@ def test_harvest_creates_drafts_with_schema_port_and_pii_flags(personas, team, d
     assert AuditEvent.objects.filter(event_type=EventType.PRODUCT_CREATED, product_id=product.pk).exists()
 
 
+def test_harvest_flags_person_names_from_sample_values(personas, team, domain, producer_account,
+                                                      django_capture_on_commit_callbacks):
+    glue_seed(producer_account, "sales", {"tickets": [
+        {"Name": "handled_by", "Type": "string",  # the name says nothing; the values are people
+         "Parameters": {"meshportal:samples": json.dumps(["Ana García", "de Vries, Pieter", "Wei Zhang"])}},
+        {"Name": "store", "Type": "string",
+         "Parameters": {"meshportal:samples": json.dumps(["Oxford Street Store", "Paris Nord", "Main Hall"])}}]})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
+                               table_names=["tickets"], domain=domain, owner_team=team)
+    columns = {c.name: c for c in DataProduct.objects.get(slug="sales-tickets").columns.all()}
+    assert columns["handled_by"].is_pii and "person name" in columns["handled_by"].pii_reason
+    assert not columns["store"].is_pii
+
+
 def test_reharvest_shows_schema_changes_before_applying(personas, team, domain, producer_account,
                                                         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
