@@ -14,19 +14,33 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class AccessRequestForm(forms.Form):
     principal_arn = forms.CharField(
-        label="IAM role ARN", max_length=2048,
-        widget=forms.TextInput(attrs={"placeholder": "arn:aws:iam::123456789012:role/Analyst", "spellcheck": "false",
-                                      "autocomplete": "off"}),
-        help_text="The role that will read the data, in a registered consumer or producer account.")
-    permissions = forms.MultipleChoiceField(choices=AccessRequest.Permission.choices, initial=["SELECT", "DESCRIBE"],
-                                            widget=forms.CheckboxSelectMultiple)
-    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
-                                        help_text="Leave all unticked for every column; tick some for a column-level "
-                                                  "grant.")
-    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
-                              help_text="What you will use the data for. The approvers read this.")
-    requested_until = forms.DateField(label="Access until", required=False, widget=DATE,
-                                      help_text="Access ends at the end of this day (UTC).")
+        label="IAM role ARN",
+        max_length=2048,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "arn:aws:iam::123456789012:role/Analyst",
+                "spellcheck": "false",
+                "autocomplete": "off",
+            }
+        ),
+        help_text="The role that will read the data, in a registered consumer or producer account.",
+    )
+    permissions = forms.MultipleChoiceField(
+        choices=AccessRequest.Permission.choices, initial=["SELECT", "DESCRIBE"], widget=forms.CheckboxSelectMultiple
+    )
+    columns = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for every column; tick some for a column-level grant.",
+    )
+    purpose = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="What you will use the data for. The approvers read this.",
+    )
+    requested_until = forms.DateField(
+        label="Access until", required=False, widget=DATE, help_text="Access ends at the end of this day (UTC)."
+    )
     accept_terms = forms.BooleanField(label="I accept the product's terms of use", required=False)
 
     def __init__(self, *args: object, port: OutputPort, column_names: list[str], **kwargs: object) -> None:
@@ -37,15 +51,21 @@ class AccessRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
-                              label="Reason", help_text="Required to reject; optional to approve.")
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        label="Reason",
+        help_text="Required to reject; optional to approve.",
+    )
 
 
 class BulkDecisionForm(forms.Form):
     ACTIONS = [("approve", "Approve"), ("reject", "Reject")]
     action = forms.ChoiceField(choices=ACTIONS)
-    requests = forms.TypedMultipleChoiceField(coerce=int, choices=[], error_messages={
-        "required": "Tick at least one request."})
+    requests = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], error_messages={"required": "Tick at least one request."}
+    )
     reason = forms.CharField(required=False, max_length=4000, label="Reason")
 
     def __init__(self, *args: object, request_ids: list[int], **kwargs: object) -> None:
@@ -54,17 +74,25 @@ class BulkDecisionForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
-                             help_text="Sent to the requester and kept in the audit log.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        help_text="Sent to the requester and kept in the audit log.",
+    )
 
 
 class ExtendForm(forms.Form):
     requested_until = forms.DateField(label="New end date", widget=DATE)
-    purpose = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
-                              help_text="Leave empty to keep the original purpose.")
+    purpose = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        help_text="Leave empty to keep the original purpose.",
+    )
 
 
 class PolicyForm(forms.Form):
     approval_policy = forms.ChoiceField(choices=OutputPort.ApprovalPolicy.choices)
-    auto_approve_owning_team = forms.BooleanField(required=False,
-                                                  label="Approve requests from the owning team by policy")
+    auto_approve_owning_team = forms.BooleanField(
+        required=False, label="Approve requests from the owning team by policy"
+    )

@@ -39,8 +39,9 @@ class AccessRequest(models.Model):
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="access_requests")
     port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="access_requests")
     principal_arn = models.CharField(max_length=2048, help_text="IAM role ARN in a registered consumer account.")
-    consumer_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT,
-                                         related_name="access_requests")
+    consumer_account = models.ForeignKey(
+        "provisioning.AwsAccount", on_delete=models.PROTECT, related_name="access_requests"
+    )
     permissions = models.JSONField(default=list, help_text='["SELECT", "DESCRIBE"]')
     columns = models.JSONField(default=list, blank=True, help_text="Column names; empty means every column.")
     purpose = models.TextField()
@@ -49,8 +50,7 @@ class AccessRequest(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     required_stages = models.JSONField(default=list, help_text='Stages still to approve, in order: ["producer", ...]')
     decision_reason = models.TextField(blank=True, help_text="Why the request was approved, rejected or ended.")
-    extension_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="extensions")
+    extension_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="extensions")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -65,8 +65,9 @@ class AccessRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["requester", "port", "principal_arn"],
-                condition=Q(status__in=["pending", "approved", "provisioning", "granted", "failed"],
-                            extension_of__isnull=True),
+                condition=Q(
+                    status__in=["pending", "approved", "provisioning", "granted", "failed"], extension_of__isnull=True
+                ),
                 name="uniq_open_request",
             ),
         ]
@@ -86,8 +87,14 @@ class Approval(models.Model):
 
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="approvals")
     stage = models.CharField(max_length=10, choices=AccessRequest.Stage.choices)
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="approvals_given", help_text="Empty when a policy decided.")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approvals_given",
+        help_text="Empty when a policy decided.",
+    )
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reason = models.TextField()
     decided_at = models.DateTimeField(auto_now_add=True)
@@ -130,8 +137,9 @@ class Grant(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     end_note = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

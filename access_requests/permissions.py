@@ -40,8 +40,7 @@ def may_decide_stage(user: Any, product: Any, stage: str | None) -> bool:
 
 
 def already_approved(user: Any, request: AccessRequest) -> bool:
-    return any(a.approver_id == user.pk and a.decision == Approval.Decision.APPROVED
-               for a in request.approvals.all())
+    return any(a.approver_id == user.pk and a.decision == Approval.Decision.APPROVED for a in request.approvals.all())
 
 
 def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[str, str] | None:
@@ -49,16 +48,20 @@ def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[str, str] | No
     The code ``not_pending`` is a conflict with the request's state; the others are refusals of the person."""
     stage = request.pending_stage
     if stage is None:
-        return ("not_pending",
-                f"Request #{request.pk} is {request.get_status_display().lower()}, not waiting for a decision.")
+        return (
+            "not_pending",
+            f"Request #{request.pk} is {request.get_status_display().lower()}, not waiting for a decision.",
+        )
     if request.requester_id == user.pk:
         return "own_request", "You cannot decide your own access request; another person must."
     if not may_decide_stage(user, request.product, stage):
         who = "the owning team" if stage == PRODUCER else "a steward of the product's domain"
         return "not_an_approver", f"The {stage} stage of this request is decided by {who}."
     if already_approved(user, request):
-        return ("same_approver",
-                "You approved an earlier stage of this request; another person must approve this stage.")
+        return (
+            "same_approver",
+            "You approved an earlier stage of this request; another person must approve this stage.",
+        )
     return None
 
 
@@ -76,13 +79,17 @@ def can_manage_grant(user: Any, grant: Grant) -> bool:
 
 
 def can_retry(user: Any, grant: Grant) -> bool:
-    return grant.status == Grant.Status.FAILED and _authenticated(user) and (
-        can_manage_grant(user, grant) or grant.request.requester_id == user.pk)
+    return (
+        grant.status == Grant.Status.FAILED
+        and _authenticated(user)
+        and (can_manage_grant(user, grant) or grant.request.requester_id == user.pk)
+    )
 
 
 def can_revoke(user: Any, grant: Grant) -> bool:
-    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and \
-        can_manage_grant(user, grant)
+    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and can_manage_grant(
+        user, grant
+    )
 
 
 def can_extend(user: Any, grant: Grant) -> bool:

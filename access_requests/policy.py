@@ -65,27 +65,41 @@ def sensitive_findings(*, classification: str, columns: Iterable[ColumnFacts]) -
     return findings
 
 
-def decide(*, approval_policy: str, classification: str, columns: Iterable[ColumnFacts],
-           auto_approve_owning_team: bool, requester_in_owning_team: bool) -> Decision:
+def decide(
+    *,
+    approval_policy: str,
+    classification: str,
+    columns: Iterable[ColumnFacts],
+    auto_approve_owning_team: bool,
+    requester_in_owning_team: bool,
+) -> Decision:
     """The stages a new request needs, or approval by policy, with the reason. ``columns`` are the requested
     columns (every column of the product when the request names none)."""
     label = classification or "unclassified"
     findings = sensitive_findings(classification=classification, columns=columns)
     if findings:
-        return Decision(stages=[PRODUCER, STEWARD], two_stage_forced=True,
-                        reason=f"two-stage approval required: {'; '.join(findings)}, policy {approval_policy}")
+        return Decision(
+            stages=[PRODUCER, STEWARD],
+            two_stage_forced=True,
+            reason=f"two-stage approval required: {'; '.join(findings)}, policy {approval_policy}",
+        )
     if approval_policy == AUTO and classification in AUTO_APPROVABLE:
         return Decision(reason=f"auto-approved: classification {label}, policy auto")
     if auto_approve_owning_team and requester_in_owning_team:
-        return Decision(reason=f"auto-approved: requester is in the owning team, classification {label}, "
-                               f"policy {approval_policy}")
+        return Decision(
+            reason=f"auto-approved: requester is in the owning team, classification {label}, policy {approval_policy}"
+        )
     if approval_policy == TWO_STAGE:
-        return Decision(stages=[PRODUCER, STEWARD],
-                        reason=f"producer and steward approval: classification {label}, policy two_stage")
+        return Decision(
+            stages=[PRODUCER, STEWARD],
+            reason=f"producer and steward approval: classification {label}, policy two_stage",
+        )
     if approval_policy == AUTO:
-        return Decision(stages=[PRODUCER],
-                        reason=f"producer approval: policy auto applies to public or internal products only, "
-                               f"classification {label}")
+        return Decision(
+            stages=[PRODUCER],
+            reason=f"producer approval: policy auto applies to public or internal products only, "
+            f"classification {label}",
+        )
     return Decision(stages=[PRODUCER], reason=f"producer approval: classification {label}, policy producer")
 
 

@@ -34,11 +34,13 @@ def _visible_q(user: Any, prefix: str = "") -> Q:
 
 
 def access_request_list(*, user: Any) -> QuerySet[AccessRequest]:
-    qs = (AccessRequest.objects
-          .select_related("requester", "product__domain", "product__owner_team", "port", "consumer_account",
-                          "grant")
-          .prefetch_related(Prefetch("approvals", queryset=_APPROVALS))
-          .order_by("-created_at", "-id"))
+    qs = (
+        AccessRequest.objects.select_related(
+            "requester", "product__domain", "product__owner_team", "port", "consumer_account", "grant"
+        )
+        .prefetch_related(Prefetch("approvals", queryset=_APPROVALS))
+        .order_by("-created_at", "-id")
+    )
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     return qs if roles.sees_everything(user) else qs.filter(_visible_q(user))
@@ -60,8 +62,9 @@ def approval_inbox(*, user: Any) -> QuerySet[AccessRequest]:
         if domains:
             may |= Q(required_stages__0=STEWARD, product__domain_id__in=domains)
         qs = qs.filter(may)
-    approved_before = Approval.objects.filter(request=OuterRef("pk"), approver=user,
-                                              decision=Approval.Decision.APPROVED)
+    approved_before = Approval.objects.filter(
+        request=OuterRef("pk"), approver=user, decision=Approval.Decision.APPROVED
+    )
     return qs.filter(~Exists(approved_before)).order_by("created_at", "id")
 
 
@@ -70,10 +73,9 @@ def approval_inbox_count(*, user: Any) -> int:
 
 
 def grant_list(*, user: Any) -> QuerySet[Grant]:
-    qs = (Grant.objects
-          .select_related("request__requester", "product__domain", "product__owner_team", "port",
-                          "consumer_account", "ended_by")
-          .order_by("-created_at", "-id"))
+    qs = Grant.objects.select_related(
+        "request__requester", "product__domain", "product__owner_team", "port", "consumer_account", "ended_by"
+    ).order_by("-created_at", "-id")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     return qs if roles.sees_everything(user) else qs.filter(_visible_q(user, "request__"))
@@ -97,8 +99,7 @@ def port_for_request(*, user: Any, pk: int) -> OutputPort:
 
 
 def open_extension_for(*, grant: Grant) -> AccessRequest | None:
-    return AccessRequest.objects.filter(extension_of_id=grant.request_id,
-                                        status=AccessRequest.Status.PENDING).first()
+    return AccessRequest.objects.filter(extension_of_id=grant.request_id, status=AccessRequest.Status.PENDING).first()
 
 
 # --- policy inputs -------------------------------------------------------------------------------
@@ -109,17 +110,22 @@ def column_facts(*, product: DataProduct, names: list[str] | tuple[str, ...] = (
     qs = Column.objects.filter(product=product)
     if names:
         qs = qs.filter(name__in=list(names))
-    return [policy.ColumnFacts(name=c.name, is_pii=c.is_pii, classification=c.classification)
-            for c in qs.only("name", "is_pii", "classification")]
+    return [
+        policy.ColumnFacts(name=c.name, is_pii=c.is_pii, classification=c.classification)
+        for c in qs.only("name", "is_pii", "classification")
+    ]
 
 
-def policy_decision(*, port: OutputPort, product: DataProduct, requester: Any,
-                    columns: list[str]) -> policy.Decision:
+def policy_decision(*, port: OutputPort, product: DataProduct, requester: Any, columns: list[str]) -> policy.Decision:
     """What the port's policy says about a request by ``requester`` for ``columns``, on the data as it is now."""
     in_team = product.owner_team_id is not None and product.owner_team_id in roles.team_ids(requester)
-    return policy.decide(approval_policy=port.approval_policy, classification=product.classification,
-                         columns=column_facts(product=product, names=columns),
-                         auto_approve_owning_team=port.auto_approve_owning_team, requester_in_owning_team=in_team)
+    return policy.decide(
+        approval_policy=port.approval_policy,
+        classification=product.classification,
+        columns=column_facts(product=product, names=columns),
+        auto_approve_owning_team=port.auto_approve_owning_team,
+        requester_in_owning_team=in_team,
+    )
 
 
 def policy_preview(*, port: OutputPort, user: Any) -> policy.Decision:
@@ -129,5 +135,6 @@ def policy_preview(*, port: OutputPort, user: Any) -> policy.Decision:
 
 def two_stage_findings(*, port: OutputPort) -> list[str]:
     """Why the port is two-stage whatever its policy says (empty when it is not forced)."""
-    return policy.sensitive_findings(classification=port.product.classification,
-                                     columns=column_facts(product=port.product))
+    return policy.sensitive_findings(
+        classification=port.product.classification, columns=column_facts(product=port.product)
+    )

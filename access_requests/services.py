@@ -64,10 +64,25 @@ def _actor_name(actor: Actor) -> str:
     return actor.get_username() if isinstance(actor, User) else getattr(actor, "label", "system")
 
 
-def _audit(*, actor: Actor, event: EventType, obj: Any, request: AccessRequest,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
-    audit_record(actor=actor, event_type=event, obj=obj, before=before, after=after, product_id=request.product_id,
-                 principal=request.principal_arn, account_id=request.consumer_account.account_id)
+def _audit(
+    *,
+    actor: Actor,
+    event: EventType,
+    obj: Any,
+    request: AccessRequest,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit_record(
+        actor=actor,
+        event_type=event,
+        obj=obj,
+        before=before,
+        after=after,
+        product_id=request.product_id,
+        principal=request.principal_arn,
+        account_id=request.consumer_account.account_id,
+    )
 
 
 def _lock_request(pk: int) -> AccessRequest:
@@ -84,8 +99,12 @@ def _lock_grant(pk: int) -> Grant:
 
 
 def _refresh_consumer_count(product_id: int) -> None:
-    consumers = (Grant.objects.filter(product_id=product_id, status=Grant.Status.ACTIVE)
-                 .values("principal_arn").distinct().count())
+    consumers = (
+        Grant.objects.filter(product_id=product_id, status=Grant.Status.ACTIVE)
+        .values("principal_arn")
+        .distinct()
+        .count()
+    )
     DataProduct.objects.filter(pk=product_id).update(consumer_count=consumers)
 
 
@@ -101,7 +120,9 @@ def _require_requestable(product: DataProduct, *, action: str = "requested") -> 
     if product.status not in REQUESTABLE:
         raise ValidationFailed(
             f"Data product {product.name!r} is {product.get_status_display().lower()}: access to it cannot be "
-            f"{action}.", code="product_not_available")
+            f"{action}.",
+            code="product_not_available",
+        )
 
 
 # --- input checks --------------------------------------------------------------------------------
@@ -113,19 +134,33 @@ def principal_account(principal_arn: str) -> AwsAccount:
     if not match:
         raise ValidationFailed(
             "Enter an IAM role ARN: arn:aws:iam::<12-digit account id>:role/<role name>.",
-            field="principal_arn", code="malformed_arn")
-    account = AwsAccount.objects.filter(account_id=match.group(1), is_active=True,
-                                        role__in=REQUESTER_ACCOUNT_ROLES).first()
+            field="principal_arn",
+            code="malformed_arn",
+        )
+    account = AwsAccount.objects.filter(
+        account_id=match.group(1), is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
+    ).first()
     if account is None:
         raise ValidationFailed(
             f"Account {match.group(1)} is not a registered, active consumer or producer account; ask a platform "
-            "admin to register it.", field="principal_arn", code="unknown_account")
+            "admin to register it.",
+            field="principal_arn",
+            code="unknown_account",
+        )
     return account
 
 
-def _check_request_input(*, product: DataProduct, port: OutputPort, principal_arn: str, permissions_: list[str],
-                         columns: list[str], purpose: str, requested_until: date | None,
-                         accept_terms: bool) -> tuple[AwsAccount | None, list[str], list[str], str, date]:
+def _check_request_input(
+    *,
+    product: DataProduct,
+    port: OutputPort,
+    principal_arn: str,
+    permissions_: list[str],
+    columns: list[str],
+    purpose: str,
+    requested_until: date | None,
+    accept_terms: bool,
+) -> tuple[AwsAccount | None, list[str], list[str], str, date]:
     errors: list[tuple[str, str, str]] = []  # (field, code, message)
     account = None
     try:
@@ -135,21 +170,30 @@ def _check_request_input(*, product: DataProduct, port: OutputPort, principal_ar
     perms = sorted(set(permissions_ or []))
     unknown_perms = [p for p in perms if p not in AccessRequest.Permission.values]
     if not perms or unknown_perms:
-        errors.append(("permissions", "invalid_permissions",
-                       "Choose SELECT and/or DESCRIBE." + (f" Unknown: {', '.join(unknown_perms)}."
-                                                          if unknown_perms else "")))
+        errors.append(
+            (
+                "permissions",
+                "invalid_permissions",
+                "Choose SELECT and/or DESCRIBE." + (f" Unknown: {', '.join(unknown_perms)}." if unknown_perms else ""),
+            )
+        )
     cols = list(dict.fromkeys(c.strip() for c in columns or [] if c.strip()))
     if cols:
         if port.kind == OutputPort.Kind.GLUE_DATABASE:
-            errors.append(("columns", "columns_not_supported",
-                           "This port shares a whole database: columns cannot be chosen."))
+            errors.append(
+                ("columns", "columns_not_supported", "This port shares a whole database: columns cannot be chosen.")
+            )
         else:
             known = set(Column.objects.filter(product=product, name__in=cols).values_list("name", flat=True))
             missing = [c for c in cols if c not in known]
             if missing:
-                errors.append(("columns", "unknown_columns",
-                               (f"{product.name} has no column{'s' if len(missing) > 1 else ''} "
-                               f"{', '.join(missing)}.")))
+                errors.append(
+                    (
+                        "columns",
+                        "unknown_columns",
+                        (f"{product.name} has no column{'s' if len(missing) > 1 else ''} {', '.join(missing)}."),
+                    )
+                )
     purpose = (purpose or "").strip()
     if not purpose:
         errors.append(("purpose", "purpose_required", "Say what you need the data for."))
@@ -159,40 +203,67 @@ def _check_request_input(*, product: DataProduct, port: OutputPort, principal_ar
     if until < today:
         errors.append(("requested_until", "end_date_past", "The end date is in the past."))
     elif until > latest:
-        errors.append(("requested_until", "end_date_too_late",
-                       f"The end date can be at most {product.max_access_days} days ahead ({latest.isoformat()})."))
+        errors.append(
+            (
+                "requested_until",
+                "end_date_too_late",
+                f"The end date can be at most {product.max_access_days} days ahead ({latest.isoformat()}).",
+            )
+        )
     if not accept_terms:
         errors.append(("accept_terms", "terms_not_accepted", "Accept the product's terms of use to request access."))
     if len(errors) == 1:
         field, code, message = errors[0]
         raise ValidationFailed(message, field=field, code=code)
     if errors:
-        raise ValidationFailed("; ".join(m for _, _, m in errors), code=errors[0][1],
-                               errors={f: [m for f2, _, m in errors if f2 == f] for f, _, _ in errors})
+        raise ValidationFailed(
+            "; ".join(m for _, _, m in errors),
+            code=errors[0][1],
+            errors={f: [m for f2, _, m in errors if f2 == f] for f, _, _ in errors},
+        )
     assert account is not None
     return account, perms, cols, purpose, until
 
 
 def open_request_for(*, requester: User, port: OutputPort, principal_arn: str) -> AccessRequest | None:
-    return (AccessRequest.objects.filter(requester=requester, port=port, principal_arn=principal_arn,
-                                         status__in=AccessRequest.OPEN_STATUSES, extension_of__isnull=True)
-            .order_by("id").first())
+    return (
+        AccessRequest.objects.filter(
+            requester=requester,
+            port=port,
+            principal_arn=principal_arn,
+            status__in=AccessRequest.OPEN_STATUSES,
+            extension_of__isnull=True,
+        )
+        .order_by("id")
+        .first()
+    )
 
 
 def _duplicate(existing: AccessRequest) -> Conflict:
     url = reverse("access_requests:detail", args=[existing.pk])
-    return Conflict(f"You already have an open request for this port and principal: #{existing.pk} "
-                    f"({existing.get_status_display().lower()}), see {url}.", code="duplicate_request",
-                    extra={"existing_request_id": existing.pk, "existing_request_url": url})
+    return Conflict(
+        f"You already have an open request for this port and principal: #{existing.pk} "
+        f"({existing.get_status_display().lower()}), see {url}.",
+        code="duplicate_request",
+        extra={"existing_request_id": existing.pk, "existing_request_url": url},
+    )
 
 
 # --- requests ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def access_request_create(*, actor: User, port: OutputPort, principal_arn: str, permissions: list[str],
-                          columns: list[str], purpose: str, requested_until: date | None,
-                          accept_terms: bool) -> AccessRequest:
+def access_request_create(
+    *,
+    actor: User,
+    port: OutputPort,
+    principal_arn: str,
+    permissions: list[str],
+    columns: list[str],
+    purpose: str,
+    requested_until: date | None,
+    accept_terms: bool,
+) -> AccessRequest:
     """Ask for access to an output port; decided by policy at once, or waiting for its first stage."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise NotAllowed("Sign in to request access.")
@@ -200,16 +271,34 @@ def access_request_create(*, actor: User, port: OutputPort, principal_arn: str, 
     product = port.product
     _require_requestable(product)
     account, perms, cols, purpose, until = _check_request_input(
-        product=product, port=port, principal_arn=principal_arn, permissions_=permissions, columns=columns,
-        purpose=purpose, requested_until=requested_until, accept_terms=accept_terms)
+        product=product,
+        port=port,
+        principal_arn=principal_arn,
+        permissions_=permissions,
+        columns=columns,
+        purpose=purpose,
+        requested_until=requested_until,
+        accept_terms=accept_terms,
+    )
     existing = open_request_for(requester=actor, port=port, principal_arn=principal_arn)
     if existing is not None:
         raise _duplicate(existing)
     decision = selectors.policy_decision(port=port, product=product, requester=actor, columns=cols)
     request = AccessRequest(
-        requester=actor, product=product, port=port, principal_arn=principal_arn, consumer_account=account,
-        permissions=perms, columns=cols, purpose=purpose, requested_until=until, terms_accepted_at=timezone.now(),
-        status=Status.PENDING, required_stages=decision.stages, decision_reason=decision.reason)
+        requester=actor,
+        product=product,
+        port=port,
+        principal_arn=principal_arn,
+        consumer_account=account,
+        permissions=perms,
+        columns=cols,
+        purpose=purpose,
+        requested_until=until,
+        terms_accepted_at=timezone.now(),
+        status=Status.PENDING,
+        required_stages=decision.stages,
+        decision_reason=decision.reason,
+    )
     try:
         with transaction.atomic():
             request.save()
@@ -219,9 +308,20 @@ def access_request_create(*, actor: User, port: OutputPort, principal_arn: str, 
             raise
         raise _duplicate(existing) from exc
     DataProduct.objects.filter(pk=product.pk).update(request_count=F("request_count") + 1)
-    _audit(actor=actor, event=EventType.REQUEST_CREATED, obj=request, request=request, after={
-        "port": port.pk, "permissions": perms, "columns": cols, "requested_until": until,
-        "required_stages": decision.stages, "policy": decision.reason})
+    _audit(
+        actor=actor,
+        event=EventType.REQUEST_CREATED,
+        obj=request,
+        request=request,
+        after={
+            "port": port.pk,
+            "permissions": perms,
+            "columns": cols,
+            "requested_until": until,
+            "required_stages": decision.stages,
+            "policy": decision.reason,
+        },
+    )
     if decision.auto_approved:
         _approve_by_policy(request, decision)
     else:
@@ -230,10 +330,20 @@ def access_request_create(*, actor: User, port: OutputPort, principal_arn: str, 
 
 
 def _approve_by_policy(request: AccessRequest, decision: policy.Decision) -> None:
-    Approval.objects.create(request=request, stage=AccessRequest.Stage.PRODUCER, approver=None,
-                            decision=Approval.Decision.APPROVED, reason=decision.reason)
-    _audit(actor=POLICY, event=EventType.REQUEST_AUTO_APPROVED, obj=request, request=request,
-           after={"reason": decision.reason})
+    Approval.objects.create(
+        request=request,
+        stage=AccessRequest.Stage.PRODUCER,
+        approver=None,
+        decision=Approval.Decision.APPROVED,
+        reason=decision.reason,
+    )
+    _audit(
+        actor=POLICY,
+        event=EventType.REQUEST_AUTO_APPROVED,
+        obj=request,
+        request=request,
+        after={"reason": decision.reason},
+    )
     _finalize_approval(request, actor=POLICY, reason=decision.reason)
 
 
@@ -249,9 +359,17 @@ def _finalize_approval(request: AccessRequest, *, actor: Actor, reason: str) -> 
         _apply_extension(request, actor=actor)
         return
     grant = Grant.objects.create(
-        request=request, product_id=request.product_id, port_id=request.port_id, principal_arn=request.principal_arn,
-        consumer_account_id=request.consumer_account_id, permissions=request.permissions, columns=request.columns,
-        status=Grant.Status.PENDING, approved_at=now, expires_at=end_of_day(request.requested_until))
+        request=request,
+        product_id=request.product_id,
+        port_id=request.port_id,
+        principal_arn=request.principal_arn,
+        consumer_account_id=request.consumer_account_id,
+        permissions=request.permissions,
+        columns=request.columns,
+        status=Grant.Status.PENDING,
+        approved_at=now,
+        expires_at=end_of_day(request.requested_until),
+    )
     # May raise ValidationFailed("no_grantor_account"): it propagates and nothing is written.
     provisioning_job_create(grant=grant, action="grant")
     notify.publish(event="access_request.approved", request=request, grant=grant)
@@ -262,22 +380,32 @@ def _recheck_product(request: AccessRequest) -> None:
     product = DataProduct.objects.get(pk=request.product_id)
     request.product = product
     if product.status not in REQUESTABLE:
-        raise Conflict(f"Data product {product.name!r} is now {product.get_status_display().lower()}: this request "
-                       "can no longer be approved. Reject it with a reason.", code="product_not_available")
+        raise Conflict(
+            f"Data product {product.name!r} is now {product.get_status_display().lower()}: this request "
+            "can no longer be approved. Reject it with a reason.",
+            code="product_not_available",
+        )
     if request.columns:
         existing = set(Column.objects.filter(product=product, name__in=request.columns).values_list("name", flat=True))
         gone = [c for c in request.columns if c not in existing]
         if gone:
-            raise Conflict(f"Column(s) {', '.join(gone)} no longer exist on {product.name}: this request can no longer "
-                           "be approved. Reject it so that the requester can ask again.", code="columns_changed")
+            raise Conflict(
+                f"Column(s) {', '.join(gone)} no longer exist on {product.name}: this request can no longer "
+                "be approved. Reject it so that the requester can ask again.",
+                code="columns_changed",
+            )
     if policy.STEWARD not in request.required_stages:
-        findings = policy.needs_steward_now(classification=product.classification,
-                                            columns=selectors.column_facts(product=product, names=request.columns))
+        findings = policy.needs_steward_now(
+            classification=product.classification,
+            columns=selectors.column_facts(product=product, names=request.columns),
+        )
         if findings:
             raise Conflict(
                 f"The product changed since this request was made ({'; '.join(findings)}): it now needs "
                 "two-stage approval with a domain steward. Reject it with this reason and the requester can ask "
-                "again under the current policy.", code="policy_changed")
+                "again under the current policy.",
+                code="policy_changed",
+            )
 
 
 @transaction.atomic
@@ -291,24 +419,37 @@ def access_request_approve(*, request: AccessRequest, actor: User, comment: str 
     _recheck_product(request)
     stage = request.required_stages[0]
     comment = comment.strip()
-    Approval.objects.create(request=request, stage=stage, approver=actor, decision=Approval.Decision.APPROVED,
-                            reason=comment or "approved")
+    Approval.objects.create(
+        request=request, stage=stage, approver=actor, decision=Approval.Decision.APPROVED, reason=comment or "approved"
+    )
     remaining = request.required_stages[1:]
     said = f": {comment}" if comment else ""
     if remaining:
         request.required_stages = remaining
         request.decision_reason = f"{stage} stage approved by {actor.get_username()}{said}; waiting for {remaining[0]}"
         request.save(update_fields=["required_stages", "decision_reason", "updated_at"])
-        _audit(actor=actor, event=EventType.REQUEST_STAGE_APPROVED, obj=request, request=request,
-               after={"stage": stage, "comment": comment, "next_stage": remaining[0]})
+        _audit(
+            actor=actor,
+            event=EventType.REQUEST_STAGE_APPROVED,
+            obj=request,
+            request=request,
+            after={"stage": stage, "comment": comment, "next_stage": remaining[0]},
+        )
         notify.publish(event="access_request.stage_approved", request=request, exclude_user_id=actor.pk)
         return request
-    approvers = ", ".join(f"{a.stage}: {a.approver.get_username()}" for a in
-                          request.approvals.select_related("approver").filter(approver__isnull=False)
-                          if a.approver is not None)
+    approvers = ", ".join(
+        f"{a.stage}: {a.approver.get_username()}"
+        for a in request.approvals.select_related("approver").filter(approver__isnull=False)
+        if a.approver is not None
+    )
     reason = f"approved ({approvers}){said}"
-    _audit(actor=actor, event=EventType.REQUEST_APPROVED, obj=request, request=request,
-           after={"stage": stage, "comment": comment})
+    _audit(
+        actor=actor,
+        event=EventType.REQUEST_APPROVED,
+        obj=request,
+        request=request,
+        after={"stage": stage, "comment": comment},
+    )
     _finalize_approval(request, actor=actor, reason=reason)
     return request
 
@@ -324,15 +465,21 @@ def access_request_reject(*, request: AccessRequest, actor: User, reason: str) -
     if not reason:
         raise ValidationFailed("Say why the request is rejected.", field="reason", code="reason_required")
     stage = request.required_stages[0]
-    Approval.objects.create(request=request, stage=stage, approver=actor, decision=Approval.Decision.REJECTED,
-                            reason=reason)
+    Approval.objects.create(
+        request=request, stage=stage, approver=actor, decision=Approval.Decision.REJECTED, reason=reason
+    )
     request.status = Status.REJECTED
     request.required_stages = []
     request.decided_at = timezone.now()
     request.decision_reason = f"rejected by {actor.get_username()} at the {stage} stage: {reason}"
     request.save(update_fields=["status", "required_stages", "decided_at", "decision_reason", "updated_at"])
-    _audit(actor=actor, event=EventType.REQUEST_REJECTED, obj=request, request=request,
-           after={"stage": stage, "reason": reason})
+    _audit(
+        actor=actor,
+        event=EventType.REQUEST_REJECTED,
+        obj=request,
+        request=request,
+        after={"stage": stage, "reason": reason},
+    )
     notify.publish(event="access_request.rejected", request=request)
     return request
 
@@ -343,11 +490,13 @@ def access_request_withdraw(*, request: AccessRequest, actor: User) -> AccessReq
     removed (a revoke job runs even when nothing was applied yet: the worker treats that as success)."""
     request = _lock_request(request.pk)
     if request.requester_id != getattr(actor, "pk", None):
-        raise NotAllowed("Only the requester can withdraw a request; owners and admins revoke grants instead.",
-                         code="not_requester")
+        raise NotAllowed(
+            "Only the requester can withdraw a request; owners and admins revoke grants instead.", code="not_requester"
+        )
     if request.extension_of_id is not None and request.status != Status.PENDING:
-        raise Conflict("This extension was already decided; withdraw the original request to end the access.",
-                       code="not_open")
+        raise Conflict(
+            "This extension was already decided; withdraw the original request to end the access.", code="not_open"
+        )
     if request.status not in AccessRequest.OPEN_STATUSES:
         raise Conflict(f"Request #{request.pk} is already {request.get_status_display().lower()}.", code="not_open")
     before = request.status
@@ -357,15 +506,34 @@ def access_request_withdraw(*, request: AccessRequest, actor: User) -> AccessReq
         request.decided_at = timezone.now()
         request.decision_reason = f"withdrawn by {actor.get_username()} before a decision"
         request.save(update_fields=["status", "required_stages", "decided_at", "decision_reason", "updated_at"])
-        _audit(actor=actor, event=EventType.REQUEST_WITHDRAWN, obj=request, request=request,
-               before={"status": before}, after={"status": request.status})
+        _audit(
+            actor=actor,
+            event=EventType.REQUEST_WITHDRAWN,
+            obj=request,
+            request=request,
+            before={"status": before},
+            after={"status": request.status},
+        )
         notify.publish(event="access_request.withdrawn", request=request, exclude_user_id=actor.pk)
         return request
     grant = _lock_grant(request.grant.pk)
-    _end_grant(grant=grant, request=request, actor=actor, end_reason=Grant.EndReason.WITHDRAWN,
-               request_status=Status.WITHDRAWN, note="", reason=f"withdrawn by {actor.get_username()}")
-    _audit(actor=actor, event=EventType.REQUEST_WITHDRAWN, obj=request, request=request,
-           before={"status": before}, after={"status": request.status, "grant": grant.pk})
+    _end_grant(
+        grant=grant,
+        request=request,
+        actor=actor,
+        end_reason=Grant.EndReason.WITHDRAWN,
+        request_status=Status.WITHDRAWN,
+        note="",
+        reason=f"withdrawn by {actor.get_username()}",
+    )
+    _audit(
+        actor=actor,
+        event=EventType.REQUEST_WITHDRAWN,
+        obj=request,
+        request=request,
+        before={"status": before},
+        after={"status": request.status, "grant": grant.pk},
+    )
     notify.publish(event="access_request.withdrawn", request=request, grant=grant, exclude_user_id=actor.pk)
     return request
 
@@ -373,8 +541,9 @@ def access_request_withdraw(*, request: AccessRequest, actor: User) -> AccessReq
 # --- ending grants -------------------------------------------------------------------------------
 
 
-def _end_grant(*, grant: Grant, request: AccessRequest, actor: Actor, end_reason: str, request_status: str,
-               note: str, reason: str) -> None:
+def _end_grant(
+    *, grant: Grant, request: AccessRequest, actor: Actor, end_reason: str, request_status: str, note: str, reason: str
+) -> None:
     if grant.status not in LIVE_GRANT:
         raise Conflict(f"Grant #{grant.pk} is already {grant.get_status_display().lower()}.", code="grant_ended")
     grant.status = Grant.Status.REVOKING
@@ -392,8 +561,13 @@ def _end_grant(*, grant: Grant, request: AccessRequest, actor: Actor, end_reason
         extension.required_stages = []
         extension.decision_reason = f"closed: the grant it would extend ended ({end_reason})"
         extension.save(update_fields=["status", "required_stages", "decision_reason", "updated_at"])
-        _audit(actor=actor, event=EventType.REQUEST_WITHDRAWN, obj=extension, request=extension,
-               after={"status": extension.status, "reason": extension.decision_reason})
+        _audit(
+            actor=actor,
+            event=EventType.REQUEST_WITHDRAWN,
+            obj=extension,
+            request=extension,
+            after={"status": extension.status, "reason": extension.decision_reason},
+        )
 
 
 @transaction.atomic
@@ -406,10 +580,22 @@ def grant_revoke(*, grant: Grant, actor: User, reason: str) -> Grant:
     if not reason:
         raise ValidationFailed("Say why the grant is revoked.", field="reason", code="reason_required")
     request = _lock_request(grant.request_id)
-    _end_grant(grant=grant, request=request, actor=actor, end_reason=Grant.EndReason.REVOKED,
-               request_status=Status.REVOKED, note=reason, reason=f"revoked by {actor.get_username()}: {reason}")
-    _audit(actor=actor, event=EventType.GRANT_REVOKE_REQUESTED, obj=grant, request=request,
-           after={"end_reason": "revoked", "reason": reason})
+    _end_grant(
+        grant=grant,
+        request=request,
+        actor=actor,
+        end_reason=Grant.EndReason.REVOKED,
+        request_status=Status.REVOKED,
+        note=reason,
+        reason=f"revoked by {actor.get_username()}: {reason}",
+    )
+    _audit(
+        actor=actor,
+        event=EventType.GRANT_REVOKE_REQUESTED,
+        obj=grant,
+        request=request,
+        after={"end_reason": "revoked", "reason": reason},
+    )
     notify.publish(event="grant.revoked", request=request, grant=grant, exclude_user_id=actor.pk)
     return grant
 
@@ -421,10 +607,22 @@ def grant_expire(*, grant: Grant, now: datetime) -> bool:
     if grant.status not in LIVE_GRANT or grant.expires_at > now:
         return False
     request = _lock_request(grant.request_id)
-    _end_grant(grant=grant, request=request, actor=EXPIRY, end_reason=Grant.EndReason.EXPIRED,
-               request_status=Status.EXPIRED, note="", reason=f"expired at the end of {request.requested_until}")
-    _audit(actor=EXPIRY, event=EventType.GRANT_REVOKE_REQUESTED, obj=grant, request=request,
-           after={"end_reason": "expired", "expires_at": grant.expires_at})
+    _end_grant(
+        grant=grant,
+        request=request,
+        actor=EXPIRY,
+        end_reason=Grant.EndReason.EXPIRED,
+        request_status=Status.EXPIRED,
+        note="",
+        reason=f"expired at the end of {request.requested_until}",
+    )
+    _audit(
+        actor=EXPIRY,
+        event=EventType.GRANT_REVOKE_REQUESTED,
+        obj=grant,
+        request=request,
+        after={"end_reason": "expired", "expires_at": grant.expires_at},
+    )
     notify.publish(event="grant.expired", request=request, grant=grant)
     return True
 
@@ -444,16 +642,24 @@ def grants_expire_due(*, now: datetime | None = None) -> int:
 def grants_remind_expiring(*, now: datetime | None = None) -> int:
     """Beat task: tell requesters 7 days ahead that their access ends, once per grant, with a link to extend."""
     now = now or timezone.now()
-    due = Grant.objects.filter(status=Grant.Status.ACTIVE, reminder_sent_at__isnull=True,
-                               expires_at__gt=now, expires_at__lte=now + timedelta(days=REMINDER_DAYS))
+    due = Grant.objects.filter(
+        status=Grant.Status.ACTIVE,
+        reminder_sent_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + timedelta(days=REMINDER_DAYS),
+    )
     sent = 0
     for grant in due.select_related("request").order_by("expires_at")[:1000]:
         with transaction.atomic():
             if Grant.objects.filter(pk=grant.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now) != 1:
                 continue
             link = reverse("access_requests:grant-extend", args=[grant.pk])
-            notify.publish(event="grant.expiring", request=grant.request, grant=grant,
-                           note=f"Ask for an extension in one click: {link}")
+            notify.publish(
+                event="grant.expiring",
+                request=grant.request,
+                grant=grant,
+                note=f"Ask for an extension in one click: {link}",
+            )
             sent += 1
     return sent
 
@@ -469,8 +675,9 @@ def grant_mark_provisioning(*, grant: Grant) -> None:
         return
     request.status = Status.PROVISIONING
     request.save(update_fields=["status", "updated_at"])
-    _audit(actor=WORKER, event=EventType.GRANT_PROVISIONING, obj=grant, request=request,
-           after={"status": request.status})
+    _audit(
+        actor=WORKER, event=EventType.GRANT_PROVISIONING, obj=grant, request=request, after={"status": request.status}
+    )
     notify.publish(event="grant.provisioning", request=request, grant=grant)
 
 
@@ -488,8 +695,13 @@ def grant_mark_applied(*, grant: Grant) -> None:
         if grant.granted_at is None:
             grant.granted_at = now
             grant.save(update_fields=["granted_at", "updated_at"])
-            _audit(actor=WORKER, event=EventType.GRANT_APPLIED, obj=grant, request=request,
-                   after={"status": grant.status, "granted_at": now})
+            _audit(
+                actor=WORKER,
+                event=EventType.GRANT_APPLIED,
+                obj=grant,
+                request=request,
+                after={"status": grant.status, "granted_at": now},
+            )
         return
     grant.status = Grant.Status.ACTIVE
     grant.granted_at = grant.granted_at or now
@@ -498,8 +710,13 @@ def grant_mark_applied(*, grant: Grant) -> None:
     if request.status in (Status.APPROVED, Status.PROVISIONING, Status.FAILED):
         request.status = Status.GRANTED
         request.save(update_fields=["status", "updated_at"])
-    _audit(actor=WORKER, event=EventType.GRANT_APPLIED, obj=grant, request=request,
-           after={"status": grant.status, "granted_at": grant.granted_at})
+    _audit(
+        actor=WORKER,
+        event=EventType.GRANT_APPLIED,
+        obj=grant,
+        request=request,
+        after={"status": grant.status, "granted_at": grant.granted_at},
+    )
     _refresh_consumer_count(grant.product_id)
     notify.publish(event="grant.granted", request=request, grant=grant)
 
@@ -525,19 +742,27 @@ def grant_retry(*, grant: Grant, actor: User) -> Grant:
     """Try a failed grant again (the owning team, a platform admin, or the requester)."""
     grant = _lock_grant(grant.pk)
     if grant.status != Grant.Status.FAILED:
-        raise Conflict(f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only failed grants are retried.",
-                       code="not_failed")
+        raise Conflict(
+            f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only failed grants are retried.",
+            code="not_failed",
+        )
     if not permissions.can_retry(actor, grant):
-        raise NotAllowed("Only the requester, the owning team and platform admins retry a grant.",
-                         code="not_allowed_to_retry")
+        raise NotAllowed(
+            "Only the requester, the owning team and platform admins retry a grant.", code="not_allowed_to_retry"
+        )
     request = _lock_request(grant.request_id)
     _require_requestable(DataProduct.objects.get(pk=grant.product_id), action="granted")
     grant.status = Grant.Status.PENDING
     grant.save(update_fields=["status", "updated_at"])
     request.status = Status.APPROVED
     request.save(update_fields=["status", "updated_at"])
-    _audit(actor=actor, event=EventType.GRANT_RETRIED, obj=grant, request=request,
-           after={"previous_error": grant.last_error[:500]})
+    _audit(
+        actor=actor,
+        event=EventType.GRANT_RETRIED,
+        obj=grant,
+        request=request,
+        after={"previous_error": grant.last_error[:500]},
+    )
     provisioning_job_create(grant=grant, action="grant")
     notify.publish(event="grant.retried", request=request, grant=grant, exclude_user_id=actor.pk)
     return grant
@@ -555,8 +780,13 @@ def grant_mark_ended(*, grant: Grant) -> None:
     grant.last_error = ""
     grant.save(update_fields=["status", "ended_at", "last_error", "updated_at"])
     event = EventType.GRANT_EXPIRED if grant.end_reason == Grant.EndReason.EXPIRED else EventType.GRANT_REVOKED
-    _audit(actor=WORKER, event=event, obj=grant, request=request,
-           after={"end_reason": grant.end_reason, "ended_at": grant.ended_at})
+    _audit(
+        actor=WORKER,
+        event=event,
+        obj=grant,
+        request=request,
+        after={"end_reason": grant.end_reason, "ended_at": grant.ended_at},
+    )
     _refresh_consumer_count(grant.product_id)
     notify.publish(event="grant.ended", request=request, grant=grant)
 
@@ -570,8 +800,7 @@ def grant_mark_end_failed(*, grant: Grant, error: str) -> None:
     request = AccessRequest.objects.get(pk=grant.request_id)
     grant.last_error = error[:4000]
     grant.save(update_fields=["last_error", "updated_at"])
-    _audit(actor=WORKER, event=EventType.GRANT_REVOKE_FAILED, obj=grant, request=request,
-           after={"error": error[:500]})
+    _audit(actor=WORKER, event=EventType.GRANT_REVOKE_FAILED, obj=grant, request=request, after={"error": error[:500]})
 
 
 # --- extensions ----------------------------------------------------------------------------------
@@ -586,32 +815,58 @@ def access_request_extend(*, grant: Grant, actor: User, requested_until: date, p
     if original.requester_id != getattr(actor, "pk", None):
         raise NotAllowed("Only the requester can ask for an extension.", code="not_requester")
     if grant.status != Grant.Status.ACTIVE:
-        raise Conflict(f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only active grants are extended.",
-                       code="grant_not_active")
+        raise Conflict(
+            f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only active grants are extended.",
+            code="grant_not_active",
+        )
     product = DataProduct.objects.get(pk=grant.product_id)
     _require_requestable(product, action="extended")
     pending = AccessRequest.objects.filter(extension_of=original, status=Status.PENDING).first()
     if pending is not None:
-        raise Conflict(f"An extension of this grant is already waiting for approval: #{pending.pk}.",
-                       code="duplicate_extension", extra={"existing_request_id": pending.pk})
+        raise Conflict(
+            f"An extension of this grant is already waiting for approval: #{pending.pk}.",
+            code="duplicate_extension",
+            extra={"existing_request_id": pending.pk},
+        )
     current_end = grant.expires_at.astimezone(UTC).date()
     latest = _today() + timedelta(days=product.max_access_days)
     if requested_until is None or requested_until <= current_end:
-        raise ValidationFailed(f"Choose an end date after the current one ({current_end.isoformat()}).",
-                               field="requested_until", code="end_date_not_later")
+        raise ValidationFailed(
+            f"Choose an end date after the current one ({current_end.isoformat()}).",
+            field="requested_until",
+            code="end_date_not_later",
+        )
     if requested_until > latest:
-        raise ValidationFailed(f"The end date can be at most {product.max_access_days} days ahead "
-                               f"({latest.isoformat()}).", field="requested_until", code="end_date_too_late")
+        raise ValidationFailed(
+            f"The end date can be at most {product.max_access_days} days ahead ({latest.isoformat()}).",
+            field="requested_until",
+            code="end_date_too_late",
+        )
     port = OutputPort.objects.get(pk=grant.port_id)
     decision = selectors.policy_decision(port=port, product=product, requester=actor, columns=list(grant.columns))
     extension = AccessRequest.objects.create(
-        requester=actor, product=product, port=port, principal_arn=grant.principal_arn,
-        consumer_account_id=grant.consumer_account_id, permissions=grant.permissions, columns=grant.columns,
-        purpose=(purpose or "").strip() or original.purpose, requested_until=requested_until,
-        terms_accepted_at=original.terms_accepted_at, status=Status.PENDING, required_stages=decision.stages,
-        decision_reason=decision.reason, extension_of=original)
-    _audit(actor=actor, event=EventType.REQUEST_EXTENSION, obj=extension, request=extension,
-           after={"grant": grant.pk, "from": current_end, "to": requested_until, "policy": decision.reason})
+        requester=actor,
+        product=product,
+        port=port,
+        principal_arn=grant.principal_arn,
+        consumer_account_id=grant.consumer_account_id,
+        permissions=grant.permissions,
+        columns=grant.columns,
+        purpose=(purpose or "").strip() or original.purpose,
+        requested_until=requested_until,
+        terms_accepted_at=original.terms_accepted_at,
+        status=Status.PENDING,
+        required_stages=decision.stages,
+        decision_reason=decision.reason,
+        extension_of=original,
+    )
+    _audit(
+        actor=actor,
+        event=EventType.REQUEST_EXTENSION,
+        obj=extension,
+        request=extension,
+        after={"grant": grant.pk, "from": current_end, "to": requested_until, "policy": decision.reason},
+    )
     if decision.auto_approved:
         _approve_by_policy(extension, decision)
     else:
@@ -633,8 +888,14 @@ def _apply_extension(extension: AccessRequest, *, actor: Actor) -> None:
     original.save(update_fields=["requested_until", "updated_at"])
     extension.status = Status.GRANTED
     extension.save(update_fields=["status", "updated_at"])
-    _audit(actor=actor, event=EventType.GRANT_EXTENDED, obj=grant, request=original,
-           before={"expires_at": before}, after={"expires_at": grant.expires_at, "extension": extension.pk})
+    _audit(
+        actor=actor,
+        event=EventType.GRANT_EXTENDED,
+        obj=grant,
+        request=original,
+        before={"expires_at": before},
+        after={"expires_at": grant.expires_at, "extension": extension.pk},
+    )
     notify.publish(event="grant.extended", request=original, grant=grant)
 
 
@@ -642,8 +903,9 @@ def _apply_extension(extension: AccessRequest, *, actor: Actor) -> None:
 
 
 @transaction.atomic
-def access_policy_set(*, port: OutputPort, actor: User, approval_policy: str,
-                      auto_approve_owning_team: bool) -> OutputPort:
+def access_policy_set(
+    *, port: OutputPort, actor: User, approval_policy: str, auto_approve_owning_team: bool
+) -> OutputPort:
     """The producer chooses how requests to a port are approved. Sensitive data stays two-stage whatever is
     chosen (see access_requests.policy)."""
     port = OutputPort.objects.select_for_update().get(pk=port.pk)
@@ -651,15 +913,24 @@ def access_policy_set(*, port: OutputPort, actor: User, approval_policy: str,
     if not permissions.can_set_policy(actor, product):
         raise NotAllowed("Only the owning team and platform admins set a port's access policy.")
     if approval_policy not in OutputPort.ApprovalPolicy.values:
-        raise ValidationFailed(f"Unknown approval policy {approval_policy!r}; choose one of "
-                               f"{', '.join(OutputPort.ApprovalPolicy.values)}.", field="approval_policy",
-                               code="invalid_policy")
+        raise ValidationFailed(
+            f"Unknown approval policy {approval_policy!r}; choose one of "
+            f"{', '.join(OutputPort.ApprovalPolicy.values)}.",
+            field="approval_policy",
+            code="invalid_policy",
+        )
     before = {"approval_policy": port.approval_policy, "auto_approve_owning_team": port.auto_approve_owning_team}
     port.approval_policy = approval_policy
     port.auto_approve_owning_team = bool(auto_approve_owning_team)
     port.save(update_fields=["approval_policy", "auto_approve_owning_team", "updated_at"])
     after = {"approval_policy": port.approval_policy, "auto_approve_owning_team": port.auto_approve_owning_team}
     if before != after:
-        audit_record(actor=actor, event_type=EventType.POLICY_CHANGED, obj=port, before=before, after=after,
-                     product_id=product.pk)
+        audit_record(
+            actor=actor,
+            event_type=EventType.POLICY_CHANGED,
+            obj=port,
+            before=before,
+            after=after,
+            product_id=product.pk,
+        )
     return port

@@ -49,8 +49,9 @@ def _poll_interval(statuses: set[str], revoking: bool = False) -> str:
 
 def _back(request: HtmxHttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = default
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
 
@@ -77,17 +78,26 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     port = selectors.port_for_request(user=request.user, pk=int(port_id))
     product = port.product
     columns = list(product.columns.order_by("position", "id"))
-    form = AccessRequestForm(request.POST or None, port=port, column_names=[c.name for c in columns],
-                             initial={"requested_until": services.default_until(product=product)})
+    form = AccessRequestForm(
+        request.POST or None,
+        port=port,
+        column_names=[c.name for c in columns],
+        initial={"requested_until": services.default_until(product=product)},
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 access_request = services.access_request_create(
-                    actor=request.user, port=port, principal_arn=form.cleaned_data["principal_arn"].strip(),
-                    permissions=form.cleaned_data["permissions"], columns=form.cleaned_data.get("columns") or [],
-                    purpose=form.cleaned_data["purpose"], requested_until=form.cleaned_data["requested_until"],
-                    accept_terms=form.cleaned_data["accept_terms"])
+                    actor=request.user,
+                    port=port,
+                    principal_arn=form.cleaned_data["principal_arn"].strip(),
+                    permissions=form.cleaned_data["permissions"],
+                    columns=form.cleaned_data.get("columns") or [],
+                    purpose=form.cleaned_data["purpose"],
+                    requested_until=form.cleaned_data["requested_until"],
+                    accept_terms=form.cleaned_data["accept_terms"],
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
@@ -95,9 +105,14 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 target = reverse("access_requests:detail", args=[access_request.pk])
                 return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
         status = 400
-    context = {"port": port, "product": product, "form": form, "columns": columns,
-               "preview": selectors.policy_preview(port=port, user=request.user),
-               "requestable": product.status in services.REQUESTABLE}
+    context = {
+        "port": port,
+        "product": product,
+        "form": form,
+        "columns": columns,
+        "preview": selectors.policy_preview(port=port, user=request.user),
+        "requestable": product.status in services.REQUESTABLE,
+    }
     template = "access_requests/new.html#request-form" if request.htmx else "access_requests/new.html"
     return render(request, template, context, status=status)
 
@@ -109,8 +124,13 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = AccessRequestFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs if filterset.is_valid() else queryset.none())
     rows = list(page.object_list)
-    context = {"filter": filterset, "page": page, "rows": rows, "query": _query_without_page(request),
-               "poll": _poll_interval({r.status for r in rows})}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "query": _query_without_page(request),
+        "poll": _poll_interval({r.status for r in rows}),
+    }
     template = "access_requests/mine.html#rows" if request.htmx else "access_requests/mine.html"
     return render(request, template, context)
 
@@ -126,9 +146,16 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = selectors.approval_inbox(user=request.user)
     filterset = AccessRequestFilter(request.GET, queryset=queryset, request=request)
     rows = list(filterset.qs[:INBOX_SIZE]) if filterset.is_valid() else []
-    return render(request, "access_requests/approvals.html", {
-        "filter": filterset, "rows": rows, "truncated": len(rows) == INBOX_SIZE,
-        "bulk_form": BulkDecisionForm(request_ids=[r.pk for r in rows])})
+    return render(
+        request,
+        "access_requests/approvals.html",
+        {
+            "filter": filterset,
+            "rows": rows,
+            "truncated": len(rows) == INBOX_SIZE,
+            "bulk_form": BulkDecisionForm(request_ids=[r.pk for r in rows]),
+        },
+    )
 
 
 @login_required
@@ -172,16 +199,19 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant: Grant | None = getattr(access_request, "grant", None)
     user = request.user
     context = {
-        "ar": access_request, "grant": grant,
+        "ar": access_request,
+        "grant": grant,
         "extensions": list(access_request.extensions.order_by("-id")),
         "can_decide": permissions.can_decide(user, access_request),
         "can_withdraw": permissions.can_withdraw(user, access_request),
         "can_revoke": grant is not None and permissions.can_revoke(user, grant),
         "can_retry": grant is not None and permissions.can_retry(user, grant),
         "can_extend": grant is not None and permissions.can_extend(user, grant),
-        "decision_form": DecisionForm(), "revoke_form": RevokeForm(),
-        "poll": _poll_interval({access_request.status},
-                               revoking=grant is not None and grant.status == Grant.Status.REVOKING),
+        "decision_form": DecisionForm(),
+        "revoke_form": RevokeForm(),
+        "poll": _poll_interval(
+            {access_request.status}, revoking=grant is not None and grant.status == Grant.Status.REVOKING
+        ),
     }
     template = "access_requests/detail.html#status" if request.htmx else "access_requests/detail.html"
     return render(request, template, context)
@@ -202,23 +232,30 @@ def _act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[AccessReque
 @require_POST
 def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
-    return _act(request, pk, lambda ar: services.access_request_approve(request=ar, actor=request.user,
-                                                                        comment=comment), "Approved.")
+    return _act(
+        request,
+        pk,
+        lambda ar: services.access_request_approve(request=ar, actor=request.user, comment=comment),
+        "Approved.",
+    )
 
 
 @login_required
 @require_POST
 def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("comment", "") or request.POST.get("reason", "")
-    return _act(request, pk, lambda ar: services.access_request_reject(request=ar, actor=request.user,
-                                                                       reason=reason), "Rejected.")
+    return _act(
+        request,
+        pk,
+        lambda ar: services.access_request_reject(request=ar, actor=request.user, reason=reason),
+        "Rejected.",
+    )
 
 
 @login_required
 @require_POST
 def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda ar: services.access_request_withdraw(request=ar, actor=request.user),
-                "Withdrawn.")
+    return _act(request, pk, lambda ar: services.access_request_withdraw(request=ar, actor=request.user), "Withdrawn.")
 
 
 # --- grants --------------------------------------------------------------------------------------
@@ -232,11 +269,25 @@ def grants(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, filterset.qs if filterset.is_valid() else queryset.none())
     rows = list(page.object_list)
     user = request.user
-    actions = {g.pk: {"revoke": permissions.can_revoke(user, g), "retry": permissions.can_retry(user, g),
-                      "extend": permissions.can_extend(user, g)} for g in rows}
-    return render(request, "access_requests/grants.html", {
-        "filter": filterset, "page": page, "rows": [(g, actions[g.pk]) for g in rows],
-        "query": _query_without_page(request), "revoke_form": RevokeForm()})
+    actions = {
+        g.pk: {
+            "revoke": permissions.can_revoke(user, g),
+            "retry": permissions.can_retry(user, g),
+            "extend": permissions.can_extend(user, g),
+        }
+        for g in rows
+    }
+    return render(
+        request,
+        "access_requests/grants.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": [(g, actions[g.pk]) for g in rows],
+            "query": _query_without_page(request),
+            "revoke_form": RevokeForm(),
+        },
+    )
 
 
 def _grant_act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[Grant], Any], done: str) -> HttpResponse:
@@ -254,8 +305,12 @@ def _grant_act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[Grant
 @require_POST
 def grant_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
-    return _grant_act(request, pk, lambda g: services.grant_revoke(grant=g, actor=request.user, reason=reason),
-                      "Revocation started; the permissions are being removed.")
+    return _grant_act(
+        request,
+        pk,
+        lambda g: services.grant_revoke(grant=g, actor=request.user, reason=reason),
+        "Revocation started; the permissions are being removed.",
+    )
 
 
 @login_required
@@ -268,8 +323,10 @@ def grant_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def grant_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = selectors.grant_get_for_user(user=request.user, pk=pk)
     product = grant.product
-    form = ExtendForm(request.POST or None,
-                      initial={"requested_until": services.default_until(product=product, after=grant.expires_at)})
+    form = ExtendForm(
+        request.POST or None,
+        initial={"requested_until": services.default_until(product=product, after=grant.expires_at)},
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -281,9 +338,17 @@ def grant_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Extension requested (#{extension.pk}): {extension.decision_reason}.")
                 return redirect("access_requests:detail", pk=grant.request_id)
         status = 400
-    return render(request, "access_requests/extend.html", {
-        "grant": grant, "form": form, "can_extend": permissions.can_extend(request.user, grant),
-        "pending_extension": selectors.open_extension_for(grant=grant)}, status=status)
+    return render(
+        request,
+        "access_requests/extend.html",
+        {
+            "grant": grant,
+            "form": form,
+            "can_extend": permissions.can_extend(request.user, grant),
+            "pending_extension": selectors.open_extension_for(grant=grant),
+        },
+        status=status,
+    )
 
 
 # --- port policy ---------------------------------------------------------------------------------
@@ -294,8 +359,10 @@ def port_policy(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse
     port = selectors.port_for_request(user=request.user, pk=port_id)
     if not permissions.can_set_policy(request.user, port.product) and not roles.sees_everything(request.user):
         raise PermissionDenied("The owning team and platform admins set a port's access policy.")
-    form = PolicyForm(request.POST or None, initial={"approval_policy": port.approval_policy,
-                                                     "auto_approve_owning_team": port.auto_approve_owning_team})
+    form = PolicyForm(
+        request.POST or None,
+        initial={"approval_policy": port.approval_policy, "auto_approve_owning_team": port.auto_approve_owning_team},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.access_policy_set(port=port, actor=request.user, **form.cleaned_data)
@@ -306,7 +373,14 @@ def port_policy(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse
         else:
             messages.success(request, "Access policy saved.")
             return redirect("access_requests:port-policy", port_id=port.pk)
-    return render(request, "access_requests/policy.html", {
-        "port": port, "product": port.product, "form": form,
-        "can_edit": permissions.can_set_policy(request.user, port.product),
-        "forced": selectors.two_stage_findings(port=port)})
+    return render(
+        request,
+        "access_requests/policy.html",
+        {
+            "port": port,
+            "product": port.product,
+            "form": form,
+            "can_edit": permissions.can_set_policy(request.user, port.product),
+            "forced": selectors.two_stage_findings(port=port),
+        },
+    )

@@ -48,9 +48,25 @@ from meshportal.audit.services import GENESIS_HASH, audit_verify, compute_hash  
 
 BATCH = 50_000
 HISTORY = timedelta(days=730)
-COLUMNS = ["seq", "occurred_at", "actor_kind", "actor_id", "actor", "request_id", "event_type", "object_type",
-           "object_id", "object_repr", "product_id", "principal", "account_id", "before", "after", "prev_hash",
-           "hash"]
+COLUMNS = [
+    "seq",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor",
+    "request_id",
+    "event_type",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "product_id",
+    "principal",
+    "account_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+]
 INDEX_FILE = ROOT / "var" / "bench-audit-indexes.sql"
 TYPES = [t.value for t in EventType]
 # A plausible mix: most events are request and grant traffic, a few are rare (role changes, drift).
@@ -80,8 +96,9 @@ def _drop_secondary_indexes() -> None:
                        AND indexname NOT IN (SELECT conname FROM pg_constraint
                                              WHERE conrelid = 'audit_auditevent'::regclass)""")
         indexes = cur.fetchall()
-        rebuild = [f"ALTER TABLE audit_auditevent ADD CONSTRAINT {name} {definition}"
-                   for name, definition in constraints] + [definition for _, definition in indexes]
+        rebuild = [
+            f"ALTER TABLE audit_auditevent ADD CONSTRAINT {name} {definition}" for name, definition in constraints
+        ] + [definition for _, definition in indexes]
         INDEX_FILE.parent.mkdir(parents=True, exist_ok=True)
         INDEX_FILE.write_text(";\n".join(rebuild) + ";\n")
         for name, _ in constraints:
@@ -103,8 +120,7 @@ def _rebuild_indexes() -> None:
     INDEX_FILE.unlink()
 
 
-def _event_rows(first_seq: int, count: int, *, start: datetime, step: timedelta, prev_hash: str,
-                rng: random.Random):
+def _event_rows(first_seq: int, count: int, *, start: datetime, step: timedelta, prev_hash: str, rng: random.Random):
     for seq in range(first_seq, first_seq + count):
         event_type = rng.choices(TYPES, WEIGHTS)[0]
         app = event_type.split(".")[0]
@@ -144,18 +160,36 @@ def _copy_batch(rows: list[dict]) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL)
     for r in rows:
-        writer.writerow([
-            r["seq"], r["occurred_at"].isoformat(), r["actor_kind"], "" if r["actor_id"] is None else r["actor_id"],
-            r["actor"], r["request_id"], r["event_type"], r["object_type"], r["object_id"], r["object_repr"],
-            "" if r["product_id"] is None else r["product_id"], r["principal"], r["account_id"],
-            "" if r["before"] is None else json.dumps(r["before"]), json.dumps(r["after"]), r["prev_hash"], r["hash"],
-        ])
+        writer.writerow(
+            [
+                r["seq"],
+                r["occurred_at"].isoformat(),
+                r["actor_kind"],
+                "" if r["actor_id"] is None else r["actor_id"],
+                r["actor"],
+                r["request_id"],
+                r["event_type"],
+                r["object_type"],
+                r["object_id"],
+                r["object_repr"],
+                "" if r["product_id"] is None else r["product_id"],
+                r["principal"],
+                r["account_id"],
+                "" if r["before"] is None else json.dumps(r["before"]),
+                json.dumps(r["after"]),
+                r["prev_hash"],
+                r["hash"],
+            ]
+        )
     buf.seek(0)
     with connection.cursor() as cur:
         # Every field is quoted, so blank CharFields stay empty strings; FORCE_NULL turns the empty nullable
         # fields back into NULL.
-        cur.cursor.copy_expert(f"COPY audit_auditevent ({', '.join(COLUMNS)}) FROM STDIN WITH "
-                               "(FORMAT csv, FORCE_NULL (actor_id, product_id, before))", buf)
+        cur.cursor.copy_expert(
+            f"COPY audit_auditevent ({', '.join(COLUMNS)}) FROM STDIN WITH "
+            "(FORMAT csv, FORCE_NULL (actor_id, product_id, before))",
+            buf,
+        )
 
 
 def _copy_batch_orm(rows: list[dict]) -> None:
@@ -185,12 +219,14 @@ def load(target: int, seed: int) -> None:
     write = _copy_batch if postgres else _copy_batch_orm
     while seq <= target:
         count = min(BATCH, target - seq + 1)
-        rows = list(_event_rows(seq, count, start=start + step * (seq - have - 1), step=step, prev_hash=prev_hash,
-                                rng=rng))
+        rows = list(
+            _event_rows(seq, count, start=start + step * (seq - have - 1), step=step, prev_hash=prev_hash, rng=rng)
+        )
         with transaction.atomic():
             write(rows)
-            AuditChainHead.objects.filter(id=1).update(seq=rows[-1]["seq"], hash=rows[-1]["hash"],
-                                                       updated_at=rows[-1]["occurred_at"])
+            AuditChainHead.objects.filter(id=1).update(
+                seq=rows[-1]["seq"], hash=rows[-1]["hash"], updated_at=rows[-1]["occurred_at"]
+            )
         prev_hash, seq = rows[-1]["hash"], seq + count
         done = seq - have - 1
         if done % 1_000_000 < BATCH or seq > target:
@@ -268,8 +304,10 @@ def measure_list(client: Client, n: int, rng: random.Random) -> None:
             response = client.get(url, params, headers={"HX-Request": "true"})
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200, (params, response.status_code, response.content[:300])
-        print(f"list ({label}, {n} requests): p50 {1000 * statistics.median(timings):.1f} ms, "
-              f"p95 {1000 * _percentile(timings, 0.95):.1f} ms, max {1000 * max(timings):.1f} ms")
+        print(
+            f"list ({label}, {n} requests): p50 {1000 * statistics.median(timings):.1f} ms, "
+            f"p95 {1000 * _percentile(timings, 0.95):.1f} ms, max {1000 * max(timings):.1f} ms"
+        )
 
 
 def measure_export(client: Client, rows: int) -> None:
@@ -287,8 +325,10 @@ def measure_export(client: Client, rows: int) -> None:
     elapsed = time.perf_counter() - started
     exported = lines - 1  # header
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"export CSV: {exported:,} rows, {size / 1e6:,.0f} MB in {elapsed:.1f}s = {exported / elapsed:,.0f} rows/s; "
-          f"peak RSS grew {max(0, rss_after - rss_before) / 1024:.0f} MB")
+    print(
+        f"export CSV: {exported:,} rows, {size / 1e6:,.0f} MB in {elapsed:.1f}s = {exported / elapsed:,.0f} rows/s; "
+        f"peak RSS grew {max(0, rss_after - rss_before) / 1024:.0f} MB"
+    )
 
 
 def measure_verify() -> None:
@@ -296,8 +336,10 @@ def measure_verify() -> None:
     report = audit_verify()
     elapsed = time.perf_counter() - started
     state = "OK" if report.ok else f"PROBLEM {report.problem}"
-    print(f"audit_verify: {report.checked:,} events in {elapsed:.1f}s = {report.checked / elapsed:,.0f} events/s "
-          f"({state})")
+    print(
+        f"audit_verify: {report.checked:,} events in {elapsed:.1f}s = {report.checked / elapsed:,.0f} events/s "
+        f"({state})"
+    )
 
 
 def main() -> None:

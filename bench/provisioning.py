@@ -38,8 +38,15 @@ def main() -> None:
     admin.cursor().execute(f'CREATE DATABASE "{DB}"')
     database_url = f"postgres://postgres@127.0.0.1:5432/{DB}"
     var_dir = tempfile.mkdtemp(prefix="meshportal-bench-")
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "meshportal.settings.dev", "DATABASE_URL": database_url,
-                       "MESHPORTAL_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.dev",
+            "DATABASE_URL": database_url,
+            "MESHPORTAL_VAR_DIR": var_dir,
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_DEBUG": "0",
+        }
+    )
     import django
 
     django.setup()
@@ -67,12 +74,24 @@ def main() -> None:
 
         settings.AWS_ENDPOINT_URL = aws.endpoint_url
         clear_session_cache()
-        aws.seed({"region": "eu-west-1", "accounts": [
-            {"id": PRODUCER, "data_lake_admins": [f"arn:aws:iam::{PRODUCER}:role/MeshPortal"],
-             "databases": [{"name": "sales", "tables": [{"name": t, "columns": [{"name": "id", "type": "string"}]}
-                                                        for t in tables]}]},
-            {"id": CONSUMER, "data_lake_admins": [f"arn:aws:iam::{CONSUMER}:role/MeshPortal"]},
-        ]})
+        aws.seed(
+            {
+                "region": "eu-west-1",
+                "accounts": [
+                    {
+                        "id": PRODUCER,
+                        "data_lake_admins": [f"arn:aws:iam::{PRODUCER}:role/MeshPortal"],
+                        "databases": [
+                            {
+                                "name": "sales",
+                                "tables": [{"name": t, "columns": [{"name": "id", "type": "string"}]} for t in tables],
+                            }
+                        ],
+                    },
+                    {"id": CONSUMER, "data_lake_admins": [f"arn:aws:iam::{CONSUMER}:role/MeshPortal"]},
+                ],
+            }
+        )
         accounts()
 
         class People:
@@ -82,12 +101,24 @@ def main() -> None:
         for table in tables:
             first = approved_grant(People, table=table, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst0")
             grants.append(first)
-            grants += [approved_grant(People, table=table, product=first.product,
-                                      principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}") for i in range(1, roles)]
+            grants += [
+                approved_grant(
+                    People, table=table, product=first.product, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}"
+                )
+                for i in range(1, roles)
+            ]
         grants = grants[: args.grants]
-        workers = Workers({"DATABASE_URL": database_url, "CELERY_BROKER_URL": redis.url,
-                           "AWS_ENDPOINT_URL": aws.endpoint_url, "MESHPORTAL_AWS_MODE": "emulator",
-                           "AWS_DEFAULT_REGION": "eu-west-1", "MESHPORTAL_VAR_DIR": var_dir}, Path(var_dir))
+        workers = Workers(
+            {
+                "DATABASE_URL": database_url,
+                "CELERY_BROKER_URL": redis.url,
+                "AWS_ENDPOINT_URL": aws.endpoint_url,
+                "MESHPORTAL_AWS_MODE": "emulator",
+                "AWS_DEFAULT_REGION": "eu-west-1",
+                "MESHPORTAL_VAR_DIR": var_dir,
+            },
+            Path(var_dir),
+        )
         for _ in range(args.workers):
             workers.start(concurrency=args.concurrency)
         time.sleep(4)  # let the workers connect before the clock starts
@@ -106,25 +137,38 @@ def main() -> None:
         workers.stop_all()
     redis.stop()
     latencies = sorted(
-        (g - c).total_seconds() for g, c in ProvisioningJob.objects.filter(action="grant")
-        .annotate(granted=F("grant__granted_at")).values_list("granted", "created_at"))
+        (g - c).total_seconds()
+        for g, c in ProvisioningJob.objects.filter(action="grant")
+        .annotate(granted=F("grant__granted_at"))
+        .values_list("granted", "created_at")
+    )
     services = stats["services"]
     total_calls = sum(sum(ops.values()) for name, ops in services.items() if name != "sts")
     lf_calls = sum(services.get("lakeformation", {}).values())
     batch_calls = services.get("lakeformation", {}).get("BatchGrantPermissions", 0)
     n = len(grants)
     print(f"grants: {n} (tables {len(tables)}, roles {roles}), workers {args.workers}×{args.concurrency}, 2 cores")
-    print(f"approval→granted latency: p50 {statistics.median(latencies):.2f} s, "
-          f"p99 {latencies[int(0.99 * (len(latencies) - 1))]:.2f} s")
+    print(
+        f"approval→granted latency: p50 {statistics.median(latencies):.2f} s, "
+        f"p99 {latencies[int(0.99 * (len(latencies) - 1))]:.2f} s"
+    )
     print(f"throughput: {n / elapsed:.1f} grants/s ({elapsed:.1f} s wall)")
-    print(f"AWS API calls per grant: {total_calls / n:.2f} all services, {lf_calls / n:.2f} Lake Formation, "
-          f"{batch_calls / n:.3f} BatchGrantPermissions")
+    print(
+        f"AWS API calls per grant: {total_calls / n:.2f} all services, {lf_calls / n:.2f} Lake Formation, "
+        f"{batch_calls / n:.3f} BatchGrantPermissions"
+    )
     from provisioning.models import AwsCallAttempt
 
-    grantor_batches = AwsCallAttempt.objects.filter(account_id=PRODUCER, operation="BatchGrantPermissions") \
-        .values("call_id").distinct().count()
-    print(f"grantor-account BatchGrantPermissions calls per grant: {grantor_batches / n:.3f} "
-          f"(floor with 20-entry batches and 2 entries per grant: 0.100)")
+    grantor_batches = (
+        AwsCallAttempt.objects.filter(account_id=PRODUCER, operation="BatchGrantPermissions")
+        .values("call_id")
+        .distinct()
+        .count()
+    )
+    print(
+        f"grantor-account BatchGrantPermissions calls per grant: {grantor_batches / n:.3f} "
+        f"(floor with 20-entry batches and 2 entries per grant: 0.100)"
+    )
     print("calls by operation:", {f"{s}:{o}": c for s, ops in services.items() for o, c in ops.items()})
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
 

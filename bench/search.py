@@ -88,8 +88,10 @@ def query_and_serialise(user: User, q: str) -> int:
 
 
 def summary(label: str, timings: list[float]) -> str:
-    return (f"{label}: p50 {statistics.median(timings):.1f} ms  p95 {percentile(timings, 95):.1f} ms  "
-            f"p99 {percentile(timings, 99):.1f} ms  max {max(timings):.1f} ms")
+    return (
+        f"{label}: p50 {statistics.median(timings):.1f} ms  p95 {percentile(timings, 95):.1f} ms  "
+        f"p99 {percentile(timings, 99):.1f} ms  max {max(timings):.1f} ms"
+    )
 
 
 def main() -> None:
@@ -98,8 +100,9 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--user", default="bench-consumer")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--slowest", type=int, default=0,
-                        help="Also print the N slowest API requests of the last pass.")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="Also print the N slowest API requests of the last pass."
+    )
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     User.objects.get_or_create(username=args.user)
@@ -107,8 +110,10 @@ def main() -> None:
     client = APIClient()
     rng = random.Random(args.seed)
     workload = queries(args.queries, rng)
-    print(f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}), products: {products}, "
-          f"queries: {len(workload)} x {args.passes} passes")
+    print(
+        f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}), products: {products}, "
+        f"queries: {len(workload)} x {args.passes} passes"
+    )
 
     def fresh_user() -> User:  # a new user object: role lookups as in a new request
         return User.objects.get(username=args.user)
@@ -141,9 +146,11 @@ def main() -> None:
         print(f"pass {n}: errors {errors}, mean results per page {results / len(workload):.1f}")
         print("  " + summary("query + serialisation", inner))
         print("  " + summary("API request          ", outer))
-    print(f"query + serialisation p95 over the passes: {', '.join(f'{v:.1f}' for v in p95s)} ms "
-          f"(median {statistics.median(p95s):.1f} ms)")
-    for ms, q, count in sorted(by_query, reverse=True)[:args.slowest]:
+    print(
+        f"query + serialisation p95 over the passes: {', '.join(f'{v:.1f}' for v in p95s)} ms "
+        f"(median {statistics.median(p95s):.1f} ms)"
+    )
+    for ms, q, count in sorted(by_query, reverse=True)[: args.slowest]:
         print(f"  {ms:7.1f} ms  {count:>6} matches  ?{q}")
 
 

@@ -53,26 +53,50 @@ SORT_ORDER = {
 
 
 class ProductFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_noop", label="Search",
-                                  help_text="Words in names, summaries, docs, tags, column names and descriptions. "
-                                            'Quote phrases ("order date"), exclude words with -word, combine with or.')
+    q = django_filters.CharFilter(
+        method="filter_noop",
+        label="Search",
+        help_text="Words in names, summaries, docs, tags, column names and descriptions. "
+        'Quote phrases ("order date"), exclude words with -word, combine with or.',
+    )
     domain = django_filters.ModelMultipleChoiceFilter(
-        queryset=Domain.objects.all(), to_field_name="slug", method="filter_in", distinct=False,
-        help_text="Domain slug; repeatable.")
+        queryset=Domain.objects.all(),
+        to_field_name="slug",
+        method="filter_in",
+        distinct=False,
+        help_text="Domain slug; repeatable.",
+    )
     owner_team = django_filters.ModelMultipleChoiceFilter(
-        queryset=Team.objects.all(), to_field_name="slug", method="filter_in", label="Owner team", distinct=False,
-        help_text="Team slug; repeatable.")
+        queryset=Team.objects.all(),
+        to_field_name="slug",
+        method="filter_in",
+        label="Owner team",
+        distinct=False,
+        help_text="Team slug; repeatable.",
+    )
     classification = django_filters.MultipleChoiceFilter(choices=Classification.choices, distinct=False)
     criticality = django_filters.MultipleChoiceFilter(choices=DataProduct.Criticality.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=DataProduct.Status.choices, distinct=False,
-                                                 help_text="Default: every status but retired.")
-    tag = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), to_field_name="name",
-                                                   method="filter_tag", distinct=False,
-                                                   help_text="Tag; repeatable (any of).")
-    freshness = django_filters.ChoiceFilter(choices=Freshness.choices, method="filter_freshness",
-                                            help_text="fresh: refreshed within its freshness objective; stale: not.")
-    sort = django_filters.ChoiceFilter(choices=list(SORTS.items()), method="filter_noop", empty_label=None,
-                                       help_text="Default: relevance with a search, else recently updated.")
+    status = django_filters.MultipleChoiceFilter(
+        choices=DataProduct.Status.choices, distinct=False, help_text="Default: every status but retired."
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="name",
+        method="filter_tag",
+        distinct=False,
+        help_text="Tag; repeatable (any of).",
+    )
+    freshness = django_filters.ChoiceFilter(
+        choices=Freshness.choices,
+        method="filter_freshness",
+        help_text="fresh: refreshed within its freshness objective; stale: not.",
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=list(SORTS.items()),
+        method="filter_noop",
+        empty_label=None,
+        help_text="Default: relevance with a search, else recently updated.",
+    )
 
     class Meta:
         model = DataProduct

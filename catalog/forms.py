@@ -22,26 +22,37 @@ def _team_queryset(user: Any) -> Any:
 
 class ProductForm(forms.Form):
     name = forms.CharField(max_length=200)
-    slug = forms.CharField(max_length=120, help_text="The product's stable address: lower-case letters, digits and "
-                                                     "hyphens. It never changes.")
+    slug = forms.CharField(
+        max_length=120,
+        help_text="The product's stable address: lower-case letters, digits and hyphens. It never changes.",
+    )
     summary = forms.CharField(max_length=300, required=False, help_text="One line: what the data is.")
     domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug")
     owner_team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", label="Owner team")
-    classification = forms.ChoiceField(choices=[("", "— not yet classified —"), *Classification.choices],
-                                       required=False)
+    classification = forms.ChoiceField(
+        choices=[("", "— not yet classified —"), *Classification.choices], required=False
+    )
     criticality = forms.ChoiceField(choices=DataProduct.Criticality.choices, initial="medium")
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. orders, revenue.")
-    documentation = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False,
-                                    strip=False, help_text="Markdown. HTML is sanitised; at most 200 KB.")
+    documentation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+        strip=False,
+        help_text="Markdown. HTML is sanitised; at most 200 KB.",
+    )
     terms_of_use = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Terms of use")
     freshness_slo_hours = forms.IntegerField(required=False, min_value=1, label="Freshness objective (hours)")
-    availability_slo = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2,
-                                          label="Availability objective (%)")
+    availability_slo = forms.DecimalField(
+        required=False, min_value=0, max_value=100, decimal_places=2, label="Availability objective (%)"
+    )
     version = forms.CharField(max_length=32, initial="1.0.0")
     sample_queries = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}), required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+        required=False,
+        strip=False,
         help_text="One query per block: a title on the first line, the SQL below it; separate blocks with a "
-                  "line holding only ---.")
+        "line holding only ---.",
+    )
 
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,12 +69,18 @@ class ProductForm(forms.Form):
     @staticmethod
     def initial_for(product: DataProduct) -> dict[str, Any]:
         return {
-            "name": product.name, "summary": product.summary, "domain": product.domain.slug,
+            "name": product.name,
+            "summary": product.summary,
+            "domain": product.domain.slug,
             "owner_team": product.owner_team.slug if product.owner_team else None,
-            "classification": product.classification, "criticality": product.criticality,
-            "tags": ", ".join(t.name for t in product.tags.all()), "documentation": product.documentation,
-            "terms_of_use": product.terms_of_use, "freshness_slo_hours": product.freshness_slo_hours,
-            "availability_slo": product.availability_slo, "version": product.version,
+            "classification": product.classification,
+            "criticality": product.criticality,
+            "tags": ", ".join(t.name for t in product.tags.all()),
+            "documentation": product.documentation,
+            "terms_of_use": product.terms_of_use,
+            "freshness_slo_hours": product.freshness_slo_hours,
+            "availability_slo": product.availability_slo,
+            "version": product.version,
             "sample_queries": format_sample_queries(product.sample_queries),
         }
 
@@ -98,15 +115,20 @@ class OutputPortForm(forms.Form):
     """A Glue table (or database) in a registered account through which the product is consumed."""
 
     name = forms.CharField(max_length=120, help_text="How consumers refer to this port, e.g. glue.")
-    aws_account = forms.ModelChoiceField(queryset=AwsAccount.objects.none(), to_field_name="account_id",
-                                         label="AWS account")
+    aws_account = forms.ModelChoiceField(
+        queryset=AwsAccount.objects.none(), to_field_name="account_id", label="AWS account"
+    )
     database_name = forms.CharField(max_length=255, label="Glue database")
-    table_name = forms.CharField(max_length=255, required=False, label="Glue table",
-                                 help_text="Empty for the whole database.")
+    table_name = forms.CharField(
+        max_length=255, required=False, label="Glue table", help_text="Empty for the whole database."
+    )
     s3_location = forms.CharField(max_length=1024, required=False, label="S3 location")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    approval_policy = forms.ChoiceField(choices=OutputPort.ApprovalPolicy.choices, initial="producer",
-                                        help_text="Sensitive data is always approved in two stages.")
+    approval_policy = forms.ChoiceField(
+        choices=OutputPort.ApprovalPolicy.choices,
+        initial="producer",
+        help_text="Sensitive data is always approved in two stages.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,8 +146,11 @@ ColumnFormSet = forms.formset_factory(ColumnForm, extra=0, max_num=2000, validat
 
 
 class OverrideForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
-                             help_text="Why the PII rule does not apply to this product (kept in the audit log).")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Why the PII rule does not apply to this product (kept in the audit log).",
+    )
 
 
 class TransitionForm(forms.Form):
@@ -133,13 +158,26 @@ class TransitionForm(forms.Form):
 
 
 class ContractImportForm(forms.Form):
-    yaml = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}), required=False,
-                           strip=False, label="Contract (YAML)")
+    yaml = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        required=False,
+        strip=False,
+        label="Contract (YAML)",
+    )
     file = forms.FileField(required=False, label="…or upload a file")
-    domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug", required=False,
-                                    help_text="For a new product, if the contract names no domain.")
-    owner_team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", required=False,
-                                        label="Owner team", help_text="For a new product, if the contract names none.")
+    domain = forms.ModelChoiceField(
+        queryset=Domain.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        help_text="For a new product, if the contract names no domain.",
+    )
+    owner_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        to_field_name="slug",
+        required=False,
+        label="Owner team",
+        help_text="For a new product, if the contract names none.",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,13 +200,15 @@ class ContractImportForm(forms.Form):
 
 def harvest_accounts() -> QuerySet[AwsAccount]:
     """The registry accounts whose Glue catalog a producer may harvest from."""
-    return AwsAccount.objects.filter(is_active=True, role__in=[AwsAccount.Role.PRODUCER,
-                                                               AwsAccount.Role.CENTRAL_GOVERNANCE]).order_by("name")
+    return AwsAccount.objects.filter(
+        is_active=True, role__in=[AwsAccount.Role.PRODUCER, AwsAccount.Role.CENTRAL_GOVERNANCE]
+    ).order_by("name")
 
 
 class HarvestForm(forms.Form):
-    aws_account = forms.ModelChoiceField(queryset=harvest_accounts(), label="Producer account",
-                                         to_field_name="account_id")
+    aws_account = forms.ModelChoiceField(
+        queryset=harvest_accounts(), label="Producer account", to_field_name="account_id"
+    )
     database_name = forms.CharField(max_length=255, label="Glue database")
     table_names = forms.MultipleChoiceField(choices=[], label="Tables")
     domain = forms.ModelChoiceField(queryset=Domain.objects.order_by("name"), to_field_name="slug")

@@ -27,8 +27,12 @@ class GlueColumn:
     is_partition_key: bool = False
 
     def as_column(self) -> dict[str, Any]:
-        return {"name": self.name, "data_type": self.data_type, "description": self.description,
-                "sample_values": self.sample_values}
+        return {
+            "name": self.name,
+            "data_type": self.data_type,
+            "description": self.description,
+            "sample_values": self.sample_values,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,16 +81,28 @@ def _table(database: str, raw: dict[str, Any]) -> GlueTable:
             table_samples = {}
     descriptor = raw.get("StorageDescriptor") or {}
     columns = []
-    for col, is_partition in [*((c, False) for c in descriptor.get("Columns", [])),
-                              *((c, True) for c in raw.get("PartitionKeys", []))]:
+    for col, is_partition in [
+        *((c, False) for c in descriptor.get("Columns", [])),
+        *((c, True) for c in raw.get("PartitionKeys", [])),
+    ]:
         params = col.get("Parameters") or {}
-        columns.append(GlueColumn(
-            name=col["Name"], data_type=col.get("Type") or "string", description=col.get("Comment") or "",
-            sample_values=_samples(params.get(SAMPLES_PARAMETER) or table_samples.get(col["Name"])),
-            is_partition_key=is_partition))
-    return GlueTable(database=database, name=raw["Name"], description=raw.get("Description") or "",
-                     location=descriptor.get("Location") or "", columns=columns,
-                     table_type=raw.get("TableType") or "")
+        columns.append(
+            GlueColumn(
+                name=col["Name"],
+                data_type=col.get("Type") or "string",
+                description=col.get("Comment") or "",
+                sample_values=_samples(params.get(SAMPLES_PARAMETER) or table_samples.get(col["Name"])),
+                is_partition_key=is_partition,
+            )
+        )
+    return GlueTable(
+        database=database,
+        name=raw["Name"],
+        description=raw.get("Description") or "",
+        location=descriptor.get("Location") or "",
+        columns=columns,
+        table_type=raw.get("TableType") or "",
+    )
 
 
 def glue_database_names(account: AwsAccount) -> list[str]:

@@ -65,24 +65,32 @@ class DataProduct(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     documentation = models.TextField(blank=True, help_text="Markdown; rendered with HTML sanitised.")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
-    owner_team = models.ForeignKey("identity.Team", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="products")
+    owner_team = models.ForeignKey(
+        "identity.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="products"
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     classification = models.CharField(max_length=12, choices=Classification.choices, blank=True)
     criticality = models.CharField(max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM)
     tags = models.ManyToManyField(Tag, blank=True, related_name="products")
     terms_of_use = models.TextField(blank=True)
-    freshness_slo_hours = models.PositiveIntegerField(null=True, blank=True,
-                                                      help_text="Data is at most this many hours old.")
-    availability_slo = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
-                                           validators=[MinValueValidator(0), MaxValueValidator(100)],
-                                           help_text="Availability objective, percent.")
+    freshness_slo_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data is at most this many hours old."
+    )
+    availability_slo = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Availability objective, percent.",
+    )
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     # last_refreshed_at + freshness_slo_hours, kept by the services: the freshness facet filters on it with a
     # plain indexed comparison on every database.
     fresh_until = models.DateTimeField(null=True, blank=True, editable=False)
-    quality_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
-                                        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    quality_score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     sample_queries = models.JSONField(default=list, blank=True, help_text='[{"title": ..., "sql": ...}]')
     upstream = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="downstream")
     version = models.CharField(max_length=32, default="1.0.0")
@@ -90,8 +98,9 @@ class DataProduct(models.Model):
     max_access_days = models.PositiveIntegerField(default=365)
     # Steward override of the PII classification rule (governance), with its written reason.
     pii_override_reason = models.TextField(blank=True)
-    pii_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+")
+    pii_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     pii_override_at = models.DateTimeField(null=True, blank=True)
     # Counters kept by the access-request services, for sorting and the product page.
     request_count = models.PositiveIntegerField(default=0)
@@ -102,8 +111,9 @@ class DataProduct(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # Name (A), summary and tags (B) only: small, so ranking reads little; relevance lists its matches first.
     search_head = SearchVectorField(null=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -173,12 +183,13 @@ class OutputPort(models.Model):
     table_name = models.CharField(max_length=255, blank=True)
     s3_location = models.CharField(max_length=1024, blank=True)
     grant_method = models.CharField(max_length=10, choices=GrantMethod.choices, default=GrantMethod.NAMED_RESOURCE)
-    lf_tag_expression = models.JSONField(default=list, blank=True,
-                                         help_text='[{"TagKey": "domain", "TagValues": ["sales"]}, ...]')
-    approval_policy = models.CharField(max_length=10, choices=ApprovalPolicy.choices,
-                                       default=ApprovalPolicy.PRODUCER)
+    lf_tag_expression = models.JSONField(
+        default=list, blank=True, help_text='[{"TagKey": "domain", "TagValues": ["sales"]}, ...]'
+    )
+    approval_policy = models.CharField(max_length=10, choices=ApprovalPolicy.choices, default=ApprovalPolicy.PRODUCER)
     auto_approve_owning_team = models.BooleanField(
-        default=True, help_text="Requests from the owning team's own roles are approved by policy.")
+        default=True, help_text="Requests from the owning team's own roles are approved by policy."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -214,8 +225,9 @@ class DataContract(models.Model):
 class QualityMeasurement(models.Model):
     product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_history")
     measured_at = models.DateTimeField()
-    score = models.DecimalField(max_digits=5, decimal_places=2,
-                                validators=[MinValueValidator(0), MaxValueValidator(100)])
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     dimensions = models.JSONField(default=dict, blank=True, help_text='{"completeness": 99.1, ...}')
 
     class Meta:
@@ -238,8 +250,7 @@ class HarvestJob(models.Model):
         SUCCEEDED = "succeeded", "Finished"
         FAILED = "failed", "Failed"
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                     related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     aws_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="harvests")
     database_name = models.CharField(max_length=255)
     table_names = models.JSONField(default=list)
@@ -284,8 +295,9 @@ class SchemaProposal(models.Model):
     columns = models.JSONField(default=list, help_text="The harvested columns, in table order.")
     diff = models.JSONField(default=dict, help_text='{"added": [...], "removed": [...], "changed": [...]}')
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -36,16 +36,20 @@ def visible_products_q(user: Any) -> Q:
 
 
 def can_view(user: Any, product: DataProduct) -> bool:
-    return (roles.sees_everything(user) or product.status in PUBLIC_STATUSES
-            or (product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user))
-            or product.domain_id in roles.stewarded_domain_ids(user))
+    return (
+        roles.sees_everything(user)
+        or product.status in PUBLIC_STATUSES
+        or (product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user))
+        or product.domain_id in roles.stewarded_domain_ids(user)
+    )
 
 
 def can_edit(user: Any, product: DataProduct) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return roles.is_platform_admin(user) or (
-        product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user))
+        product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user)
+    )
 
 
 def can_override_governance(user: Any, product: DataProduct) -> bool:

@@ -53,8 +53,9 @@ def search_vector_expression() -> Func:
 
 def search_head_expression() -> CombinedExpression:
     """The narrow ranking vector: name (A), summary and tags (B)."""
-    return (SearchVector("name", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("summary", "tag_text", weight="B", config=SEARCH_CONFIG))
+    return SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "summary", "tag_text", weight="B", config=SEARCH_CONFIG
+    )
 
 
 def column_text_for(columns: Iterable[Column | dict]) -> str:
@@ -78,8 +79,9 @@ def refresh_search_fields(product_ids: Iterable[int]) -> dict[int, DataProduct]:
         product.column_text = column_text_for(product.columns.all())
     DataProduct.objects.bulk_update(products, ["tag_text", "column_text"])
     if is_postgres():
-        DataProduct.objects.filter(pk__in=ids).update(search_vector=search_vector_expression(),
-                                                          search_head=search_head_expression())
+        DataProduct.objects.filter(pk__in=ids).update(
+            search_vector=search_vector_expression(), search_head=search_head_expression()
+        )
     return {p.pk: p for p in products}
 
 
@@ -98,8 +100,15 @@ class _QueryThroughFunction(SearchQuery):
 
     sql_function = ""
 
-    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None,
-               arg_joiner: Any = None, **extra_context: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: Any = None,
+        template: Any = None,
+        arg_joiner: Any = None,
+        **extra_context: Any,
+    ) -> Any:
         sql, params = super().as_sql(compiler, connection, function, template)
         return f"{self.sql_function}({sql})", params
 
@@ -128,8 +137,15 @@ class TagsQuery(SearchQuery):
         self.text = " | ".join("'#{}'".format(name.replace("'", "''")) for name in sorted(names))
         super().__init__(self.text)
 
-    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None,
-               arg_joiner: Any = None, **extra_context: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: Any = None,
+        template: Any = None,
+        arg_joiner: Any = None,
+        **extra_context: Any,
+    ) -> Any:
         return "%s::tsquery", [self.text]
 
 
@@ -186,8 +202,9 @@ def apply_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool = True) 
     return _fallback_search(queryset, q, rank=rank)
 
 
-def search_results(queryset: QuerySet[DataProduct], q: str, order: list[str] | None = None
-                   ) -> QuerySet[DataProduct] | SearchResults:
+def search_results(
+    queryset: QuerySet[DataProduct], q: str, order: list[str] | None = None
+) -> QuerySet[DataProduct] | SearchResults:
     """``queryset`` searched for ``q``, by relevance (``order`` None) or in ``order`` (``order_by`` fields).
 
     PostgreSQL: ``SearchResults``. Elsewhere: the fallback search, by its score or in ``order``.
@@ -203,8 +220,7 @@ def search_results(queryset: QuerySet[DataProduct], q: str, order: list[str] | N
 
 # Sent in front of each statement (one round trip): a multi-statement query runs as one transaction, so SET LOCAL
 # lasts for that statement, or to the end of the caller's transaction when there is one.
-PLAN_SETTINGS = ("SET LOCAL enable_seqscan = off; SET LOCAL jit = off; "
-                 "SET LOCAL max_parallel_workers_per_gather = 0; ")
+PLAN_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
 
 
 def _with_plan_settings(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -254,8 +270,11 @@ class SearchResults:
         # Plain words: search_head alone (its small GIN index, the vector inline), a head match implying a document
         # match. Otherwise (negations, phrases) the document's matches, their head tested row by row: combining both
         # indexes would make the planner take their (correlated) matches for independent and far fewer.
-        head_matches = (queryset.filter(search_head=head) if head_implies_document(q)
-                        else self.matches.filter(vector_matches("search_head", head)))
+        head_matches = (
+            queryset.filter(search_head=head)
+            if head_implies_document(q)
+            else self.matches.filter(vector_matches("search_head", head))
+        )
         name = vector_matches("search_head", NameQuery(q, search_type="websearch", config=SEARCH_CONFIG))
         self.tiers = [head_matches.filter(name), head_matches.exclude(name), self.matches.exclude(search_head=head)]
 
@@ -272,11 +291,11 @@ class SearchResults:
         return self.count()
 
     def __iter__(self) -> Iterator[DataProduct]:
-        return iter(self[0:self.count()])
+        return iter(self[0 : self.count()])
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, int):
-            return self[index:index + 1][0]
+            return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop
         if stop is None:
             stop = self.count()
@@ -287,7 +306,7 @@ class SearchResults:
                 return list(self.matches.order_by(*self.order)[start:stop])
             ids: list[int] = []
             for tier in self.tiers:  # each tier up to the end of the page: their concatenation is exact up to there
-                ids += tier.order_by("-updated_at", "-id").values_list("pk", flat=True)[:stop - len(ids)]
+                ids += tier.order_by("-updated_at", "-id").values_list("pk", flat=True)[: stop - len(ids)]
                 if len(ids) >= stop:
                     break
             ids = ids[start:stop]
@@ -328,7 +347,7 @@ class CappedPaginator(Paginator):
         if isinstance(objects, SearchResults):
             return objects.count_upto(self.cap + 1)
         if isinstance(objects, QuerySet):
-            return objects.order_by()[:self.cap + 1].count()
+            return objects.order_by()[: self.cap + 1].count()
         return len(objects)
 
     @cached_property

@@ -37,11 +37,14 @@ QUALITY_HISTORY_POINTS = 30
 def domain_list(*, user: Any) -> QuerySet[Domain]:
     """Domains are public inside the organisation; each with how many products this user can see."""
     visible = permissions.visible_products_q(user)
-    product_filter = Q(products__in=DataProduct.objects.filter(visible).exclude(
-        status=DataProduct.Status.RETIRED).values("pk"))
-    return (Domain.objects.prefetch_related("stewards")
-            .annotate(product_count=Count("products", filter=product_filter, distinct=True))
-            .order_by("name"))
+    product_filter = Q(
+        products__in=DataProduct.objects.filter(visible).exclude(status=DataProduct.Status.RETIRED).values("pk")
+    )
+    return (
+        Domain.objects.prefetch_related("stewards")
+        .annotate(product_count=Count("products", filter=product_filter, distinct=True))
+        .order_by("name")
+    )
 
 
 def domain_get_for_user(*, user: Any, slug: str) -> Domain:
@@ -56,9 +59,11 @@ def domain_get_for_user(*, user: Any, slug: str) -> Domain:
 
 def product_list(*, user: Any) -> QuerySet[DataProduct]:
     """Every product the user may see, ready for a list page: domain and team joined, tags from ``tag_names``."""
-    return (DataProduct.objects.filter(permissions.visible_products_q(user))
-            .select_related("domain", "owner_team")
-            .defer("documentation", "column_text", "search_vector", "search_head", "terms_of_use"))
+    return (
+        DataProduct.objects.filter(permissions.visible_products_q(user))
+        .select_related("domain", "owner_team")
+        .defer("documentation", "column_text", "search_vector", "search_head", "terms_of_use")
+    )
 
 
 def product_search(*, user: Any, params: Mapping[str, Any]) -> ProductFilter:
@@ -71,8 +76,9 @@ def _facet_base(user: Any, params: QueryDict, without: str) -> QuerySet[DataProd
     data.pop(without, None)
     data.pop("page", None)
     data.pop("sort", None)
-    filterset = ProductFilter(data, queryset=DataProduct.objects.filter(permissions.visible_products_q(user)),
-                              order=False)
+    filterset = ProductFilter(
+        data, queryset=DataProduct.objects.filter(permissions.visible_products_q(user)), order=False
+    )
     if not filterset.is_valid():
         return None
     return filterset.qs.order_by()
@@ -109,33 +115,45 @@ def _product_facets(user: Any, params: QueryDict) -> dict[str, list[FacetValue]]
 
     base = _facet_base(user, params, "domain")
     if base is not None:
-        domain_rows = (base.values("domain__slug", "domain__name").annotate(n=Count("id"))
-                       .order_by("-n", "domain__name"))
+        domain_rows = base.values("domain__slug", "domain__name").annotate(n=Count("id")).order_by("-n", "domain__name")
         build("domain", [(r["domain__slug"], r["domain__name"], r["n"]) for r in domain_rows])
     base = _facet_base(user, params, "owner_team")
     if base is not None:
-        team_rows = (base.filter(owner_team__isnull=False).values("owner_team__slug", "owner_team__name")
-                     .annotate(n=Count("id")).order_by("-n", "owner_team__name")[:30])
+        team_rows = (
+            base.filter(owner_team__isnull=False)
+            .values("owner_team__slug", "owner_team__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "owner_team__name")[:30]
+        )
         build("owner_team", [(r["owner_team__slug"], r["owner_team__name"], r["n"]) for r in team_rows])
-    for name, choices in (("classification", Classification.choices),
-                          ("criticality", DataProduct.Criticality.choices),
-                          ("status", DataProduct.Status.choices)):
+    for name, choices in (
+        ("classification", Classification.choices),
+        ("criticality", DataProduct.Criticality.choices),
+        ("status", DataProduct.Status.choices),
+    ):
         # The status facet counts every status, retired included, though the default list hides retired.
-        base = _facet_base(user, _with_all_statuses(params), "") if name == "status" else _facet_base(
-            user, params, name)
+        base = (
+            _facet_base(user, _with_all_statuses(params), "") if name == "status" else _facet_base(user, params, name)
+        )
         if base is None:
             continue
         counts = {r[name]: r["n"] for r in base.values(name).annotate(n=Count("id")).order_by()}
         build(name, [(value, label, counts.get(value, 0)) for value, label in choices if counts.get(value)])
     base = _facet_base(user, params, "tag")
     if base is not None:
-        tag_rows = (DataProduct.tags.through.objects.filter(dataproduct_id__in=base.values("pk"))
-                    .values("tag__name").annotate(n=Count("id")).order_by("-n", "tag__name")[:30])
+        tag_rows = (
+            DataProduct.tags.through.objects.filter(dataproduct_id__in=base.values("pk"))
+            .values("tag__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "tag__name")[:30]
+        )
         build("tag", [(r["tag__name"], r["tag__name"], r["n"]) for r in tag_rows])
     base = _facet_base(user, params, "freshness")
     if base is not None:
-        agg = base.aggregate(fresh=Count("id", filter=freshness_q(Freshness.FRESH)),
-                             stale=Count("id", filter=freshness_q(Freshness.STALE)))
+        agg = base.aggregate(
+            fresh=Count("id", filter=freshness_q(Freshness.FRESH)),
+            stale=Count("id", filter=freshness_q(Freshness.STALE)),
+        )
         build("freshness", [(value, label, agg[value]) for value, label in Freshness.choices if agg[value]])
     return facets
 
@@ -148,8 +166,11 @@ def _with_all_statuses(params: QueryDict) -> QueryDict:
 
 def product_get_for_user(*, user: Any, slug: str) -> DataProduct:
     """The product at ``slug`` if the user may see it; 404 otherwise (drafts of other teams do not exist)."""
-    product = (DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
-               .filter(permissions.visible_products_q(user), slug=slug).first())
+    product = (
+        DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
+        .filter(permissions.visible_products_q(user), slug=slug)
+        .first()
+    )
     if product is None:
         raise Http404("No such data product.")
     return product
@@ -166,30 +187,41 @@ class ProductDetailPrefetches(TypedDict):
 def product_detail_for_user(*, user: Any, slug: str) -> WithAnnotations[DataProduct, ProductDetailPrefetches]:
     """The product with everything its page shows, in a constant number of queries."""
     visible = DataProduct.objects.filter(permissions.visible_products_q(user)).select_related("domain")
-    product = (DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
-               .prefetch_related(
-                   "tags",
-                   "domain__stewards",
-                   Prefetch("columns", queryset=Column.objects.order_by("position", "id")),
-                   Prefetch("output_ports", queryset=OutputPort.objects.select_related("aws_account")
-                            .order_by("name")),
-                   Prefetch("upstream", queryset=visible.order_by("name")),
-                   Prefetch("downstream", queryset=visible.order_by("name")),
-                   Prefetch("contracts", queryset=DataContract.objects.select_related("imported_by")
-                            .order_by("-imported_at", "-id")[:1], to_attr="latest_contracts"),
-                   Prefetch("quality_history", queryset=QualityMeasurement.objects
-                            .order_by("-measured_at")[:QUALITY_HISTORY_POINTS], to_attr="recent_quality"),
-                   Prefetch("schema_proposals", queryset=SchemaProposal.objects.filter(
-                       status=SchemaProposal.Status.PENDING).order_by("-id"), to_attr="pending_proposals"),
-               )
-               .filter(permissions.visible_products_q(user), slug=slug).first())
+    product = (
+        DataProduct.objects.select_related("domain", "owner_team", "pii_override_by")
+        .prefetch_related(
+            "tags",
+            "domain__stewards",
+            Prefetch("columns", queryset=Column.objects.order_by("position", "id")),
+            Prefetch("output_ports", queryset=OutputPort.objects.select_related("aws_account").order_by("name")),
+            Prefetch("upstream", queryset=visible.order_by("name")),
+            Prefetch("downstream", queryset=visible.order_by("name")),
+            Prefetch(
+                "contracts",
+                queryset=DataContract.objects.select_related("imported_by").order_by("-imported_at", "-id")[:1],
+                to_attr="latest_contracts",
+            ),
+            Prefetch(
+                "quality_history",
+                queryset=QualityMeasurement.objects.order_by("-measured_at")[:QUALITY_HISTORY_POINTS],
+                to_attr="recent_quality",
+            ),
+            Prefetch(
+                "schema_proposals",
+                queryset=SchemaProposal.objects.filter(status=SchemaProposal.Status.PENDING).order_by("-id"),
+                to_attr="pending_proposals",
+            ),
+        )
+        .filter(permissions.visible_products_q(user), slug=slug)
+        .first()
+    )
     if product is None:
         raise Http404("No such data product.")
     return product
 
 
 def product_freshness(product: DataProduct) -> str:
-    """"fresh", "stale" or "" (no objective)."""
+    """ "fresh", "stale" or "" (no objective)."""
     if product.freshness_slo_hours is None:
         return ""
     if product.fresh_until is not None and product.fresh_until >= timezone.now():
@@ -203,13 +235,16 @@ def product_editable_by(user: Any, product: DataProduct) -> bool:
 
 def recent_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
     """The most recently updated visible products of each domain, in one query (a window function)."""
-    ranked = (DataProduct.objects.filter(permissions.visible_products_q(user))
-              .exclude(status=DataProduct.Status.RETIRED)
-              .annotate(row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=[F("updated_at").desc(),
-                                                                                         F("id").desc()]))
-              .filter(row__lte=per_domain)
-              .only("id", "slug", "name", "summary", "status", "classification", "domain_id", "updated_at")
-              .order_by("domain_id", "row"))
+    ranked = (
+        DataProduct.objects.filter(permissions.visible_products_q(user))
+        .exclude(status=DataProduct.Status.RETIRED)
+        .annotate(
+            row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=[F("updated_at").desc(), F("id").desc()])
+        )
+        .filter(row__lte=per_domain)
+        .only("id", "slug", "name", "summary", "status", "classification", "domain_id", "updated_at")
+        .order_by("domain_id", "row")
+    )
     out: dict[int, list[DataProduct]] = {}
     for product in ranked:
         out.setdefault(product.domain_id, []).append(product)
@@ -218,8 +253,11 @@ def recent_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, li
 
 def port_get_for_user(*, user: Any, pk: int) -> OutputPort:
     """An output port of a product the user may see (for access requests)."""
-    port = (OutputPort.objects.select_related("product", "product__domain", "product__owner_team", "aws_account")
-            .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user))).first())
+    port = (
+        OutputPort.objects.select_related("product", "product__domain", "product__owner_team", "aws_account")
+        .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user)))
+        .first()
+    )
     if port is None:
         raise Http404("No such output port.")
     return port
@@ -247,9 +285,11 @@ def harvest_proposals(*, job: HarvestJob) -> list[SchemaProposal]:
 
 
 def proposal_get_for_user(*, user: Any, pk: int) -> SchemaProposal:
-    proposal = (SchemaProposal.objects.select_related("product", "harvest")
-                .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user)))
-                .first())
+    proposal = (
+        SchemaProposal.objects.select_related("product", "harvest")
+        .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user)))
+        .first()
+    )
     if proposal is None:
         raise Http404("No such schema change.")
     return proposal
@@ -257,4 +297,3 @@ def proposal_get_for_user(*, user: Any, pk: int) -> SchemaProposal:
 
 def pending_proposal_count(*, product: DataProduct) -> int:
     return SchemaProposal.objects.filter(product=product, status=SchemaProposal.Status.PENDING).count()
-

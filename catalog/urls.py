@@ -24,6 +24,5 @@ urlpatterns = [
     path("harvest/tables/", views.harvest_tables, name="harvest-tables"),
     path("harvest/<int:pk>/", views.harvest_detail, name="harvest-detail"),
     path("schema-changes/<int:pk>/apply/", views.proposal_decide, {"decision": "apply"}, name="proposal-apply"),
-    path("schema-changes/<int:pk>/discard/", views.proposal_decide, {"decision": "discard"},
-         name="proposal-discard"),
+    path("schema-changes/<int:pk>/discard/", views.proposal_decide, {"decision": "discard"}, name="proposal-discard"),
 ]

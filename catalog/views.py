@@ -59,10 +59,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The mesh by domain: each domain, its stewards, how many products, and the latest ones."""
     domains = list(selectors.domain_list(user=request.user))
     recent = selectors.recent_products_by_domain(user=request.user)
-    return render(request, "catalog/home.html", {
-        "domains": [(d, recent.get(d.pk, [])) for d in domains],
-        "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
-    })
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "domains": [(d, recent.get(d.pk, [])) for d in domains],
+            "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
+        },
+    )
 
 
 @login_required
@@ -78,11 +82,18 @@ def domain_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if not filterset.is_valid():  # the domain and sort come from this view: a bug, not a user's mistake
         raise ValueError(filterset.errors)
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "catalog/domain.html", {
-        "domain": domain, "page": page, "sort": params["sort"], "sorts": {k: SORTS[k] for k in DOMAIN_SORTS},
-        "facets": selectors.product_facets(user=request.user, params=params),
-        "search_url": f"{reverse('catalog:search')}?{params.urlencode()}",
-    })
+    return render(
+        request,
+        "catalog/domain.html",
+        {
+            "domain": domain,
+            "page": page,
+            "sort": params["sort"],
+            "sorts": {k: SORTS[k] for k in DOMAIN_SORTS},
+            "facets": selectors.product_facets(user=request.user, params=params),
+            "search_url": f"{reverse('catalog:search')}?{params.urlencode()}",
+        },
+    )
 
 
 @login_required
@@ -99,10 +110,21 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         status = 400
     context = {
-        "filter": filterset, "page": page, "facets": facets, "sorts": SORTS, "q": request.GET.get("q", ""),
+        "filter": filterset,
+        "page": page,
+        "facets": facets,
+        "sorts": SORTS,
+        "q": request.GET.get("q", ""),
         "sort": request.GET.get("sort", ""),
-        "facet_labels": {"domain": "Domain", "owner_team": "Owner team", "classification": "Classification",
-                         "criticality": "Criticality", "tag": "Tags", "freshness": "Freshness", "status": "Status"},
+        "facet_labels": {
+            "domain": "Domain",
+            "owner_team": "Owner team",
+            "classification": "Classification",
+            "criticality": "Criticality",
+            "tag": "Tags",
+            "freshness": "Freshness",
+            "status": "Status",
+        },
     }
     template = "catalog/search.html#results" if request.htmx else "catalog/search.html"
     return render(request, template, context, status=status)
@@ -113,23 +135,28 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def product_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     columns = list(product.columns.all())
-    return render(request, "catalog/product_detail.html", {
-        "product": product,
-        "columns": columns,
-        "checklist": governance_checklist(product, columns),
-        "can_edit": permissions.can_edit(request.user, product),
-        "can_override": permissions.can_override_governance(request.user, product),
-        "contract": product.latest_contracts[0] if product.latest_contracts else None,
-        "override_form": OverrideForm(),
-        "freshness": selectors.product_freshness(product),
-    })
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "columns": columns,
+            "checklist": governance_checklist(product, columns),
+            "can_edit": permissions.can_edit(request.user, product),
+            "can_override": permissions.can_override_governance(request.user, product),
+            "contract": product.latest_contracts[0] if product.latest_contracts else None,
+            "override_form": OverrideForm(),
+            "freshness": selectors.product_freshness(product),
+        },
+    )
 
 
 # --- publishing ---------------------------------------------------------------------------------------
 
 
-def _submit(request: AuthenticatedHttpRequest, form: Any, save: Callable[[], Any],
-            success: Callable[[Any], tuple[str, str]]) -> HttpResponse | None:
+def _submit(
+    request: AuthenticatedHttpRequest, form: Any, save: Callable[[], Any], success: Callable[[Any], tuple[str, str]]
+) -> HttpResponse | None:
     """The one POST flow of the catalog's forms: a valid form goes to the service; a refusal becomes a form
     error; success redirects with a message. None means "render the form again" (with its errors)."""
     if request.method != "POST" or not form.is_valid():
@@ -164,9 +191,12 @@ def product_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (roles.is_producer(request.user) or roles.is_platform_admin(request.user)):
         raise PermissionDenied("Only members of a team can publish data products.")
     form = ProductForm(request.POST or None, user=request.user)
-    done = _submit(request, form, lambda: services.product_create(actor=request.user, **form.service_kwargs()),
-                   lambda product: (f"Created the draft {product.name}. Add its schema, then publish it.",
-                                    _product_url(product)))
+    done = _submit(
+        request,
+        form,
+        lambda: services.product_create(actor=request.user, **form.service_kwargs()),
+        lambda product: (f"Created the draft {product.name}. Add its schema, then publish it.", _product_url(product)),
+    )
     return done or _form_page(request, "catalog/product_form.html", {"form": form, "product": None})
 
 
@@ -174,9 +204,12 @@ def product_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def product_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = _editable_product(request, slug, "edit this product")
     form = ProductForm(request.POST or None, user=request.user, editing=True, initial=ProductForm.initial_for(product))
-    done = _submit(request, form,
-                   lambda: services.product_update(actor=request.user, product=product, **form.service_kwargs()),
-                   lambda _: ("Saved.", _product_url(product)))
+    done = _submit(
+        request,
+        form,
+        lambda: services.product_update(actor=request.user, product=product, **form.service_kwargs()),
+        lambda _: ("Saved.", _product_url(product)),
+    )
     return done or _form_page(request, "catalog/product_form.html", {"form": form, "product": product})
 
 
@@ -185,9 +218,12 @@ def port_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Declare an output port: the Glue table behind the product, in a registered account."""
     product = _editable_product(request, slug, "add output ports")
     form = OutputPortForm(request.POST or None)
-    done = _submit(request, form,
-                   lambda: services.port_create(actor=request.user, product=product, **form.cleaned_data),
-                   lambda port: (f"Added the output port {port.name}.", _product_url(product)))
+    done = _submit(
+        request,
+        form,
+        lambda: services.port_create(actor=request.user, product=product, **form.cleaned_data),
+        lambda port: (f"Added the output port {port.name}.", _product_url(product)),
+    )
     return done or _form_page(request, "catalog/port_form.html", {"form": form, "product": product})
 
 
@@ -198,14 +234,17 @@ def schema_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_edit(request.user, product):
         raise PermissionDenied("Only the owning team and platform admins edit this product.")
     columns = list(product.columns.all())
-    initial = [{"name": c.name, "classification": c.classification, "description": c.description,
-                "is_pii": c.is_pii} for c in columns]
+    initial = [
+        {"name": c.name, "classification": c.classification, "description": c.description, "is_pii": c.is_pii}
+        for c in columns
+    ]
     formset = ColumnFormSet(request.POST or None, initial=initial)
     errors: list[str] = []
     if request.method == "POST" and formset.is_valid():
         try:
-            services.column_update_many(actor=request.user, product=product,
-                                        changes=[f.cleaned_data for f in formset.forms if f.cleaned_data])
+            services.column_update_many(
+                actor=request.user, product=product, changes=[f.cleaned_data for f in formset.forms if f.cleaned_data]
+            )
         except DomainError as exc:
             errors.append(exc.detail)
         else:
@@ -213,8 +252,12 @@ def schema_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             return _redirect(request, reverse("catalog:product", args=[product.slug]) + "#governance")
     rows = list(zip(formset.forms, columns, strict=False)) if len(formset.forms) == len(columns) else []
     status = 400 if request.method == "POST" else 200
-    return render(request, "catalog/schema_form.html", {"product": product, "formset": formset, "rows": rows,
-                                                        "errors": errors}, status=status)
+    return render(
+        request,
+        "catalog/schema_form.html",
+        {"product": product, "formset": formset, "rows": rows, "errors": errors},
+        status=status,
+    )
 
 
 def _transition(request: AuthenticatedHttpRequest, slug: str, action: str) -> HttpResponse:
@@ -307,9 +350,13 @@ def contract_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     problems: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.contract_import(actor=request.user, yaml_text=form.cleaned_data["yaml"],
-                                              product=product, domain=form.cleaned_data.get("domain"),
-                                              owner_team=form.cleaned_data.get("owner_team"))
+            result = services.contract_import(
+                actor=request.user,
+                yaml_text=form.cleaned_data["yaml"],
+                product=product,
+                domain=form.cleaned_data.get("domain"),
+                owner_team=form.cleaned_data.get("owner_team"),
+            )
         except NotAllowed as exc:
             raise _forbidden(exc) from exc
         except DomainError as exc:
@@ -320,8 +367,9 @@ def contract_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"{verb} {result.product.name} from the contract.")
             return _redirect(request, reverse("catalog:product", args=[result.product.slug]))
     status = 400 if request.method == "POST" else 200
-    return render(request, "catalog/contract_import.html", {"form": form, "product": product,
-                                                            "problems": problems}, status=status)
+    return render(
+        request, "catalog/contract_import.html", {"form": form, "product": product, "problems": problems}, status=status
+    )
 
 
 # --- harvest --------------------------------------------------------------------------------------------
@@ -365,8 +413,9 @@ def harvest_databases(request: AuthenticatedHttpRequest) -> HttpResponse:
             databases = glue_database_names(account)
         except AwsError as exc:
             error = f"Could not read the Glue catalog of {account}: {exc.code}: {exc.message}"
-    return render(request, "catalog/harvest_start.html#databases", {"databases": databases, "error": error,
-                                                                      "account": account})
+    return render(
+        request, "catalog/harvest_start.html#databases", {"databases": databases, "error": error, "account": account}
+    )
 
 
 @login_required
@@ -414,4 +463,3 @@ def proposal_decide(request: AuthenticatedHttpRequest, pk: int, decision: str) -
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = reverse("catalog:product", args=[proposal.product.slug])
     return _redirect(request, next_url)
-

@@ -48,25 +48,33 @@ def _lease() -> timedelta:
 
 
 def _claimable(now: Any) -> Q:
-    return (Q(status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED])
-            | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__lte=now)
-            | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__isnull=True)
-            | Q(status=ProvisioningJob.Status.RUNNING, claimed_at__lt=now - _lease()))
+    return (
+        Q(status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED])
+        | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__lte=now)
+        | Q(status=ProvisioningJob.Status.RETRY, next_attempt_at__isnull=True)
+        | Q(status=ProvisioningJob.Status.RUNNING, claimed_at__lt=now - _lease())
+    )
 
 
 def job_claim(*, job_id: int, worker: str) -> bool:
     """Take the job if nobody else holds it (conditional update: exactly one claimant wins)."""
     now = timezone.now()
-    return ProvisioningJob.objects.filter(_claimable(now), pk=job_id).update(
-        status=ProvisioningJob.Status.RUNNING, claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1,
-        next_attempt_at=None) == 1
+    return (
+        ProvisioningJob.objects.filter(_claimable(now), pk=job_id).update(
+            status=ProvisioningJob.Status.RUNNING,
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+        )
+        == 1
+    )
 
 
 def _mine(job: ProvisioningJob) -> Any:
     """The job's row while this claim still holds it: every terminal update is fenced on the claim, so a
     worker whose lease ran out (and whose job another worker took over) changes nothing."""
-    return ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.RUNNING,
-                                          claimed_by=job.claimed_by)
+    return ProvisioningJob.objects.filter(pk=job.pk, status=ProvisioningJob.Status.RUNNING, claimed_by=job.claimed_by)
 
 
 def _backoff_seconds(attempts: int) -> float:
@@ -81,17 +89,24 @@ def _reschedule(job: ProvisioningJob, error: AwsError) -> bool:
 
     delay = _backoff_seconds(job.attempts)
     updated = _mine(job).update(
-        status=ProvisioningJob.Status.RETRY, next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        last_error_code=error.code, last_error=f"{error.operation}: {error.message}"[:4000])
+        status=ProvisioningJob.Status.RETRY,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        last_error_code=error.code,
+        last_error=f"{error.operation}: {error.message}"[:4000],
+    )
     if updated:
         transaction.on_commit(lambda: run_job.apply_async((job.pk,), countdown=delay))
     return bool(updated)
 
 
 def _load(job_ids: list[int]) -> list[ProvisioningJob]:
-    return list(ProvisioningJob.objects.filter(pk__in=job_ids).select_related(
-        "grant__port__aws_account", "grant__product__domain", "grant__consumer_account", "grant__request")
-        .order_by("id"))
+    return list(
+        ProvisioningJob.objects.filter(pk__in=job_ids)
+        .select_related(
+            "grant__port__aws_account", "grant__product__domain", "grant__consumer_account", "grant__request"
+        )
+        .order_by("id")
+    )
 
 
 def job_run(*, job_id: int) -> None:
@@ -108,10 +123,16 @@ def job_run(*, job_id: int) -> None:
     try:
         if job.action == ProvisioningJob.Action.GRANT:
             # Take other waiting grant jobs of the same grantor account into the same batch.
-            companions = (ProvisioningJob.objects.filter(
-                action=ProvisioningJob.Action.GRANT, grantor_account_id=job.grantor_account_id,
-                status__in=[ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.PENDING]).exclude(pk=job_id)
-                .order_by("id").values_list("id", flat=True)[: settings.MESHPORTAL_GRANT_BATCH_JOBS - 1])
+            companions = (
+                ProvisioningJob.objects.filter(
+                    action=ProvisioningJob.Action.GRANT,
+                    grantor_account_id=job.grantor_account_id,
+                    status__in=[ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.PENDING],
+                )
+                .exclude(pk=job_id)
+                .order_by("id")
+                .values_list("id", flat=True)[: settings.MESHPORTAL_GRANT_BATCH_JOBS - 1]
+            )
             claimed += [cid for cid in companions if job_claim(job_id=cid, worker=worker)]
             _run_grants(_load(claimed))
         else:
@@ -120,10 +141,12 @@ def job_run(*, job_id: int) -> None:
         # Not an AWS answer (a database error, a bug): put the jobs back for a later try, with the reason,
         # instead of leaving them RUNNING until their lease runs out.
         logger.exception("provisioning job(s) %s failed unexpectedly", claimed)
-        error = AwsError(code=type(exc).__name__, message=str(exc)[:1000], operation="meshportal:execute",
-                         retryable=True)
-        for stuck in ProvisioningJob.objects.filter(pk__in=claimed, status=ProvisioningJob.Status.RUNNING,
-                                                    claimed_by=worker):
+        error = AwsError(
+            code=type(exc).__name__, message=str(exc)[:1000], operation="meshportal:execute", retryable=True
+        )
+        for stuck in ProvisioningJob.objects.filter(
+            pk__in=claimed, status=ProvisioningJob.Status.RUNNING, claimed_by=worker
+        ):
             with transaction.atomic():
                 _reschedule(stuck, error)
         raise
@@ -158,8 +181,12 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
                 grant_mark_end_failed(grant=job.grant, error=reason)
         return
     with transaction.atomic():
-        if _mine(job).update(status=ProvisioningJob.Status.FAILED, finished_at=timezone.now(),
-                             last_error_code=error.code, last_error=reason[:4000]):
+        if _mine(job).update(
+            status=ProvisioningJob.Status.FAILED,
+            finished_at=timezone.now(),
+            last_error_code=error.code,
+            last_error=reason[:4000],
+        ):
             grant_mark_failed(grant=job.grant, error=reason)
 
 
@@ -168,8 +195,12 @@ def _succeed(job: ProvisioningJob) -> None:
 
     with transaction.atomic():
         updated = _mine(job).update(
-            status=ProvisioningJob.Status.SUCCEEDED, finished_at=timezone.now(), last_error_code="", last_error="",
-            steps_done=[s["summary"] for s in job.plan])
+            status=ProvisioningJob.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            last_error_code="",
+            last_error="",
+            steps_done=[s["summary"] for s in job.plan],
+        )
         if updated != 1:
             return  # the lease expired and another worker took the job over; it will finish it
         if job.action == ProvisioningJob.Action.GRANT:
@@ -190,8 +221,11 @@ def _run_grants(jobs: list[ProvisioningJob]) -> None:
         if job.grant.status in ("pending", "failed", "active"):
             live.append(job)
         else:  # its ending was asked for before it ran: applying it now would outlive the revocation
-            _mine(job).update(status=ProvisioningJob.Status.CANCELLED, finished_at=timezone.now(),
-                              last_error=f"the grant is {job.grant.status}")
+            _mine(job).update(
+                status=ProvisioningJob.Status.CANCELLED,
+                finished_at=timezone.now(),
+                last_error=f"the grant is {job.grant.status}",
+            )
     jobs = live
     if not jobs:
         return
@@ -235,17 +269,27 @@ def _grant_batch(client: Any, grantor: str, jobs: list[ProvisioningJob], failed:
             if missing:  # "already granted" needs no call
                 pending.append((job, {**entry, "Permissions": missing}))
     for start in range(0, len(pending), BATCH_ENTRY_LIMIT):
-        chunk = pending[start:start + BATCH_ENTRY_LIMIT]
+        chunk = pending[start : start + BATCH_ENTRY_LIMIT]
         chunk = [(job, entry) for job, entry in chunk if job.pk not in failed]
         if not chunk:
             continue
-        batch_entries = [{"Id": f"{job.pk}-{i}", "Principal": {"DataLakePrincipalIdentifier": entry["Principal"]},
-                          "Resource": entry["Resource"], "Permissions": entry["Permissions"]}
-                         for i, (job, entry) in enumerate(chunk)]
+        batch_entries = [
+            {
+                "Id": f"{job.pk}-{i}",
+                "Principal": {"DataLakePrincipalIdentifier": entry["Principal"]},
+                "Resource": entry["Resource"],
+                "Permissions": entry["Permissions"],
+            }
+            for i, (job, entry) in enumerate(chunk)
+        ]
         try:
-            response = recorder.call(client, "batch_grant_permissions", account_id=grantor,
-                                     grants=list({id(j.grant): j.grant for j, _ in chunk}.values()),
-                                     Entries=batch_entries)
+            response = recorder.call(
+                client,
+                "batch_grant_permissions",
+                account_id=grantor,
+                grants=list({id(j.grant): j.grant for j, _ in chunk}.values()),
+                Entries=batch_entries,
+            )
         except AwsError as error:
             for job, _ in chunk:
                 failed.setdefault(job.pk, error)
@@ -261,14 +305,22 @@ def _entry_failures(response: dict[str, Any], failed: dict[int, AwsError], opera
         code = detail.get("ErrorCode", "Unknown")
         if code == "AlreadyExistsException":
             continue
-        failed.setdefault(job_pk, AwsError(code=code, message=detail.get("ErrorMessage", ""), operation=operation,
-                                           retryable=code in RETRYABLE_CODES))
+        failed.setdefault(
+            job_pk,
+            AwsError(
+                code=code,
+                message=detail.get("ErrorMessage", ""),
+                operation=operation,
+                retryable=code in RETRYABLE_CODES,
+            ),
+        )
 
 
 def _client(service: str, account_id: str) -> Any:
     account = AwsAccount.objects.filter(account_id=account_id).only("role_arn", "region").first()
-    return account_client(service, account_id, role_arn=account.role_arn if account else "",
-                          region=account.region if account else "")
+    return account_client(
+        service, account_id, role_arn=account.role_arn if account else "", region=account.region if account else ""
+    )
 
 
 def _steps(jobs: list[ProvisioningJob], kind: str) -> list[tuple[ProvisioningJob, dict[str, Any]]]:
@@ -313,8 +365,13 @@ def _accept_invitations(consumer: str, jobs: list[ProvisioningJob], failed: dict
                 continue
             if invitation.get("status") == "PENDING":
                 try:
-                    recorder.call(ram, "accept_resource_share_invitation", account_id=consumer, grants=grants,
-                                  resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+                    recorder.call(
+                        ram,
+                        "accept_resource_share_invitation",
+                        account_id=consumer,
+                        grants=grants,
+                        resourceShareInvitationArn=invitation["resourceShareInvitationArn"],
+                    )
                 except AwsError as error:
                     if error.code != "ResourceShareInvitationAlreadyAcceptedException":
                         raise
@@ -327,9 +384,15 @@ def _accept_invitations(consumer: str, jobs: list[ProvisioningJob], failed: dict
     for job, step in _steps(jobs, "ram_accept"):
         if step["owner"] not in seen:
             # The invitation appears shortly after the grant; wait for it rather than fail.
-            failed.setdefault(job.pk, AwsError(
-                code="InvitationNotYetVisible", message=f"no RAM invitation from {step['owner']} yet",
-                operation="ram:GetResourceShareInvitations", retryable=True))
+            failed.setdefault(
+                job.pk,
+                AwsError(
+                    code="InvitationNotYetVisible",
+                    message=f"no RAM invitation from {step['owner']} yet",
+                    operation="ram:GetResourceShareInvitations",
+                    retryable=True,
+                ),
+            )
 
 
 def _ensure_links(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, AwsError]) -> None:
@@ -344,9 +407,16 @@ def _ensure_links(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, 
         tables.setdefault((step["database"], step["link"]), (step["target"], []))[1].append(job)
     for database, users in databases.items():
         try:
-            recorder.call(glue, "create_database", account_id=consumer, grants=[j.grant for j in users],
-                          DatabaseInput={"Name": database,
-                                         "Description": "Resource links to data products shared through MeshPortal"})
+            recorder.call(
+                glue,
+                "create_database",
+                account_id=consumer,
+                grants=[j.grant for j in users],
+                DatabaseInput={
+                    "Name": database,
+                    "Description": "Resource links to data products shared through MeshPortal",
+                },
+            )
         except AwsError as error:
             if error.code != "AlreadyExistsException":
                 for job in users:
@@ -356,8 +426,14 @@ def _ensure_links(consumer: str, jobs: list[ProvisioningJob], failed: dict[int, 
         if not users:
             continue
         try:
-            recorder.call(glue, "create_table", account_id=consumer, grants=[j.grant for j in users],
-                          DatabaseName=database, TableInput={"Name": link, "TargetTable": target})
+            recorder.call(
+                glue,
+                "create_table",
+                account_id=consumer,
+                grants=[j.grant for j in users],
+                DatabaseName=database,
+                TableInput={"Name": link, "TargetTable": target},
+            )
         except AwsError as error:
             if error.code != "AlreadyExistsException":
                 for job in users:
@@ -375,18 +451,33 @@ def _grant_link_describe(consumer: str, jobs: list[ProvisioningJob], failed: dic
     for (database, link), resource in resources.items():
         for entry in lf.iter_permissions(client, account_id=consumer, grants=grants, Resource=resource):
             if lf.same_resource(entry["Resource"], resource):
-                held.setdefault((entry["Principal"]["DataLakePrincipalIdentifier"], f"{database}.{link}"),
-                                set()).update(entry.get("Permissions", []))
-    pending = [(job, step) for job, step in steps
-               if "DESCRIBE" not in held.get((job.grant.principal_arn, f"{step['database']}.{step['link']}"), set())]
+                held.setdefault(
+                    (entry["Principal"]["DataLakePrincipalIdentifier"], f"{database}.{link}"), set()
+                ).update(entry.get("Permissions", []))
+    pending = [
+        (job, step)
+        for job, step in steps
+        if "DESCRIBE" not in held.get((job.grant.principal_arn, f"{step['database']}.{step['link']}"), set())
+    ]
     for start in range(0, len(pending), BATCH_ENTRY_LIMIT):
-        chunk = pending[start:start + BATCH_ENTRY_LIMIT]
-        entries = [{"Id": f"{job.pk}-{i}", "Principal": {"DataLakePrincipalIdentifier": job.grant.principal_arn},
-                    "Resource": _link_resource(step), "Permissions": ["DESCRIBE"]}
-                   for i, (job, step) in enumerate(chunk)]
+        chunk = pending[start : start + BATCH_ENTRY_LIMIT]
+        entries = [
+            {
+                "Id": f"{job.pk}-{i}",
+                "Principal": {"DataLakePrincipalIdentifier": job.grant.principal_arn},
+                "Resource": _link_resource(step),
+                "Permissions": ["DESCRIBE"],
+            }
+            for i, (job, step) in enumerate(chunk)
+        ]
         try:
-            response = recorder.call(client, "batch_grant_permissions", account_id=consumer,
-                                     grants=[job.grant for job, _ in chunk], Entries=entries)
+            response = recorder.call(
+                client,
+                "batch_grant_permissions",
+                account_id=consumer,
+                grants=[job.grant for job, _ in chunk],
+                Entries=entries,
+            )
         except AwsError as error:
             for job, _ in chunk:
                 failed.setdefault(job.pk, error)
@@ -404,11 +495,20 @@ def _link_describe(job: ProvisioningJob, step: dict[str, Any], *, grant: bool) -
     resource = _link_resource(step)
     principal = {"DataLakePrincipalIdentifier": job.grant.principal_arn}
     if grant:
-        if "DESCRIBE" in lf.held_permissions(client, account_id=consumer, principal=job.grant.principal_arn,
-                                             resource=resource, grants=[job.grant]):
+        if "DESCRIBE" in lf.held_permissions(
+            client, account_id=consumer, principal=job.grant.principal_arn, resource=resource, grants=[job.grant]
+        ):
             return
-        recorder.call(client, "grant_permissions", account_id=consumer, grants=[job.grant], job=job,
-                      Principal=principal, Resource=resource, Permissions=["DESCRIBE"])
+        recorder.call(
+            client,
+            "grant_permissions",
+            account_id=consumer,
+            grants=[job.grant],
+            job=job,
+            Principal=principal,
+            Resource=resource,
+            Permissions=["DESCRIBE"],
+        )
         return
     _revoke_ignoring_absent(client, consumer, job, Principal=principal, Resource=resource, Permissions=["DESCRIBE"])
 
@@ -421,7 +521,8 @@ def _revoke_ignoring_absent(client: Any, account_id: str, job: ProvisioningJob, 
         recorder.call(client, "revoke_permissions", account_id=account_id, grants=[job.grant], job=job, **params)
     except AwsError as error:
         if error.code == "EntityNotFoundException" or (
-                error.code == "InvalidInputException" and NO_PERMISSIONS_REVOKED in error.message):
+            error.code == "InvalidInputException" and NO_PERMISSIONS_REVOKED in error.message
+        ):
             return  # already gone: the goal state holds
         raise
 
@@ -467,33 +568,54 @@ def _columns_to_revoke(job: ProvisioningJob, entry: dict[str, Any]) -> list[str]
 
 def _grant_job_in_flight(job: ProvisioningJob) -> bool:
     now = timezone.now()
-    return ProvisioningJob.objects.filter(grant_id=job.grant_id, action=ProvisioningJob.Action.GRANT,
-                                          status=ProvisioningJob.Status.RUNNING,
-                                          claimed_at__gte=now - _lease()).exists()
+    return ProvisioningJob.objects.filter(
+        grant_id=job.grant_id,
+        action=ProvisioningJob.Action.GRANT,
+        status=ProvisioningJob.Status.RUNNING,
+        claimed_at__gte=now - _lease(),
+    ).exists()
 
 
 def _run_revoke(job: ProvisioningJob) -> None:
     if _grant_job_in_flight(job):
         # Revoking while the grant is still being applied could leave permissions behind: wait for it.
-        _fail(job, AwsError(code="GrantInFlight", message="the grant is still being applied; revoking after it",
-                            operation="meshportal:revoke", retryable=True))
+        _fail(
+            job,
+            AwsError(
+                code="GrantInFlight",
+                message="the grant is still being applied; revoking after it",
+                operation="meshportal:revoke",
+                retryable=True,
+            ),
+        )
         return
     try:
         _start(job)
         for step in job.plan:
             if step["step"] == "lf_link_describe":
-                shares_link = _other_live_grants(job).filter(principal_arn=job.grant.principal_arn,
-                                                             port=job.grant.port).exists()
+                shares_link = (
+                    _other_live_grants(job).filter(principal_arn=job.grant.principal_arn, port=job.grant.port).exists()
+                )
                 if not shares_link:
                     _link_describe(job, step, grant=False)
             elif step["step"] == "glue_unlink":
-                in_use = _other_live_grants(job).filter(
-                    consumer_account=job.grant.consumer_account, port=job.grant.port).exists()
+                in_use = (
+                    _other_live_grants(job)
+                    .filter(consumer_account=job.grant.consumer_account, port=job.grant.port)
+                    .exists()
+                )
                 if not in_use:
                     glue = _client("glue", step["account_id"])
                     try:
-                        recorder.call(glue, "delete_table", account_id=step["account_id"], grants=[job.grant],
-                                      job=job, DatabaseName=step["database"], Name=step["link"])
+                        recorder.call(
+                            glue,
+                            "delete_table",
+                            account_id=step["account_id"],
+                            grants=[job.grant],
+                            job=job,
+                            DatabaseName=step["database"],
+                            Name=step["link"],
+                        )
                     except AwsError as error:
                         if error.code != "EntityNotFoundException":
                             raise
@@ -511,9 +633,14 @@ def _run_revoke(job: ProvisioningJob) -> None:
                     to_revoke = sorted(set(entry["Permissions"]) - _still_needed(job, entry))
                 if to_revoke:
                     client = _client("lakeformation", step["account_id"])
-                    _revoke_ignoring_absent(client, step["account_id"], job,
-                                            Principal={"DataLakePrincipalIdentifier": entry["Principal"]},
-                                            Resource=resource, Permissions=to_revoke)
+                    _revoke_ignoring_absent(
+                        client,
+                        step["account_id"],
+                        job,
+                        Principal={"DataLakePrincipalIdentifier": entry["Principal"]},
+                        Resource=resource,
+                        Permissions=to_revoke,
+                    )
     except AwsError as error:
         _fail(job, error)
         return
@@ -540,7 +667,8 @@ def jobs_relay(*, now: Any = None) -> int:
     for job_id, status in due:
         updated = ProvisioningJob.objects.filter(pk=job_id, status=status).update(
             status=ProvisioningJob.Status.QUEUED if status != ProvisioningJob.Status.RUNNING else status,
-            enqueued_at=now)
+            enqueued_at=now,
+        )
         if updated:
             run_job.delay(job_id)
             count += 1

@@ -8,8 +8,16 @@ from provisioning.models import AwsAccount, GovernanceSettings
 class AwsAccountForm(forms.ModelForm):
     class Meta:
         model = AwsAccount
-        fields = ["account_id", "name", "role", "line_of_business", "region", "role_arn", "organization_id",
-                  "is_active"]
+        fields = [
+            "account_id",
+            "name",
+            "role",
+            "line_of_business",
+            "region",
+            "role_arn",
+            "organization_id",
+            "is_active",
+        ]
 
 
 class GovernanceSettingsForm(forms.ModelForm):

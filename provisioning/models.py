@@ -6,8 +6,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 account_id_validator = RegexValidator(r"^\d{12}$", "An AWS account id is exactly 12 digits.")
-role_arn_validator = RegexValidator(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
-                                    "Expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.")
+role_arn_validator = RegexValidator(
+    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+    "Expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.",
+)
 
 
 class AwsAccount(models.Model):
@@ -21,10 +23,15 @@ class AwsAccount(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices)
     line_of_business = models.CharField(max_length=120, blank=True)
     region = models.CharField(max_length=32, default="eu-west-1")
-    role_arn = models.CharField(max_length=2048, blank=True, validators=[role_arn_validator],
-                                help_text="The role the portal assumes there; empty means the default role name.")
-    organization_id = models.CharField(max_length=64, blank=True,
-                                       help_text="AWS Organization id; no RAM invitation inside one organization.")
+    role_arn = models.CharField(
+        max_length=2048,
+        blank=True,
+        validators=[role_arn_validator],
+        help_text="The role the portal assumes there; empty means the default role name.",
+    )
+    organization_id = models.CharField(
+        max_length=64, blank=True, help_text="AWS Organization id; no RAM invitation inside one organization."
+    )
     is_active = models.BooleanField(default=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
@@ -112,8 +119,9 @@ class AwsCallAttempt(models.Model):
         ERROR = "error", "Error"
 
     job = models.ForeignKey(ProvisioningJob, on_delete=models.CASCADE, null=True, blank=True, related_name="calls")
-    grant = models.ForeignKey("access_requests.Grant", on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="aws_calls")
+    grant = models.ForeignKey(
+        "access_requests.Grant", on_delete=models.CASCADE, null=True, blank=True, related_name="aws_calls"
+    )
     call_id = models.CharField(max_length=32, help_text="Rows with one call_id record one AWS call (batches).")
     service = models.CharField(max_length=32)
     operation = models.CharField(max_length=64)
@@ -173,8 +181,9 @@ class DriftFinding(models.Model):
     resource = models.JSONField(default=dict)
     expected_permissions = models.JSONField(default=list)
     actual_permissions = models.JSONField(default=list)
-    grant = models.ForeignKey("access_requests.Grant", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="drift_findings")
+    grant = models.ForeignKey(
+        "access_requests.Grant", on_delete=models.SET_NULL, null=True, blank=True, related_name="drift_findings"
+    )
     found_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
 

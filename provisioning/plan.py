@@ -37,36 +37,61 @@ def grant_entries(grant: Any) -> list[dict[str, Any]]:
     port = grant.port
     principal = grant.principal_arn
     perms = sorted(set(grant.permissions) or {"SELECT", "DESCRIBE"})
-    entries = [{"Principal": principal, "Resource": lf.database_resource(port.catalog_id, port.database_name),
-                "Permissions": ["DESCRIBE"]}]
+    entries = [
+        {
+            "Principal": principal,
+            "Resource": lf.database_resource(port.catalog_id, port.database_name),
+            "Permissions": ["DESCRIBE"],
+        }
+    ]
     if port.grant_method == "lf_tags" and port.lf_tag_expression:
-        entries.append({"Principal": principal, "Resource": lf.lf_tag_resource(port.catalog_id, port.lf_tag_expression),
-                        "Permissions": perms})
+        entries.append(
+            {
+                "Principal": principal,
+                "Resource": lf.lf_tag_resource(port.catalog_id, port.lf_tag_expression),
+                "Permissions": perms,
+            }
+        )
     elif grant.columns and "SELECT" in perms:
         # Column-level SELECT goes on TableWithColumns; DESCRIBE stays on the table.
-        entries.append({"Principal": principal,
-                        "Resource": lf.columns_resource(port.catalog_id, port.database_name, port.table_name,
-                                                        grant.columns),
-                        "Permissions": ["SELECT"]})
+        entries.append(
+            {
+                "Principal": principal,
+                "Resource": lf.columns_resource(port.catalog_id, port.database_name, port.table_name, grant.columns),
+                "Permissions": ["SELECT"],
+            }
+        )
         if "DESCRIBE" in perms:
-            entries.append({"Principal": principal,
-                            "Resource": lf.table_resource(port.catalog_id, port.database_name, port.table_name),
-                            "Permissions": ["DESCRIBE"]})
+            entries.append(
+                {
+                    "Principal": principal,
+                    "Resource": lf.table_resource(port.catalog_id, port.database_name, port.table_name),
+                    "Permissions": ["DESCRIBE"],
+                }
+            )
     else:
-        entries.append({"Principal": principal,
-                        "Resource": lf.table_resource(port.catalog_id, port.database_name, port.table_name),
-                        "Permissions": perms})
+        entries.append(
+            {
+                "Principal": principal,
+                "Resource": lf.table_resource(port.catalog_id, port.database_name, port.table_name),
+                "Permissions": perms,
+            }
+        )
     return entries
 
 
-def build(grant: Any, *, grantor_account_id: str, action: str,
-          applied: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def build(
+    grant: Any, *, grantor_account_id: str, action: str, applied: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The steps of a grant or revoke job. A revoke passes the entries that were ``applied``, so it removes
     exactly those even if the port changed since."""
     port = grant.port
     consumer = str(grant.consumer_account.account_id)
-    orgs = dict(AwsAccount.objects.filter(account_id__in=[consumer, grantor_account_id, port.catalog_id])
-                .values_list("account_id", "organization_id"))
+    orgs = dict(
+        AwsAccount.objects.filter(account_id__in=[consumer, grantor_account_id, port.catalog_id]).values_list(
+            "account_id", "organization_id"
+        )
+    )
     cross_account = consumer != port.catalog_id
     steps: list[dict[str, Any]] = []
     entries = applied if applied is not None else grant_entries(grant)
@@ -74,28 +99,67 @@ def build(grant: Any, *, grantor_account_id: str, action: str,
     for entry in entries:
         kind, body = next(iter(entry["Resource"].items()))
         target = body.get("Name") or body.get("Expression")
-        steps.append({"step": "lf_permissions", "account_id": grantor_account_id, "entry": entry,
-                      "summary": f"{verb} {'+'.join(entry['Permissions'])} on {kind} {target} "
-                                 f"to {grant.principal_arn} in Lake Formation of {grantor_account_id}"})
+        steps.append(
+            {
+                "step": "lf_permissions",
+                "account_id": grantor_account_id,
+                "entry": entry,
+                "summary": f"{verb} {'+'.join(entry['Permissions'])} on {kind} {target} "
+                f"to {grant.principal_arn} in Lake Formation of {grantor_account_id}",
+            }
+        )
     if cross_account:
         link_db = link_database_name(grant.product.domain.slug)
         link = link_table_name(port.database_name, port.table_name)
         if action == "grant":
             if not _same_org(consumer, grantor_account_id, orgs):
-                steps.append({"step": "ram_accept", "account_id": consumer, "owner": grantor_account_id,
-                              "summary": f"Accept the AWS RAM invitation from {grantor_account_id} in {consumer}"})
-            steps.append({"step": "glue_link", "account_id": consumer, "database": link_db, "link": link,
-                          "target": {"CatalogId": port.catalog_id, "DatabaseName": port.database_name,
-                                     "Name": port.table_name},
-                          "summary": f"Create resource link {link_db}.{link} → {port.catalog_id}:"
-                                     f"{port.database_name}.{port.table_name} in {consumer}"})
-        steps.append({"step": "lf_link_describe", "account_id": consumer, "database": link_db, "link": link,
-                      "summary": f"{verb} DESCRIBE on resource link {link_db}.{link} to {grant.principal_arn}"})
+                steps.append(
+                    {
+                        "step": "ram_accept",
+                        "account_id": consumer,
+                        "owner": grantor_account_id,
+                        "summary": f"Accept the AWS RAM invitation from {grantor_account_id} in {consumer}",
+                    }
+                )
+            steps.append(
+                {
+                    "step": "glue_link",
+                    "account_id": consumer,
+                    "database": link_db,
+                    "link": link,
+                    "target": {
+                        "CatalogId": port.catalog_id,
+                        "DatabaseName": port.database_name,
+                        "Name": port.table_name,
+                    },
+                    "summary": f"Create resource link {link_db}.{link} → {port.catalog_id}:"
+                    f"{port.database_name}.{port.table_name} in {consumer}",
+                }
+            )
+        steps.append(
+            {
+                "step": "lf_link_describe",
+                "account_id": consumer,
+                "database": link_db,
+                "link": link,
+                "summary": f"{verb} DESCRIBE on resource link {link_db}.{link} to {grant.principal_arn}",
+            }
+        )
         if action == "revoke":
-            steps.append({"step": "glue_unlink", "account_id": consumer, "database": link_db, "link": link,
-                          "target": {"CatalogId": port.catalog_id, "DatabaseName": port.database_name,
-                                     "Name": port.table_name},
-                          "summary": f"Delete resource link {link_db}.{link} in {consumer} if no other grant uses it"})
+            steps.append(
+                {
+                    "step": "glue_unlink",
+                    "account_id": consumer,
+                    "database": link_db,
+                    "link": link,
+                    "target": {
+                        "CatalogId": port.catalog_id,
+                        "DatabaseName": port.database_name,
+                        "Name": port.table_name,
+                    },
+                    "summary": f"Delete resource link {link_db}.{link} in {consumer} if no other grant uses it",
+                }
+            )
     if action == "revoke":
         # Undo in reverse: consumer side first, then the grantor's permissions.
         consumer_steps = [s for s in steps if s["account_id"] == consumer and s["step"] != "lf_permissions"]

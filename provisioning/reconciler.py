@@ -32,8 +32,11 @@ def _expected() -> tuple[dict[tuple[str, str, str], dict[str, Any]], set[tuple[s
 
     expected: dict[tuple[str, str, str], dict[str, Any]] = {}
     # dict() keeps the last pair per grant: order by id ascending so the newest job wins.
-    grantors = dict(ProvisioningJob.objects.filter(action="grant", status="succeeded")
-                    .order_by("grant_id", "id").values_list("grant_id", "grantor_account_id"))
+    grantors = dict(
+        ProvisioningJob.objects.filter(action="grant", status="succeeded")
+        .order_by("grant_id", "id")
+        .values_list("grant_id", "grantor_account_id")
+    )
     grants = Grant.objects.filter(status=Grant.Status.ACTIVE).select_related("port")
     for grant in grants:
         grantor = grantors.get(grant.pk)
@@ -78,8 +81,9 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
     repair = governance_settings_get().repair_missing_grants if repair is None else repair
     run = ReconcileRun.objects.create(started_at=timezone.now())
     expected, managed = _expected()
-    grantor_accounts = sorted({k[0] for k in expected} | set(
-        ProvisioningJob.objects.values_list("grantor_account_id", flat=True).distinct()))
+    grantor_accounts = sorted(
+        {k[0] for k in expected} | set(ProvisioningJob.objects.values_list("grantor_account_id", flat=True).distinct())
+    )
     actual: dict[tuple[str, str, str], dict[str, Any]] = {}
     errors = []
     for account_id in grantor_accounts:
@@ -112,37 +116,76 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
             kind = DriftFinding.Kind.DIFFERENT
         else:
             continue
-        findings.append(DriftFinding(run=run, kind=kind, account_id=key[0], principal=key[1],
-                                     resource=want["resource"], expected_permissions=sorted(want["perms"]),
-                                     actual_permissions=sorted(have), grant=want["grant"], found_at=now))
+        findings.append(
+            DriftFinding(
+                run=run,
+                kind=kind,
+                account_id=key[0],
+                principal=key[1],
+                resource=want["resource"],
+                expected_permissions=sorted(want["perms"]),
+                actual_permissions=sorted(have),
+                grant=want["grant"],
+                found_at=now,
+            )
+        )
     for key, have in actual.items():
         if key not in expected:
-            findings.append(DriftFinding(run=run, kind=DriftFinding.Kind.UNEXPECTED, account_id=key[0],
-                                         principal=key[1], resource=have["resource"], expected_permissions=[],
-                                         actual_permissions=sorted(have["perms"]), found_at=now))
+            findings.append(
+                DriftFinding(
+                    run=run,
+                    kind=DriftFinding.Kind.UNEXPECTED,
+                    account_id=key[0],
+                    principal=key[1],
+                    resource=have["resource"],
+                    expected_permissions=[],
+                    actual_permissions=sorted(have["perms"]),
+                    found_at=now,
+                )
+            )
     counts: dict[str, int] = defaultdict(int)
     with transaction.atomic():
         DriftFinding.objects.filter(status=DriftFinding.Status.OPEN).update(
-            status=DriftFinding.Status.RESOLVED, resolved_at=now)
+            status=DriftFinding.Status.RESOLVED, resolved_at=now
+        )
         DriftFinding.objects.bulk_create(findings)
         for finding in DriftFinding.objects.filter(run=run).select_related("grant"):
             counts[finding.kind] += 1
-            audit_record(actor=RECONCILER, event_type=EventType.DRIFT_FOUND, obj=finding,
-                         product_id=finding.grant.product_id if finding.grant else None,
-                         principal=finding.principal, account_id=finding.account_id,
-                         after={"kind": finding.kind, "resource": finding.resource,
-                                "expected": finding.expected_permissions, "actual": finding.actual_permissions})
-            unfinished = finding.grant is not None and ProvisioningJob.objects.filter(
-                grant=finding.grant).exclude(status__in=ProvisioningJob.FINISHED).exists()
+            audit_record(
+                actor=RECONCILER,
+                event_type=EventType.DRIFT_FOUND,
+                obj=finding,
+                product_id=finding.grant.product_id if finding.grant else None,
+                principal=finding.principal,
+                account_id=finding.account_id,
+                after={
+                    "kind": finding.kind,
+                    "resource": finding.resource,
+                    "expected": finding.expected_permissions,
+                    "actual": finding.actual_permissions,
+                },
+            )
+            unfinished = (
+                finding.grant is not None
+                and ProvisioningJob.objects.filter(grant=finding.grant)
+                .exclude(status__in=ProvisioningJob.FINISHED)
+                .exists()
+            )
             if repair and finding.kind == DriftFinding.Kind.MISSING and finding.grant is not None and not unfinished:
                 job = provisioning_job_create(grant=finding.grant, action="grant")
                 finding.status = DriftFinding.Status.REPAIRED
                 finding.resolved_at = now
                 finding.save(update_fields=["status", "resolved_at"])
                 counts["repaired"] += 1
-                audit_record(actor=RECONCILER, event_type=EventType.DRIFT_REPAIRED, obj=finding,
-                             product_id=finding.grant.product_id, principal=finding.principal,
-                             account_id=finding.account_id, after={"job": job.pk})
+                audit_record(
+                    actor=RECONCILER,
+                    event_type=EventType.DRIFT_REPAIRED,
+                    obj=finding,
+                    product_id=finding.grant.product_id,
+                    principal=finding.principal,
+                    account_id=finding.account_id,
+                    after={"job": job.pk},
+                )
         run.missing = counts[DriftFinding.Kind.MISSING]
         run.unexpected = counts[DriftFinding.Kind.UNEXPECTED]
         run.different = counts[DriftFinding.Kind.DIFFERENT]

@@ -38,8 +38,13 @@ def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
     jobs = list(ProvisioningJob.objects.filter(grant=grant).order_by("id"))
     calls = list(AwsCallAttempt.objects.filter(grant=grant).order_by("started_at", "id"))
     current = jobs[-1] if jobs else None
-    return {"grant": grant, "jobs": jobs, "current_job": current, "calls": calls,
-            "in_flight": bool(current and current.status not in ("succeeded", "failed"))}
+    return {
+        "grant": grant,
+        "jobs": jobs,
+        "current_job": current,
+        "calls": calls,
+        "in_flight": bool(current and current.status not in ("succeeded", "failed")),
+    }
 
 
 def operations_overview(*, user: Any) -> dict[str, Any]:
@@ -51,14 +56,22 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
         raise NotAllowed("The provisioning console is for platform admins and auditors.")
     jobs = ProvisioningJob.objects.select_related("grant__product", "grant__consumer_account")
     return {
-        "failed_grants": list(Grant.objects.filter(status=Grant.Status.FAILED)
-                              .select_related("product", "consumer_account", "request__requester")
-                              .order_by("-updated_at")[:100]),
-        "failing_revocations": list(Grant.objects.filter(status=Grant.Status.REVOKING)
-                                    .select_related("product", "consumer_account").order_by("updated_at")[:100]),
+        "failed_grants": list(
+            Grant.objects.filter(status=Grant.Status.FAILED)
+            .select_related("product", "consumer_account", "request__requester")
+            .order_by("-updated_at")[:100]
+        ),
+        "failing_revocations": list(
+            Grant.objects.filter(status=Grant.Status.REVOKING)
+            .select_related("product", "consumer_account")
+            .order_by("updated_at")[:100]
+        ),
         "waiting_jobs": list(jobs.filter(status__in=["pending", "queued", "running", "retry"]).order_by("id")[:100]),
-        "open_drift": list(DriftFinding.objects.filter(status=DriftFinding.Status.OPEN)
-                           .select_related("grant__product").order_by("-found_at")[:200]),
+        "open_drift": list(
+            DriftFinding.objects.filter(status=DriftFinding.Status.OPEN)
+            .select_related("grant__product")
+            .order_by("-found_at")[:200]
+        ),
         "runs": list(ReconcileRun.objects.order_by("-started_at")[:10]),
     }
 
@@ -68,8 +81,11 @@ def job_list(*, user: Any) -> Any:
     from access_requests.selectors import grant_list
     from provisioning.models import ProvisioningJob
 
-    return (ProvisioningJob.objects.filter(grant__in=grant_list(user=user).values("pk"))
-            .select_related("grant").order_by("-id"))
+    return (
+        ProvisioningJob.objects.filter(grant__in=grant_list(user=user).values("pk"))
+        .select_related("grant")
+        .order_by("-id")
+    )
 
 
 def drift_list(*, user: Any) -> Any:

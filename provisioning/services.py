@@ -16,8 +16,16 @@ from meshportal.identity import roles
 from provisioning.aws import AwsError, account_client
 from provisioning.models import AwsAccount, GovernanceSettings, ProvisioningJob
 
-ACCOUNT_FIELDS = ["account_id", "name", "role", "line_of_business", "region", "role_arn", "organization_id",
-                  "is_active"]
+ACCOUNT_FIELDS = [
+    "account_id",
+    "name",
+    "role",
+    "line_of_business",
+    "region",
+    "role_arn",
+    "organization_id",
+    "is_active",
+]
 
 
 def _require_admin(actor: Actor) -> None:
@@ -30,8 +38,9 @@ def _validate(account: AwsAccount) -> None:
         account.full_clean()
     except ValidationError as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        raise ValidationFailed("The account is not valid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors) from exc
+        raise ValidationFailed(
+            "The account is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors
+        ) from exc
     if account.role_arn and account.role_arn.split(":")[4] != account.account_id:
         raise ValidationFailed("The role ARN must be in the account it is registered for.", field="role_arn")
 
@@ -48,8 +57,13 @@ def account_register(*, actor: Actor, check_actor: bool = True, **fields: Any) -
     account = AwsAccount(**fields)
     _validate(account)
     account.save()
-    audit_record(actor=actor, event_type=EventType.ACCOUNT_REGISTERED, obj=account, account_id=account.account_id,
-                 after=snapshot(account, ACCOUNT_FIELDS))
+    audit_record(
+        actor=actor,
+        event_type=EventType.ACCOUNT_REGISTERED,
+        obj=account,
+        account_id=account.account_id,
+        after=snapshot(account, ACCOUNT_FIELDS),
+    )
     return account
 
 
@@ -67,8 +81,14 @@ def account_update(*, actor: Actor, account: AwsAccount, **fields: Any) -> AwsAc
     account.save()
     old, new = changed_fields(before, snapshot(account, ACCOUNT_FIELDS))
     if new:
-        audit_record(actor=actor, event_type=EventType.ACCOUNT_UPDATED, obj=account,
-                     account_id=account.account_id, before=old, after=new)
+        audit_record(
+            actor=actor,
+            event_type=EventType.ACCOUNT_UPDATED,
+            obj=account,
+            account_id=account.account_id,
+            before=old,
+            after=new,
+        )
     return account
 
 
@@ -77,8 +97,7 @@ def account_test_connection(*, actor: Actor, account: AwsAccount) -> AwsAccount:
     _require_admin(actor)
     started = timezone.now()
     try:
-        client = account_client("lakeformation", account.account_id, role_arn=account.role_arn,
-                                region=account.region)
+        client = account_client("lakeformation", account.account_id, role_arn=account.role_arn, region=account.region)
         settings = client.get_data_lake_settings()
         admins = len(settings.get("DataLakeSettings", {}).get("DataLakeAdmins", []))
         ok, message = True, f"Assumed the portal role and read Lake Formation settings ({admins} data-lake admin(s))."
@@ -88,10 +107,16 @@ def account_test_connection(*, actor: Actor, account: AwsAccount) -> AwsAccount:
         err = AwsError.from_exception(exc, "lakeformation:GetDataLakeSettings")
         ok, message = False, f"{err.code}: {err.message}"
     with transaction.atomic():
-        AwsAccount.objects.filter(pk=account.pk).update(last_tested_at=started, last_test_ok=ok,
-                                                        last_test_message=message[:2000])
-        audit_record(actor=actor, event_type=EventType.ACCOUNT_TESTED, obj=account, account_id=account.account_id,
-                     after={"ok": ok, "message": message[:500]})
+        AwsAccount.objects.filter(pk=account.pk).update(
+            last_tested_at=started, last_test_ok=ok, last_test_message=message[:2000]
+        )
+        audit_record(
+            actor=actor,
+            event_type=EventType.ACCOUNT_TESTED,
+            obj=account,
+            account_id=account.account_id,
+            after={"ok": ok, "message": message[:500]},
+        )
     account.refresh_from_db()
     return account
 
@@ -102,8 +127,9 @@ def governance_settings_get() -> GovernanceSettings:
 
 
 @transaction.atomic
-def governance_settings_update(*, actor: Actor, model: str | None = None,
-                               repair_missing_grants: bool | None = None) -> GovernanceSettings:
+def governance_settings_update(
+    *, actor: Actor, model: str | None = None, repair_missing_grants: bool | None = None
+) -> GovernanceSettings:
     _require_admin(actor)
     settings = governance_settings_get()
     settings = GovernanceSettings.objects.select_for_update().get(pk=settings.pk)
@@ -143,7 +169,9 @@ def grantor_account_for(*, port: Any) -> str:
         raise ValidationFailed(
             "No active central governance account is registered"
             + (f" for line of business {owner.line_of_business!r}" if model == "lob" else "")
-            + "; register one or switch the governance model.", code="no_grantor_account")
+            + "; register one or switch the governance model.",
+            code="no_grantor_account",
+        )
     return str(account.account_id)
 
 
@@ -152,8 +180,12 @@ def _enqueue_on_commit(job_id: int) -> None:
 
     def send() -> None:
         # A lost enqueue is not lost work: the relay re-drives PENDING jobs (provisioning.relay_jobs).
-        if ProvisioningJob.objects.filter(pk=job_id, status=ProvisioningJob.Status.PENDING).update(
-                status=ProvisioningJob.Status.QUEUED, enqueued_at=timezone.now()) == 1:
+        if (
+            ProvisioningJob.objects.filter(pk=job_id, status=ProvisioningJob.Status.PENDING).update(
+                status=ProvisioningJob.Status.QUEUED, enqueued_at=timezone.now()
+            )
+            == 1
+        ):
             run_job.delay(job_id)
 
     transaction.on_commit(send)
@@ -172,21 +204,33 @@ def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
     else:
         # A revocation undoes what was applied, where it was applied: the grantor and the permission
         # entries of the latest grant job, whatever the governance model or the port say today.
-        previous = (ProvisioningJob.objects.filter(grant=grant, action=ProvisioningJob.Action.GRANT)
-                    .exclude(status=ProvisioningJob.Status.CANCELLED).order_by("-id").first())
+        previous = (
+            ProvisioningJob.objects.filter(grant=grant, action=ProvisioningJob.Action.GRANT)
+            .exclude(status=ProvisioningJob.Status.CANCELLED)
+            .order_by("-id")
+            .first()
+        )
         # Grant jobs that have not started are superseded: they must never run after the ending.
         ProvisioningJob.objects.filter(
-            grant=grant, action=ProvisioningJob.Action.GRANT,
+            grant=grant,
+            action=ProvisioningJob.Action.GRANT,
             status__in=[ProvisioningJob.Status.PENDING, ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.RETRY],
-        ).update(status=ProvisioningJob.Status.CANCELLED, finished_at=timezone.now(),
-                 last_error="superseded by the grant's ending")
+        ).update(
+            status=ProvisioningJob.Status.CANCELLED,
+            finished_at=timezone.now(),
+            last_error="superseded by the grant's ending",
+        )
         if previous is None:
             grantor = grantor_account_for(port=grant.port)
             steps = plan.build(grant, grantor_account_id=grantor, action=action)
         else:
             grantor = previous.grantor_account_id
-            steps = plan.build(grant, grantor_account_id=grantor, action=action,
-                               applied=[s["entry"] for s in previous.plan if s["step"] == "lf_permissions"])
+            steps = plan.build(
+                grant,
+                grantor_account_id=grantor,
+                action=action,
+                applied=[s["entry"] for s in previous.plan if s["step"] == "lf_permissions"],
+            )
     # The plan is computed now, so people see it before the worker starts.
     job = ProvisioningJob.objects.create(grant=grant, action=action, grantor_account_id=grantor, plan=steps)
     _enqueue_on_commit(job.pk)

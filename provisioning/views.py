@@ -39,13 +39,17 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Registered {account}.")
                 return redirect("provisioning:accounts")
-    return render(request, "provisioning/accounts.html", {
-        "accounts": selectors.account_list(user=request.user),
-        "form": form,
-        "governance": governance,
-        "governance_form": governance_form,
-        "is_admin": is_admin,
-    })
+    return render(
+        request,
+        "provisioning/accounts.html",
+        {
+            "accounts": selectors.account_list(user=request.user),
+            "form": form,
+            "governance": governance,
+            "governance_form": governance_form,
+            "is_admin": is_admin,
+        },
+    )
 
 
 @login_required

@@ -53,8 +53,9 @@ class Personas:
     outsider: User
 
     def all(self) -> dict[str, User]:
-        return {name: getattr(self, name) for name in ("consumer", "producer", "steward", "admin", "auditor",
-                                                        "outsider")}
+        return {
+            name: getattr(self, name) for name in ("consumer", "producer", "steward", "admin", "auditor", "outsider")
+        }
 
 
 @pytest.fixture

@@ -138,7 +138,6 @@ class HarvestJobFactory(factory.django.DjangoModelFactory):
     total = 1
 
 
-
 # --- access requests -----------------------------------------------------------------------------
 # (imports here, not at the top: this section is appended by the access-requests work)
 from datetime import date, timedelta  # noqa: E402
@@ -157,7 +156,8 @@ class AccessRequestFactory(factory.django.DjangoModelFactory):
     product = factory.LazyAttribute(lambda o: o.port.product)
     consumer_account = factory.SubFactory(AwsAccountFactory, role=AwsAccount.Role.CONSUMER)
     principal_arn = factory.LazyAttributeSequence(
-        lambda o, n: f"arn:aws:iam::{o.consumer_account.account_id}:role/Analyst{n}")
+        lambda o, n: f"arn:aws:iam::{o.consumer_account.account_id}:role/Analyst{n}"
+    )
     permissions = factory.LazyFunction(lambda: ["SELECT", "DESCRIBE"])
     columns = factory.LazyFunction(list)
     purpose = "Weekly revenue dashboard"

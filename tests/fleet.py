@@ -39,8 +39,11 @@ class RedisServer:
     def start(self) -> None:
         if not self.binary:
             raise RuntimeError("redis-server is not installed")
-        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         deadline = time.monotonic() + 10
@@ -69,13 +72,38 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, *, concurrency: int = 2, pool: str = "prefork") -> subprocess.Popen:
-        full_env = {**os.environ, **self.env, "CELERY_TASK_ALWAYS_EAGER": "0",
-                    "DJANGO_SETTINGS_MODULE": "meshportal.settings.dev", "LOG_LEVEL": "WARNING"}
+        full_env = {
+            **os.environ,
+            **self.env,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.dev",
+            "LOG_LEVEL": "WARNING",
+        }
         log = open(self.log_dir / f"worker-{len(self.procs)}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "meshportal", "worker", "-P", pool, "-c", str(concurrency),
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"w{len(self.procs)}@%h"],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "meshportal",
+                "worker",
+                "-P",
+                pool,
+                "-c",
+                str(concurrency),
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"w{len(self.procs)}@%h",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
@@ -100,8 +128,11 @@ def use_broker(url: str) -> dict[str, Any]:
     """Point this process's Celery app at ``url`` and stop running tasks eagerly; returns what to restore."""
     from meshportal.celery import app
 
-    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager,
-             "broker_transport_options": app.conf.broker_transport_options}
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "task_always_eager": app.conf.task_always_eager,
+        "broker_transport_options": app.conf.broker_transport_options,
+    }
     _drop_pool(app)
     app.conf.broker_url = url
     app.conf.task_always_eager = False

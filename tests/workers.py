@@ -15,16 +15,46 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], concurrency: int = 1, pool: str = "solo",
-                  log_file: Path | None = None, queues: str = "celery") -> Iterator[subprocess.Popen]:
-    full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": env.get("DJANGO_SETTINGS_MODULE",
-                                                                       "meshportal.settings.dev")}
+def celery_worker(
+    *,
+    env: dict[str, str],
+    concurrency: int = 1,
+    pool: str = "solo",
+    log_file: Path | None = None,
+    queues: str = "celery",
+) -> Iterator[subprocess.Popen]:
+    full_env = {
+        **os.environ,
+        **env,
+        "DJANGO_SETTINGS_MODULE": env.get("DJANGO_SETTINGS_MODULE", "meshportal.settings.dev"),
+    }
     full_env["CELERY_TASK_ALWAYS_EAGER"] = "0"
     out = open(log_file, "w") if log_file else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "meshportal", "worker", "-P", pool, "-c", str(concurrency),
-         "-Q", queues, "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "meshportal",
+            "worker",
+            "-P",
+            pool,
+            "-c",
+            str(concurrency),
+            "-Q",
+            queues,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield proc

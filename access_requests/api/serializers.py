@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 class ApprovalSerializer(serializers.ModelSerializer):
     approver: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True, help_text="Empty when a policy decided.")
+        slug_field="username", read_only=True, allow_null=True, help_text="Empty when a policy decided."
+    )
 
     class Meta:
         model = Approval
@@ -30,22 +31,39 @@ class GrantRefSerializer(serializers.ModelSerializer):
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):
-    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
-                                                                                 read_only=True)
-    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug",
-                                                                                      read_only=True)
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     consumer_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
-        slug_field="account_id", read_only=True)
+        slug_field="account_id", read_only=True
+    )
     pending_stage = serializers.CharField(read_only=True, allow_null=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
     grant = serializers.SerializerMethodField()
 
     class Meta:
         model = AccessRequest
-        fields = ["id", "status", "pending_stage", "required_stages", "decision_reason", "requester", "product",
-                  "port", "principal_arn", "consumer_account", "permissions", "columns", "purpose",
-                  "requested_until", "terms_accepted_at", "extension_of", "created_at", "decided_at", "approvals",
-                  "grant"]
+        fields = [
+            "id",
+            "status",
+            "pending_stage",
+            "required_stages",
+            "decision_reason",
+            "requester",
+            "product",
+            "port",
+            "principal_arn",
+            "consumer_account",
+            "permissions",
+            "columns",
+            "purpose",
+            "requested_until",
+            "terms_accepted_at",
+            "extension_of",
+            "created_at",
+            "decided_at",
+            "approvals",
+            "grant",
+        ]
 
     @extend_schema_field(GrantRefSerializer(allow_null=True))
     def get_grant(self, obj: AccessRequest) -> dict[str, Any] | None:
@@ -56,13 +74,19 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 class AccessRequestCreateSerializer(serializers.Serializer):
     port = serializers.IntegerField(min_value=1, help_text="Output port id.")
     principal_arn = serializers.CharField(max_length=2048, help_text="arn:aws:iam::<account>:role/<name>")
-    permissions = serializers.ListField(child=serializers.CharField(max_length=16), max_length=10,
-                                        default=["SELECT", "DESCRIBE"])
-    columns = serializers.ListField(child=serializers.CharField(max_length=255), max_length=2000, default=list,
-                                    help_text="Column names; empty means every column.")
+    permissions = serializers.ListField(
+        child=serializers.CharField(max_length=16), max_length=10, default=["SELECT", "DESCRIBE"]
+    )
+    columns = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        max_length=2000,
+        default=list,
+        help_text="Column names; empty means every column.",
+    )
     purpose = serializers.CharField(max_length=4000, allow_blank=True)
-    requested_until = serializers.DateField(required=False, allow_null=True, default=None,
-                                            help_text="Default: today + the product's default access days.")
+    requested_until = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: today + the product's default access days."
+    )
     accept_terms = serializers.BooleanField(help_text="Accept the product's terms of use.")
 
     def validate_port(self, value: int) -> OutputPort:
@@ -87,18 +111,38 @@ class ReasonSerializer(serializers.Serializer):
 class GrantSerializer(serializers.ModelSerializer):
     request: serializers.PrimaryKeyRelatedField[AccessRequest] = serializers.PrimaryKeyRelatedField(read_only=True)
     requester = serializers.CharField(source="request.requester.username", read_only=True)
-    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug",
-                                                                                      read_only=True)
+    product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     consumer_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
-        slug_field="account_id", read_only=True)
-    ended_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
-                                                                                read_only=True, allow_null=True)
+        slug_field="account_id", read_only=True
+    )
+    ended_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Grant
-        fields = ["id", "request", "requester", "status", "product", "port", "principal_arn", "consumer_account",
-                  "permissions", "columns", "approved_at", "granted_at", "expires_at", "reminder_sent_at",
-                  "ended_at", "end_reason", "ended_by", "end_note", "last_error", "created_at"]
+        fields = [
+            "id",
+            "request",
+            "requester",
+            "status",
+            "product",
+            "port",
+            "principal_arn",
+            "consumer_account",
+            "permissions",
+            "columns",
+            "approved_at",
+            "granted_at",
+            "expires_at",
+            "reminder_sent_at",
+            "ended_at",
+            "end_reason",
+            "ended_by",
+            "end_note",
+            "last_error",
+            "created_at",
+        ]
 
 
 class ExtendSerializer(serializers.Serializer):

@@ -40,8 +40,10 @@ class AccessRequestListView(generics.ListAPIView):
         data = AccessRequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         created = services.access_request_create(actor=acting_user(request), **data.validated_data)
-        return Response(AccessRequestSerializer(selectors.access_request_get_for_user(
-            user=request.user, pk=created.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AccessRequestSerializer(selectors.access_request_get_for_user(user=request.user, pk=created.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class AccessRequestDetailView(APIView):
@@ -55,8 +57,11 @@ def _request_answer(request: Request, pk: int) -> Response:
 
 
 class AccessRequestApproveView(APIView):
-    @extend_schema(request=ApproveSerializer, responses=AccessRequestSerializer,
-                   description="Approve the pending stage. Never your own request; never two stages of one request.")
+    @extend_schema(
+        request=ApproveSerializer,
+        responses=AccessRequestSerializer,
+        description="Approve the pending stage. Never your own request; never two stages of one request.",
+    )
     def post(self, request: Request, pk: int) -> Response:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
         data = ApproveSerializer(data=request.data)
@@ -66,8 +71,11 @@ class AccessRequestApproveView(APIView):
 
 
 class AccessRequestRejectView(APIView):
-    @extend_schema(request=ReasonSerializer, responses=AccessRequestSerializer,
-                   description="Reject the pending stage, with a reason (required).")
+    @extend_schema(
+        request=ReasonSerializer,
+        responses=AccessRequestSerializer,
+        description="Reject the pending stage, with a reason (required).",
+    )
     def post(self, request: Request, pk: int) -> Response:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
         data = ReasonSerializer(data=request.data)
@@ -77,8 +85,11 @@ class AccessRequestRejectView(APIView):
 
 
 class AccessRequestWithdrawView(APIView):
-    @extend_schema(request=None, responses=AccessRequestSerializer,
-                   description="The requester withdraws a request; after approval this also ends the grant.")
+    @extend_schema(
+        request=None,
+        responses=AccessRequestSerializer,
+        description="The requester withdraws a request; after approval this also ends the grant.",
+    )
     def post(self, request: Request, pk: int) -> Response:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
         services.access_request_withdraw(request=access_request, actor=acting_user(request))
@@ -108,8 +119,11 @@ class GrantDetailView(APIView):
 
 
 class GrantRevokeView(APIView):
-    @extend_schema(request=ReasonSerializer, responses=GrantSerializer,
-                   description="The owning team or a platform admin ends a grant, with a reason (required).")
+    @extend_schema(
+        request=ReasonSerializer,
+        responses=GrantSerializer,
+        description="The owning team or a platform admin ends a grant, with a reason (required).",
+    )
     def post(self, request: Request, pk: int) -> Response:
         grant = selectors.grant_get_for_user(user=request.user, pk=pk)
         data = ReasonSerializer(data=request.data)
@@ -127,15 +141,20 @@ class GrantRetryView(APIView):
 
 
 class GrantExtendView(APIView):
-    @extend_schema(request=ExtendSerializer, responses={201: AccessRequestSerializer},
-                   description="Ask to keep an active grant longer; decided by the port's policy like a new request.")
+    @extend_schema(
+        request=ExtendSerializer,
+        responses={201: AccessRequestSerializer},
+        description="Ask to keep an active grant longer; decided by the port's policy like a new request.",
+    )
     def post(self, request: Request, pk: int) -> Response:
         grant = selectors.grant_get_for_user(user=request.user, pk=pk)
         data = ExtendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         extension = services.access_request_extend(grant=grant, actor=acting_user(request), **data.validated_data)
-        return Response(AccessRequestSerializer(selectors.access_request_get_for_user(
-            user=request.user, pk=extension.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AccessRequestSerializer(selectors.access_request_get_for_user(user=request.user, pk=extension.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PortPolicyView(APIView):

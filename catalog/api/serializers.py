@@ -29,9 +29,11 @@ from provisioning.models import AwsAccount
 
 class DomainSerializer(serializers.ModelSerializer):
     stewards: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="username")
-    product_count = serializers.IntegerField(read_only=True, required=False,
-                                             help_text="Products in this domain that you can see (not retired).")
+        many=True, read_only=True, slug_field="username"
+    )
+    product_count = serializers.IntegerField(
+        read_only=True, required=False, help_text="Products in this domain that you can see (not retired)."
+    )
 
     class Meta:
         model = Domain
@@ -43,15 +45,17 @@ class DomainCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    stewards = serializers.SlugRelatedField(many=True, required=False, slug_field="username",
-                                            queryset=User.objects.filter(is_active=True))
+    stewards = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="username", queryset=User.objects.filter(is_active=True)
+    )
 
 
 class DomainUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    stewards = serializers.SlugRelatedField(many=True, required=False, slug_field="username",
-                                            queryset=User.objects.filter(is_active=True))
+    stewards = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="username", queryset=User.objects.filter(is_active=True)
+    )
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -81,20 +85,37 @@ class ColumnUpdateSerializer(serializers.Serializer):
 
 class OutputPortSerializer(serializers.ModelSerializer):
     aws_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
-        slug_field="account_id", read_only=True)
+        slug_field="account_id", read_only=True
+    )
 
     class Meta:
         model = OutputPort
-        fields = ["id", "name", "description", "kind", "aws_account", "region", "catalog_id", "database_name",
-                  "table_name", "s3_location", "grant_method", "approval_policy", "auto_approve_owning_team"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "kind",
+            "aws_account",
+            "region",
+            "catalog_id",
+            "database_name",
+            "table_name",
+            "s3_location",
+            "grant_method",
+            "approval_policy",
+            "auto_approve_owning_team",
+        ]
         read_only_fields = fields
 
 
 class OutputPortCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    aws_account = serializers.SlugRelatedField(slug_field="account_id", queryset=AwsAccount.objects.filter(
-        is_active=True), help_text="The 12-digit id of a registered account.")
+    aws_account = serializers.SlugRelatedField(
+        slug_field="account_id",
+        queryset=AwsAccount.objects.filter(is_active=True),
+        help_text="The 12-digit id of a registered account.",
+    )
     database_name = serializers.CharField(max_length=255)
     table_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     region = serializers.CharField(max_length=32, required=False, allow_blank=True)
@@ -111,16 +132,34 @@ class ProductListSerializer(serializers.ModelSerializer):
     domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     domain_name = serializers.CharField(source="domain.name", read_only=True)
     owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(), source="tag_names", read_only=True,
-                                 help_text="Tag names, sorted.")
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(), source="tag_names", read_only=True, help_text="Tag names, sorted."
+    )
     freshness = serializers.SerializerMethodField(help_text='"fresh", "stale", or "" without a freshness objective.')
 
     class Meta:
         model = DataProduct
-        fields = ["slug", "name", "summary", "domain", "domain_name", "owner_team", "status", "classification",
-                  "criticality", "tags", "freshness", "last_refreshed_at", "quality_score", "request_count",
-                  "consumer_count", "version", "updated_at"]
+        fields = [
+            "slug",
+            "name",
+            "summary",
+            "domain",
+            "domain_name",
+            "owner_team",
+            "status",
+            "classification",
+            "criticality",
+            "tags",
+            "freshness",
+            "last_refreshed_at",
+            "quality_score",
+            "request_count",
+            "consumer_count",
+            "version",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_freshness(self, product: DataProduct) -> str:
@@ -130,19 +169,36 @@ class ProductListSerializer(serializers.ModelSerializer):
 class ProductDetailSerializer(ProductListSerializer):
     documentation_html = serializers.SerializerMethodField(help_text="The documentation rendered and sanitised.")
     upstream: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(
-        many=True, slug_field="slug", read_only=True)
+        many=True, slug_field="slug", read_only=True
+    )
     downstream: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(
-        many=True, slug_field="slug", read_only=True)
+        many=True, slug_field="slug", read_only=True
+    )
     columns = ColumnSerializer(many=True, read_only=True)
     output_ports = OutputPortSerializer(many=True, read_only=True)
     sample_queries = SampleQuerySerializer(many=True, read_only=True)
     can_edit = serializers.SerializerMethodField()
 
     class Meta(ProductListSerializer.Meta):
-        fields = [*ProductListSerializer.Meta.fields, "documentation", "documentation_html", "terms_of_use",
-                  "freshness_slo_hours", "availability_slo", "sample_queries", "upstream", "downstream", "columns",
-                  "output_ports", "default_access_days", "max_access_days", "pii_override_reason", "published_at",
-                  "created_at", "can_edit"]
+        fields = [
+            *ProductListSerializer.Meta.fields,
+            "documentation",
+            "documentation_html",
+            "terms_of_use",
+            "freshness_slo_hours",
+            "availability_slo",
+            "sample_queries",
+            "upstream",
+            "downstream",
+            "columns",
+            "output_ports",
+            "default_access_days",
+            "max_access_days",
+            "pii_override_reason",
+            "published_at",
+            "created_at",
+            "can_edit",
+        ]
         read_only_fields = fields
 
     def get_documentation_html(self, product: DataProduct) -> str:
@@ -169,18 +225,24 @@ class _UpstreamField(serializers.SlugRelatedField):
 class ProductWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    documentation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
-                                          help_text=f"Markdown, at most {MAX_DOCUMENTATION_BYTES // 1024} KB.")
+    documentation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=f"Markdown, at most {MAX_DOCUMENTATION_BYTES // 1024} KB.",
+    )
     domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
-    owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), allow_null=True,
-                                              required=False)
+    owner_team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), allow_null=True, required=False
+    )
     classification = serializers.ChoiceField(choices=Classification.choices, required=False, allow_blank=True)
     criticality = serializers.ChoiceField(choices=DataProduct.Criticality.choices, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     terms_of_use = serializers.CharField(required=False, allow_blank=True)
     freshness_slo_hours = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=24 * 366)
-    availability_slo = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True,
-                                                min_value=0, max_value=100)
+    availability_slo = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True, min_value=0, max_value=100
+    )
     last_refreshed_at = serializers.DateTimeField(required=False, allow_null=True)
     sample_queries = SampleQuerySerializer(many=True, required=False)
     upstream = _UpstreamField(many=True, slug_field="slug", required=False)
@@ -242,12 +304,23 @@ class FacetsSerializer(serializers.Serializer):
 
 
 class ContractImportSerializer(serializers.Serializer):
-    yaml = serializers.CharField(trim_whitespace=False, max_length=MAX_YAML_BYTES,
-                                 help_text="An Open Data Contract Standard v3 document, as YAML text.")
-    domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all(), required=False,
-                                          help_text="For a new product, when the contract names no domain.")
-    owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False,
-                                              help_text="For a new product, when the contract names no team.")
+    yaml = serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_YAML_BYTES,
+        help_text="An Open Data Contract Standard v3 document, as YAML text.",
+    )
+    domain = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Domain.objects.all(),
+        required=False,
+        help_text="For a new product, when the contract names no domain.",
+    )
+    owner_team = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="For a new product, when the contract names no team.",
+    )
 
 
 class SchemaDiffSerializer(serializers.Serializer):
@@ -266,8 +339,11 @@ class ContractImportResultSerializer(serializers.Serializer):
 
 
 class HarvestStartSerializer(serializers.Serializer):
-    aws_account = serializers.SlugRelatedField(slug_field="account_id", queryset=AwsAccount.objects.all(),
-                                               help_text="A registered producer account (12-digit id).")
+    aws_account = serializers.SlugRelatedField(
+        slug_field="account_id",
+        queryset=AwsAccount.objects.all(),
+        help_text="A registered producer account (12-digit id).",
+    )
     database_name = serializers.CharField(max_length=255)
     table_names = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1, max_length=500)
     domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
@@ -294,19 +370,35 @@ class HarvestResultSerializer(serializers.Serializer):
 
 class HarvestJobSerializer(serializers.ModelSerializer):
     aws_account: serializers.SlugRelatedField[AwsAccount] = serializers.SlugRelatedField(
-        slug_field="account_id", read_only=True)
+        slug_field="account_id", read_only=True
+    )
     domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True)
+        slug_field="username", read_only=True, allow_null=True
+    )
     percent = serializers.IntegerField(read_only=True)
     results = HarvestResultSerializer(many=True, read_only=True)
     table_names = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = HarvestJob
-        fields = ["id", "status", "aws_account", "database_name", "table_names", "domain", "owner_team",
-                  "requested_by", "total", "done", "percent", "message", "results", "created_at", "started_at",
-                  "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "aws_account",
+            "database_name",
+            "table_names",
+            "domain",
+            "owner_team",
+            "requested_by",
+            "total",
+            "done",
+            "percent",
+            "message",
+            "results",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
-

@@ -98,9 +98,11 @@ class ProductPagination(StandardPagination):
         out = super().get_paginated_response_schema(schema)
         out["properties"]["count"]["description"] = f"Matches, counted up to {COUNT_CAP}."
         out["properties"]["count_capped"] = {
-            "type": "boolean", "example": False,
+            "type": "boolean",
+            "example": False,
             "description": f"True when there are more than {COUNT_CAP} matches (count is then {COUNT_CAP}; "
-                           "pages past it are not served)."}
+            "pages past it are not served).",
+        }
         out["required"] = [*out.get("required", []), "count_capped"]
         return out
 
@@ -218,8 +220,13 @@ class GovernanceOverrideView(APIView):
 
 
 class ProductContractView(APIView):
-    @extend_schema(responses={(200, "application/yaml"): OpenApiResponse(
-        response=OpenApiTypes.STR, description="The product as an ODCS v3 data contract.")})
+    @extend_schema(
+        responses={
+            (200, "application/yaml"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The product as an ODCS v3 data contract."
+            )
+        }
+    )
     def get(self, request: Request, slug: str) -> HttpResponse:
         """Export the product as an Open Data Contract Standard (ODCS) v3 YAML document."""
         product = selectors.product_detail_for_user(user=request.user, slug=slug)
@@ -237,26 +244,38 @@ class ProductContractView(APIView):
 def _import(request: Request, product: DataProduct | None) -> Response:
     data = ContractImportSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    result = services.contract_import(actor=acting_user(request), yaml_text=data.validated_data["yaml"],
-                                      product=product, domain=data.validated_data.get("domain"),
-                                      owner_team=data.validated_data.get("owner_team"))
+    result = services.contract_import(
+        actor=acting_user(request),
+        yaml_text=data.validated_data["yaml"],
+        product=product,
+        domain=data.validated_data.get("domain"),
+        owner_team=data.validated_data.get("owner_team"),
+    )
     detail = selectors.product_detail_for_user(user=request.user, slug=result.product.slug)
-    body = {"created": result.created, "schema_diff": result.schema_diff,
-            "product": ProductDetailSerializer(detail, context={"request": request}).data}
+    body = {
+        "created": result.created,
+        "schema_diff": result.schema_diff,
+        "product": ProductDetailSerializer(detail, context={"request": request}).data,
+    }
     return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class ContractImportView(APIView):
-    @extend_schema(request=ContractImportSerializer, responses={200: ContractImportResultSerializer,
-                                                               201: ContractImportResultSerializer})
+    @extend_schema(
+        request=ContractImportSerializer,
+        responses={200: ContractImportResultSerializer, 201: ContractImportResultSerializer},
+    )
     def post(self, request: Request) -> Response:
         """Create (201) or update (200) a data product from an ODCS v3 contract; the contract ``id`` is the slug."""
         return _import(request, product=None)
 
 
 class ProductOdpsView(APIView):
-    @extend_schema(responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT,
-                                                   description="An ODPS v1.0.0 data product descriptor.")})
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="An ODPS v1.0.0 data product descriptor.")
+        }
+    )
     def get(self, request: Request, slug: str) -> Response:
         """Export the product as an Open Data Product Standard (ODPS) v1.0 descriptor (JSON)."""
         product = selectors.product_detail_for_user(user=request.user, slug=slug)
@@ -275,8 +294,7 @@ class ProductColumnsView(APIView):
         product = selectors.product_get_for_user(user=request.user, slug=slug)
         data = ColumnUpdateSerializer(data=request.data, many=True)
         data.is_valid(raise_exception=True)
-        columns = services.column_update_many(actor=acting_user(request), product=product,
-                                              changes=data.validated_data)  # type: ignore[arg-type]
+        columns = services.column_update_many(actor=acting_user(request), product=product, changes=data.validated_data)  # type: ignore[arg-type]
         return Response(ColumnSerializer(columns, many=True).data)
 
 
@@ -339,4 +357,3 @@ class SchemaProposalDiscardView(APIView):
         proposal = selectors.proposal_get_for_user(user=request.user, pk=pk)
         proposal = services.schema_discard_harvest(actor=acting_user(request), proposal=proposal)
         return Response(SchemaProposalSerializer(proposal).data)
-

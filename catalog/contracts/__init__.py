@@ -12,5 +12,14 @@ from catalog.contracts.odcs import (
 )
 from catalog.contracts.odps import odps_validator, product_to_odps
 
-__all__ = ["MAX_YAML_BYTES", "ContractData", "ContractInvalid", "contract_to_data", "contract_yaml",
-           "odps_validator", "parse_contract", "product_to_contract", "product_to_odps"]
+__all__ = [
+    "MAX_YAML_BYTES",
+    "ContractData",
+    "ContractInvalid",
+    "contract_to_data",
+    "contract_yaml",
+    "odps_validator",
+    "parse_contract",
+    "product_to_contract",
+    "product_to_odps",
+]

@@ -86,8 +86,9 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not accepted in contracts",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not accepted in contracts", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -99,7 +100,7 @@ def _require_if_discriminators(node: Any, in_if: bool = False) -> None:
     if isinstance(node, dict):
         props = node.get("properties")
         if in_if and isinstance(props, dict) and len(props) == 1 and "required" not in node:
-            (key, sub), = props.items()
+            ((key, sub),) = props.items()
             if isinstance(sub, dict) and "const" in sub:
                 node["required"] = [key]
         for key, value in node.items():
@@ -142,26 +143,33 @@ def parse_contract(yaml_text: str) -> dict[str, Any]:
         raise ContractInvalid("The contract is empty.", {"yaml": ["Paste or upload an ODCS v3 YAML document."]})
     size = len(yaml_text.encode())
     if size > MAX_YAML_BYTES:
-        raise ContractInvalid(f"The contract is {size // 1024} KB; the limit is {MAX_YAML_BYTES // 1024} KB.",
-                              {"yaml": [f"At most {MAX_YAML_BYTES // 1024} KB."]})
+        raise ContractInvalid(
+            f"The contract is {size // 1024} KB; the limit is {MAX_YAML_BYTES // 1024} KB.",
+            {"yaml": [f"At most {MAX_YAML_BYTES // 1024} KB."]},
+        )
     try:
         doc = yaml.load(yaml_text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ContractInvalid(f"The contract is not valid YAML ({where}{problem}).",
-                              {"yaml": [f"{where}{problem}"]}) from exc
+        raise ContractInvalid(
+            f"The contract is not valid YAML ({where}{problem}).", {"yaml": [f"{where}{problem}"]}
+        ) from exc
     except RecursionError as exc:
         raise ContractInvalid("The contract is nested too deeply.", {"yaml": ["Nested too deeply."]}) from exc
     if not isinstance(doc, dict):
-        raise ContractInvalid("A contract is a YAML mapping (key: value) at the top level.",
-                              {"yaml": ["Expected a mapping at the top level."]})
+        raise ContractInvalid(
+            "A contract is a YAML mapping (key: value) at the top level.",
+            {"yaml": ["Expected a mapping at the top level."]},
+        )
     doc = _jsonable(doc)
     api_version = doc.get("apiVersion")
     if not (isinstance(api_version, str) and api_version.startswith("v3.")):
-        raise ContractInvalid("Only ODCS v3 contracts are accepted (apiVersion v3.0.0 to v3.2.0).",
-                              {"apiVersion": [f"Expected v3.x, got {api_version!r}."]})
+        raise ContractInvalid(
+            "Only ODCS v3 contracts are accepted (apiVersion v3.0.0 to v3.2.0).",
+            {"apiVersion": [f"Expected v3.x, got {api_version!r}."]},
+        )
     errors: dict[str, list[str]] = {}
     problems = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in problems[:MAX_ERRORS]:
@@ -169,8 +177,9 @@ def parse_contract(yaml_text: str) -> dict[str, Any]:
         errors.setdefault(_location(error.absolute_path), []).append(message)
     if errors:
         more = f" (showing {MAX_ERRORS} of {len(problems)})" if len(problems) > MAX_ERRORS else ""
-        raise ContractInvalid(f"The contract does not follow the ODCS {api_version} schema: "
-                              f"{len(problems)} problem(s){more}.", errors)
+        raise ContractInvalid(
+            f"The contract does not follow the ODCS {api_version} schema: {len(problems)} problem(s){more}.", errors
+        )
     return doc
 
 
@@ -203,23 +212,31 @@ def contract_to_data(doc: dict[str, Any]) -> ContractData:
     team = doc.get("team")
     team_ref = str(team.get("id") or team.get("name") or "") if isinstance(team, dict) else ""
     data = ContractData(
-        slug=slug, name=name, version=str(doc.get("version"))[:32], domain_ref=str(doc.get("domain") or ""),
-        team_ref=team_ref, summary=str(description.get("purpose") or "").strip().split("\n")[0][:300],
-        documentation=str(description.get("usage") or ""), terms_of_use=str(description.get("limitations") or ""),
-        tags=[str(t) for t in doc.get("tags") or []], api_version=doc["apiVersion"],
+        slug=slug,
+        name=name,
+        version=str(doc.get("version"))[:32],
+        domain_ref=str(doc.get("domain") or ""),
+        team_ref=team_ref,
+        summary=str(description.get("purpose") or "").strip().split("\n")[0][:300],
+        documentation=str(description.get("usage") or ""),
+        terms_of_use=str(description.get("limitations") or ""),
+        tags=[str(t) for t in doc.get("tags") or []],
+        api_version=doc["apiVersion"],
     )
     classification = _custom(doc.get("customProperties"), "dataClassification")
     if classification is not None:
         if classification not in Classification.values:
             errors.setdefault("customProperties.dataClassification", []).append(
-                f"{classification!r} is not one of {', '.join(Classification.values)}.")
+                f"{classification!r} is not one of {', '.join(Classification.values)}."
+            )
         else:
             data.classification = classification
     criticality = _custom(doc.get("customProperties"), "criticality")
     if criticality is not None:
         if criticality not in DataProduct.Criticality.values:
             errors.setdefault("customProperties.criticality", []).append(
-                f"{criticality!r} is not one of {', '.join(DataProduct.Criticality.values)}.")
+                f"{criticality!r} is not one of {', '.join(DataProduct.Criticality.values)}."
+            )
         else:
             data.criticality = criticality
     for sla in doc.get("slaProperties") or []:
@@ -235,21 +252,25 @@ def contract_to_data(doc: dict[str, Any]) -> ContractData:
     if len(schema) > 1:
         errors.setdefault("schema", []).append(
             f"The contract describes {len(schema)} tables; a MeshPortal data product holds one. "
-            "Split it into one contract per table.")
+            "Split it into one contract per table."
+        )
     elif schema:
         for i, prop in enumerate(schema[0].get("properties") or []):
             classification = prop.get("classification") or ""
             if classification and classification not in Classification.values:
                 errors.setdefault(f"schema[0].properties[{i}].classification", []).append(
-                    f"{classification!r} is not one of {', '.join(Classification.values)}.")
+                    f"{classification!r} is not one of {', '.join(Classification.values)}."
+                )
             tags = [str(t).lower() for t in prop.get("tags") or []]
-            data.columns.append({
-                "name": prop["name"],
-                "data_type": prop.get("physicalType") or prop.get("logicalType") or "string",
-                "description": prop.get("description") or "",
-                "classification": classification if classification in Classification.values else "",
-                "is_pii": "pii" in tags or _custom(prop.get("customProperties"), "pii") is True,
-            })
+            data.columns.append(
+                {
+                    "name": prop["name"],
+                    "data_type": prop.get("physicalType") or prop.get("logicalType") or "string",
+                    "description": prop.get("description") or "",
+                    "classification": classification if classification in Classification.values else "",
+                    "is_pii": "pii" in tags or _custom(prop.get("customProperties"), "pii") is True,
+                }
+            )
     if errors:
         raise ContractInvalid("The contract is valid ODCS but MeshPortal cannot hold it as it is.", errors)
     return data
@@ -284,11 +305,17 @@ def product_to_contract(product: DataProduct) -> dict[str, Any]:
     columns = list(product.columns.all())
     properties = []
     for col in columns:
-        prop = _drop_empty({
-            "name": col.name, "physicalName": col.name, "physicalType": col.data_type,
-            "logicalType": logical_type(col.data_type), "description": col.description,
-            "classification": col.classification, "tags": ["pii"] if col.is_pii else [],
-        })
+        prop = _drop_empty(
+            {
+                "name": col.name,
+                "physicalName": col.name,
+                "physicalType": col.data_type,
+                "logicalType": logical_type(col.data_type),
+                "description": col.description,
+                "classification": col.classification,
+                "tags": ["pii"] if col.is_pii else [],
+            }
+        )
         properties.append(prop)
     ports = list(product.output_ports.all())
     table = next((p.table_name for p in ports if p.table_name), "") or product.slug.replace("-", "_")
@@ -317,14 +344,24 @@ def product_to_contract(product: DataProduct) -> dict[str, Any]:
         "status": STATUS_TO_ODCS.get(product.status, product.status),
         "domain": product.domain.slug,
         "dataProduct": product.name,
-        "description": _drop_empty({"purpose": product.summary, "usage": product.documentation,
-                                    "limitations": product.terms_of_use}),
+        "description": _drop_empty(
+            {"purpose": product.summary, "usage": product.documentation, "limitations": product.terms_of_use}
+        ),
         "tags": [t.name for t in product.tags.all()],
         "team": {"id": product.owner_team.slug, "name": product.owner_team.name} if product.owner_team else None,
         "servers": servers,
-        "schema": [_drop_empty({"name": table, "physicalName": table, "physicalType": "table",
-                                "logicalType": "object", "description": product.summary,
-                                "properties": properties})],
+        "schema": [
+            _drop_empty(
+                {
+                    "name": table,
+                    "physicalName": table,
+                    "physicalType": "table",
+                    "logicalType": "object",
+                    "description": product.summary,
+                    "properties": properties,
+                }
+            )
+        ],
         "slaProperties": sla,
         "customProperties": custom,
     }

@@ -28,10 +28,19 @@ def odps_validator() -> Draft201909Validator:
 
 def product_to_odps(product: DataProduct) -> dict[str, Any]:
     """Uses the product's prefetched tags, ports and upstream products when present."""
-    description = {k: v for k, v in {"purpose": product.summary, "usage": product.documentation,
-                                     "limitations": product.terms_of_use}.items() if v}
-    custom = [{"property": "criticality", "value": product.criticality},
-              {"property": "consumerCount", "value": product.consumer_count}]
+    description = {
+        k: v
+        for k, v in {
+            "purpose": product.summary,
+            "usage": product.documentation,
+            "limitations": product.terms_of_use,
+        }.items()
+        if v
+    }
+    custom = [
+        {"property": "criticality", "value": product.criticality},
+        {"property": "consumerCount", "value": product.consumer_count},
+    ]
     if product.classification:
         custom.insert(0, {"property": "dataClassification", "value": product.classification})
     if product.owner_team:
@@ -47,11 +56,19 @@ def product_to_odps(product: DataProduct) -> dict[str, Any]:
         "status": STATUS_TO_ODCS.get(product.status, product.status),
         "domain": product.domain.slug,
         "tags": [t.name for t in product.tags.all()],
-        "inputPorts": [{"name": up.slug, "version": up.version, "contractId": up.slug}
-                       for up in product.upstream.all()],
-        "outputPorts": [{"name": port.name, "description": port.description or str(port), "type": port.kind,
-                         "version": product.version, "contractId": product.slug}
-                        for port in product.output_ports.all()],
+        "inputPorts": [
+            {"name": up.slug, "version": up.version, "contractId": up.slug} for up in product.upstream.all()
+        ],
+        "outputPorts": [
+            {
+                "name": port.name,
+                "description": port.description or str(port),
+                "type": port.kind,
+                "version": product.version,
+                "contractId": product.slug,
+            }
+            for port in product.output_ports.all()
+        ],
         "customProperties": custom,
         "productCreatedTs": product.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -24,8 +24,14 @@ class Check:
     columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "passed": self.passed, "detail": self.detail,
-                "overridden": self.overridden, "columns": self.columns}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "passed": self.passed,
+            "detail": self.detail,
+            "overridden": self.overridden,
+            "columns": self.columns,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,39 +61,71 @@ def governance_checklist(product: DataProduct, columns: Sequence[Column] | None 
     """The publish checklist for ``product``. Pass ``columns`` when already loaded (no extra query)."""
     cols = list(columns) if columns is not None else list(product.columns.all())
     checks = [
-        Check("owner_team", "Has an owner team", product.owner_team_id is not None,
-              "" if product.owner_team_id else "Choose the team that owns this product."),
-        Check("description", "Has a description", bool(product.summary.strip()),
-              "" if product.summary.strip() else "Write a summary: one line on what the data is."),
-        Check("classification", "Has a classification", bool(product.classification),
-              "" if product.classification else "Classify the product (public, internal, confidential, restricted)."),
+        Check(
+            "owner_team",
+            "Has an owner team",
+            product.owner_team_id is not None,
+            "" if product.owner_team_id else "Choose the team that owns this product.",
+        ),
+        Check(
+            "description",
+            "Has a description",
+            bool(product.summary.strip()),
+            "" if product.summary.strip() else "Write a summary: one line on what the data is.",
+        ),
+        Check(
+            "classification",
+            "Has a classification",
+            bool(product.classification),
+            "" if product.classification else "Classify the product (public, internal, confidential, restricted).",
+        ),
     ]
     unclassified = [c.name for c in cols if not c.classification]
     if not cols:
         checks.append(Check("schema", "Has a schema", False, "Add columns (harvest from Glue or import a contract)."))
-    checks.append(Check(
-        "columns_classified", "Every column is classified", not unclassified,
-        f"Classify the column(s): {', '.join(unclassified)}." if unclassified else "", columns=unclassified))
+    checks.append(
+        Check(
+            "columns_classified",
+            "Every column is classified",
+            not unclassified,
+            f"Classify the column(s): {', '.join(unclassified)}." if unclassified else "",
+            columns=unclassified,
+        )
+    )
     pii = [c for c in cols if c.is_pii]
     weak_columns = [c.name for c in pii if not _sensitive_enough(c.classification)]
     weak_product = bool(pii) and not _sensitive_enough(product.classification)
     pii_ok = not weak_columns and not weak_product
     if pii_ok:
         detail = f"{len(pii)} PII column(s), all confidential or higher." if pii else "No PII found."
-        checks.append(Check("pii", "PII is classified confidential or higher", True, detail,
-                            columns=[c.name for c in pii]))
+        checks.append(
+            Check("pii", "PII is classified confidential or higher", True, detail, columns=[c.name for c in pii])
+        )
     elif product.pii_override_reason:
         by = product.pii_override_by.username if product.pii_override_by else "a steward"
-        checks.append(Check("pii", "PII is classified confidential or higher", True,
-                            f"Overridden by {by}: {product.pii_override_reason}", overridden=True,
-                            columns=weak_columns))
+        checks.append(
+            Check(
+                "pii",
+                "PII is classified confidential or higher",
+                True,
+                f"Overridden by {by}: {product.pii_override_reason}",
+                overridden=True,
+                columns=weak_columns,
+            )
+        )
     else:
         parts = []
         if weak_product:
             parts.append("the product holds PII, so classify it confidential or restricted")
         if weak_columns:
             parts.append(f"classify the PII column(s) {', '.join(weak_columns)} confidential or restricted")
-        checks.append(Check("pii", "PII is classified confidential or higher", False,
-                            "; ".join(parts).capitalize() + " (or ask a domain steward to override, with a reason).",
-                            columns=weak_columns))
+        checks.append(
+            Check(
+                "pii",
+                "PII is classified confidential or higher",
+                False,
+                "; ".join(parts).capitalize() + " (or ask a domain steward to override, with a reason).",
+                columns=weak_columns,
+            )
+        )
     return Checklist(checks)

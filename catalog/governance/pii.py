@@ -30,17 +30,29 @@ _NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("e-mail address", re.compile(r"(^|_)(e_?mail|email_?address|mail_?address)(_|$)")),
     ("IP address", re.compile(r"(^|_)(ip|ip_?address|ipv4|ipv6|client_?ip)(_|$)")),
     ("phone number", re.compile(r"(^|_)(phone|mobile|telephone|tel|msisdn|fax)(_|$)")),
-    ("person name", re.compile(
-        r"(^|_)(first_?name|last_?name|given_?name|family_?name|surname|full_?name|maiden_?name|"
-        r"(customer|recipient|person|contact|employee|patient|user|holder|account_?holder)_name)(_|$)")),
-    ("postal address", re.compile(
-        r"(^|_)(address|street|street_?address|address_?line_?\d?|postcode|post_?code|postal_?code|zip|"
-        r"zip_?code|house_?number)(_|$)")),
+    (
+        "person name",
+        re.compile(
+            r"(^|_)(first_?name|last_?name|given_?name|family_?name|surname|full_?name|maiden_?name|"
+            r"(customer|recipient|person|contact|employee|patient|user|holder|account_?holder)_name)(_|$)"
+        ),
+    ),
+    (
+        "postal address",
+        re.compile(
+            r"(^|_)(address|street|street_?address|address_?line_?\d?|postcode|post_?code|postal_?code|zip|"
+            r"zip_?code|house_?number)(_|$)"
+        ),
+    ),
     ("bank account (IBAN)", re.compile(r"(^|_)(iban|bank_?account|account_?number|bic|swift)(_|$)")),
     ("payment card number", re.compile(r"(^|_)(card_?number|credit_?card|pan|cc_?number|cvv|cvc)(_|$)")),
-    ("national identifier", re.compile(
-        r"(^|_)(ssn|social_?security|national_?id|nino|national_?insurance|passport|passport_?number|"
-        r"tax_?id|tin|driving_?licen[cs]e|personal_?id|bsn|nir)(_|$)")),
+    (
+        "national identifier",
+        re.compile(
+            r"(^|_)(ssn|social_?security|national_?id|nino|national_?insurance|passport|passport_?number|"
+            r"tax_?id|tin|driving_?licen[cs]e|personal_?id|bsn|nir)(_|$)"
+        ),
+    ),
     ("date of birth", re.compile(r"(^|_)(dob|date_?of_?birth|birth_?date|birthday)(_|$)")),
 ]
 
@@ -51,8 +63,11 @@ _CARD = re.compile(r"^\d{13,19}$")
 _US_SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _UK_NINO = re.compile(r"^[A-CEGHJ-PR-TW-Z]{2}\d{6}[A-D]$")
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
-_STREET = re.compile(r"^\d+[a-z]?,? [\w .'-]+ (street|st|road|rd|avenue|ave|lane|ln|way|drive|dr|boulevard|"
-                     r"blvd|strasse|straße|rue|weg|plein|laan)\.?$", re.IGNORECASE)
+_STREET = re.compile(
+    r"^\d+[a-z]?,? [\w .'-]+ (street|st|road|rd|avenue|ave|lane|ln|way|drive|dr|boulevard|"
+    r"blvd|strasse|straße|rue|weg|plein|laan)\.?$",
+    re.IGNORECASE,
+)
 # "Ana García", "Dr. Jan de Vries", "O'Brien, Siobhan": two to five words, letters with ' - . inside.
 _NAME_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"
 _PERSON_NAME = re.compile(rf"^{_NAME_WORD}(?:,? {_NAME_WORD}){{1,4}}$")

@@ -30,8 +30,24 @@ from catalog.services.products import (
 )
 
 __all__ = [
-    "MAX_DOCUMENTATION_BYTES", "ContractImport", "column_update_many", "columns_replace", "contract_import",
-    "domain_create", "domain_update", "governance_override", "harvest_run", "harvest_start", "port_create",
-    "product_create", "product_deprecate", "product_publish", "product_record_quality", "product_retire",
-    "product_update", "schema_apply_harvest", "schema_diff", "schema_discard_harvest",
+    "MAX_DOCUMENTATION_BYTES",
+    "ContractImport",
+    "column_update_many",
+    "columns_replace",
+    "contract_import",
+    "domain_create",
+    "domain_update",
+    "governance_override",
+    "harvest_run",
+    "harvest_start",
+    "port_create",
+    "product_create",
+    "product_deprecate",
+    "product_publish",
+    "product_record_quality",
+    "product_retire",
+    "product_update",
+    "schema_apply_harvest",
+    "schema_diff",
+    "schema_discard_harvest",
 ]

@@ -37,8 +37,11 @@ def _domain(ref: str) -> Domain | None:
         return None
     domain = Domain.objects.filter(Q(slug=ref) | Q(name__iexact=ref)).first()
     if domain is None:
-        raise ValidationFailed(f"Unknown domain {ref!r} in the contract.", errors={"domain": [
-            f"No domain {ref!r}: use the slug or name of an existing domain."]}, code="unknown_domain")
+        raise ValidationFailed(
+            f"Unknown domain {ref!r} in the contract.",
+            errors={"domain": [f"No domain {ref!r}: use the slug or name of an existing domain."]},
+            code="unknown_domain",
+        )
     return domain
 
 
@@ -47,14 +50,23 @@ def _team(ref: str) -> Team | None:
         return None
     team = Team.objects.filter(Q(slug=ref) | Q(name__iexact=ref)).first()
     if team is None:
-        raise ValidationFailed(f"Unknown team {ref!r} in the contract.", errors={"team": [
-            f"No team {ref!r}: use the slug or name of an existing team."]}, code="unknown_team")
+        raise ValidationFailed(
+            f"Unknown team {ref!r} in the contract.",
+            errors={"team": [f"No team {ref!r}: use the slug or name of an existing team."]},
+            code="unknown_team",
+        )
     return team
 
 
 @transaction.atomic
-def contract_import(*, actor: Actor, yaml_text: str, product: DataProduct | None = None,
-                    domain: Domain | None = None, owner_team: Team | None = None) -> ContractImport:
+def contract_import(
+    *,
+    actor: Actor,
+    yaml_text: str,
+    product: DataProduct | None = None,
+    domain: Domain | None = None,
+    owner_team: Team | None = None,
+) -> ContractImport:
     """Create or update a data product and its schema from an ODCS v3 YAML contract, and store the contract.
 
     With ``product`` the contract updates that product; otherwise the contract's ``id`` (or name) picks the
@@ -71,11 +83,17 @@ def contract_import(*, actor: Actor, yaml_text: str, product: DataProduct | None
     if product is None:
         product = DataProduct.objects.filter(slug=data.slug).first()
         if product is not None and not permissions.can_edit(actor, product):
-            raise Conflict(f"The slug {data.slug!r} belongs to another team's data product; change the "
-                           "contract's id.", code="duplicate_slug")
+            raise Conflict(
+                f"The slug {data.slug!r} belongs to another team's data product; change the contract's id.",
+                code="duplicate_slug",
+            )
     fields: dict[str, Any] = {
-        "name": data.name, "summary": data.summary, "documentation": data.documentation,
-        "terms_of_use": data.terms_of_use, "version": data.version, "tags": data.tags,
+        "name": data.name,
+        "summary": data.summary,
+        "documentation": data.documentation,
+        "terms_of_use": data.terms_of_use,
+        "version": data.version,
+        "tags": data.tags,
     }
     if data.classification:
         fields["classification"] = data.classification
@@ -88,13 +106,21 @@ def contract_import(*, actor: Actor, yaml_text: str, product: DataProduct | None
     created = product is None
     if product is None:
         if contract_domain is None:
-            raise ValidationFailed("Say which domain the product belongs to: set `domain` in the contract or "
-                                   "choose one.", errors={"domain": ["Required for a new data product."]})
+            raise ValidationFailed(
+                "Say which domain the product belongs to: set `domain` in the contract or choose one.",
+                errors={"domain": ["Required for a new data product."]},
+            )
         if contract_team is None:
             teams = roles.team_ids(actor)
             contract_team = Team.objects.get(pk=next(iter(teams))) if len(teams) == 1 else None
-        product = product_create(actor=actor, slug=data.slug, domain=contract_domain, owner_team=contract_team,
-                                 columns=data.columns, **fields)
+        product = product_create(
+            actor=actor,
+            slug=data.slug,
+            domain=contract_domain,
+            owner_team=contract_team,
+            columns=data.columns,
+            **fields,
+        )
         diff: dict[str, list] = {"added": [c["name"] for c in data.columns], "removed": [], "changed": []}
     else:
         if contract_domain is not None and contract_domain.pk != product.domain_id:
@@ -102,15 +128,32 @@ def contract_import(*, actor: Actor, yaml_text: str, product: DataProduct | None
         if contract_team is not None and contract_team.pk != product.owner_team_id:
             fields["owner_team"] = contract_team
         product = product_update(actor=actor, product=product, **fields)
-        diff = columns_replace(product=product, columns=data.columns) if data.columns else {
-            "added": [], "removed": [], "changed": []}
+        diff = (
+            columns_replace(product=product, columns=data.columns)
+            if data.columns
+            else {"added": [], "removed": [], "changed": []}
+        )
         if any(diff.values()):
-            audit_record(actor=actor, event_type=EventType.SCHEMA_CHANGED, obj=product, product_id=product.pk,
-                         after={**diff, "source": "contract"})
+            audit_record(
+                actor=actor,
+                event_type=EventType.SCHEMA_CHANGED,
+                obj=product,
+                product_id=product.pk,
+                after={**diff, "source": "contract"},
+            )
             refresh_product_search(product)
-    contract = DataContract.objects.create(product=product, version=data.version, odcs_version=data.api_version,
-                                           yaml_text=yaml_text,
-                                           imported_by=actor if isinstance(actor, User) else None)
-    audit_record(actor=actor, event_type=EventType.CONTRACT_IMPORTED, obj=product, product_id=product.pk,
-                 after={"version": data.version, "odcs": data.api_version, "created": created, **diff})
+    contract = DataContract.objects.create(
+        product=product,
+        version=data.version,
+        odcs_version=data.api_version,
+        yaml_text=yaml_text,
+        imported_by=actor if isinstance(actor, User) else None,
+    )
+    audit_record(
+        actor=actor,
+        event_type=EventType.CONTRACT_IMPORTED,
+        obj=product,
+        product_id=product.pk,
+        after={"version": data.version, "odcs": data.api_version, "created": created, **diff},
+    )
     return ContractImport(product=product, contract=contract, created=created, schema_diff=diff)

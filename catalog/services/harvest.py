@@ -39,8 +39,9 @@ HARVESTABLE_ROLES = {AwsAccount.Role.PRODUCER, AwsAccount.Role.CENTRAL_GOVERNANC
 
 def require_harvest_account(account: AwsAccount) -> None:
     if not account.is_active or account.role not in HARVESTABLE_ROLES:
-        raise ValidationFailed(f"{account} is not an active producer account.", field="aws_account",
-                               code="not_a_producer_account")
+        raise ValidationFailed(
+            f"{account} is not an active producer account.", field="aws_account", code="not_a_producer_account"
+        )
 
 
 def _enqueue(job_id: int) -> None:
@@ -50,8 +51,15 @@ def _enqueue(job_id: int) -> None:
 
 
 @transaction.atomic
-def harvest_start(*, actor: Actor, aws_account: AwsAccount, database_name: str, table_names: Sequence[str],
-                  domain: Domain, owner_team: Team) -> HarvestJob:
+def harvest_start(
+    *,
+    actor: Actor,
+    aws_account: AwsAccount,
+    database_name: str,
+    table_names: Sequence[str],
+    domain: Domain,
+    owner_team: Team,
+) -> HarvestJob:
     """Record a harvest of ``table_names`` and hand it to a worker once the transaction commits."""
     if not permissions.can_publish_for_team(actor, owner_team.pk):
         raise NotAllowed("You can only harvest for teams you are a member of.", field="owner_team")
@@ -65,11 +73,22 @@ def harvest_start(*, actor: Actor, aws_account: AwsAccount, database_name: str, 
         raise ValidationFailed(f"At most {MAX_TABLES} tables per harvest.", field="table_names")
     if any(len(n) > 255 for n in names):
         raise ValidationFailed("Glue table names are at most 255 characters.", field="table_names")
-    job = HarvestJob.objects.create(requested_by=actor, aws_account=aws_account, database_name=database_name.strip(),
-                                    table_names=names, domain=domain, owner_team=owner_team, total=len(names))
-    audit_record(actor=actor, event_type=EventType.HARVEST_STARTED, obj=job, account_id=aws_account.account_id,
-                 after={"database": job.database_name, "tables": names, "domain": domain.slug,
-                        "owner_team": owner_team.slug})
+    job = HarvestJob.objects.create(
+        requested_by=actor,
+        aws_account=aws_account,
+        database_name=database_name.strip(),
+        table_names=names,
+        domain=domain,
+        owner_team=owner_team,
+        total=len(names),
+    )
+    audit_record(
+        actor=actor,
+        event_type=EventType.HARVEST_STARTED,
+        obj=job,
+        account_id=aws_account.account_id,
+        after={"database": job.database_name, "tables": names, "domain": domain.slug, "owner_team": owner_team.slug},
+    )
     _enqueue(job.pk)
     return job
 
@@ -88,30 +107,57 @@ def _free_slug(base: str) -> str:
 @transaction.atomic
 def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[str, Any]:
     columns = [c.as_column() for c in table.columns]
-    port = (OutputPort.objects.select_related("product")
-            .filter(aws_account=job.aws_account, database_name=table.database, table_name=table.name)
-            .order_by("id").first())
+    port = (
+        OutputPort.objects.select_related("product")
+        .filter(aws_account=job.aws_account, database_name=table.database, table_name=table.name)
+        .order_by("id")
+        .first()
+    )
     if port is None:
         name = table.name.replace("_", " ").strip().capitalize() or table.name
         product = product_create(
-            actor=actor, slug=_free_slug(f"{table.database}-{table.name}"), name=name[:200], domain=job.domain,
-            owner_team=job.owner_team, summary=table.description[:300], columns=columns, check_actor=False)
-        port_create(actor=actor, product=product, aws_account=job.aws_account, name=table.name[:120],
-                    database_name=table.database, table_name=table.name, s3_location=table.location,
-                    check_actor=False)
-        return {"table": table.name, "outcome": "created", "product": product.slug,
-                "detail": f"Draft product with {len(columns)} column(s)."}
+            actor=actor,
+            slug=_free_slug(f"{table.database}-{table.name}"),
+            name=name[:200],
+            domain=job.domain,
+            owner_team=job.owner_team,
+            summary=table.description[:300],
+            columns=columns,
+            check_actor=False,
+        )
+        port_create(
+            actor=actor,
+            product=product,
+            aws_account=job.aws_account,
+            name=table.name[:120],
+            database_name=table.database,
+            table_name=table.name,
+            s3_location=table.location,
+            check_actor=False,
+        )
+        return {
+            "table": table.name,
+            "outcome": "created",
+            "product": product.slug,
+            "detail": f"Draft product with {len(columns)} column(s).",
+        }
     product = port.product
     diff = schema_diff(product.columns.all(), columns)
     if not any(diff.values()):
         return {"table": table.name, "outcome": "unchanged", "product": product.slug, "detail": "No schema change."}
     # A newer reading supersedes any proposal still waiting for review.
     product.schema_proposals.filter(status=SchemaProposal.Status.PENDING).update(
-        status=SchemaProposal.Status.DISCARDED, decided_at=timezone.now())
+        status=SchemaProposal.Status.DISCARDED, decided_at=timezone.now()
+    )
     proposal = SchemaProposal.objects.create(product=product, harvest=job, columns=columns, diff=diff)
-    return {"table": table.name, "outcome": "changes", "product": product.slug, "proposal": proposal.pk,
-            "detail": f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
-                      f"{len(diff['changed'])} changed: review before applying."}
+    return {
+        "table": table.name,
+        "outcome": "changes",
+        "product": product.slug,
+        "proposal": proposal.pk,
+        "detail": f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
+        f"{len(diff['changed'])} changed: review before applying.",
+    }
 
 
 def harvest_run(*, job_id: int) -> HarvestJob | None:
@@ -122,7 +168,8 @@ def harvest_run(*, job_id: int) -> HarvestJob | None:
     standard retry mode); what still fails is recorded on the table's result.
     """
     claimed = HarvestJob.objects.filter(pk=job_id, status=HarvestJob.Status.PENDING).update(
-        status=HarvestJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+        status=HarvestJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
     if claimed != 1:
         return None
     job = HarvestJob.objects.select_related("aws_account", "domain", "owner_team", "requested_by").get(pk=job_id)
@@ -140,13 +187,20 @@ def harvest_run(*, job_id: int) -> HarvestJob | None:
         HarvestJob.objects.filter(pk=job.pk).update(done=F("done") + 1, results=results)
     failed = sum(1 for r in results if r["outcome"] == "failed")
     status = HarvestJob.Status.FAILED if results and failed == len(results) else HarvestJob.Status.SUCCEEDED
-    counts = {outcome: sum(1 for r in results if r["outcome"] == outcome)
-              for outcome in ("created", "changes", "unchanged", "failed")}
+    counts = {
+        outcome: sum(1 for r in results if r["outcome"] == outcome)
+        for outcome in ("created", "changes", "unchanged", "failed")
+    }
     message = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "Nothing to do."
     with transaction.atomic():
         HarvestJob.objects.filter(pk=job.pk).update(status=status, finished_at=timezone.now(), message=message)
-        audit_record(actor=actor, event_type=EventType.HARVEST_FINISHED, obj=job,
-                     account_id=job.aws_account.account_id, after={"status": status, **counts})
+        audit_record(
+            actor=actor,
+            event_type=EventType.HARVEST_FINISHED,
+            obj=job,
+            account_id=job.aws_account.account_id,
+            after={"status": status, **counts},
+        )
     job.refresh_from_db()
     return job
 
@@ -159,16 +213,22 @@ def schema_apply_harvest(*, actor: Actor, proposal: SchemaProposal) -> DataProdu
     require_editor(actor, product)
     require_not_retired(product)
     if proposal.status != SchemaProposal.Status.PENDING:
-        raise Conflict(f"This schema change was already {proposal.get_status_display().lower()}.",
-                       code="proposal_decided")
+        raise Conflict(
+            f"This schema change was already {proposal.get_status_display().lower()}.", code="proposal_decided"
+        )
     diff = columns_replace(product=product, columns=proposal.columns)
     proposal.status = SchemaProposal.Status.APPLIED
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
     product.save(update_fields=["updated_at"])
-    audit_record(actor=actor, event_type=EventType.SCHEMA_CHANGED, obj=product, product_id=product.pk,
-                 after={**diff, "source": "harvest", "harvest": proposal.harvest_id})
+    audit_record(
+        actor=actor,
+        event_type=EventType.SCHEMA_CHANGED,
+        obj=product,
+        product_id=product.pk,
+        after={**diff, "source": "harvest", "harvest": proposal.harvest_id},
+    )
     refresh_product_search(product)
     return product
 
@@ -178,14 +238,20 @@ def schema_discard_harvest(*, actor: Actor, proposal: SchemaProposal) -> SchemaP
     proposal = SchemaProposal.objects.select_for_update().select_related("product").get(pk=proposal.pk)
     require_editor(actor, proposal.product)
     if proposal.status != SchemaProposal.Status.PENDING:
-        raise Conflict(f"This schema change was already {proposal.get_status_display().lower()}.",
-                       code="proposal_decided")
+        raise Conflict(
+            f"This schema change was already {proposal.get_status_display().lower()}.", code="proposal_decided"
+        )
     proposal.status = SchemaProposal.Status.DISCARDED
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(actor=actor, event_type=EventType.SCHEMA_CHANGED, obj=proposal.product,
-                 product_id=proposal.product_id, after={"discarded_proposal": proposal.pk, **proposal.diff})
+    audit_record(
+        actor=actor,
+        event_type=EventType.SCHEMA_CHANGED,
+        obj=proposal.product,
+        product_id=proposal.product_id,
+        after={"discarded_proposal": proposal.pk, **proposal.diff},
+    )
     return proposal
 
 
@@ -197,10 +263,14 @@ def harvests_relay(*, now: Any = None) -> int:
     from catalog.tasks import harvest_run_task
 
     now = now or timezone.now()
-    HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING,
-                              started_at__lt=now - timedelta(minutes=30)).update(status=HarvestJob.Status.PENDING)
-    waiting = list(HarvestJob.objects.filter(status=HarvestJob.Status.PENDING,
-                                             created_at__lt=now - timedelta(seconds=60)).values_list("pk", flat=True))
+    HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING, started_at__lt=now - timedelta(minutes=30)).update(
+        status=HarvestJob.Status.PENDING
+    )
+    waiting = list(
+        HarvestJob.objects.filter(
+            status=HarvestJob.Status.PENDING, created_at__lt=now - timedelta(seconds=60)
+        ).values_list("pk", flat=True)
+    )
     for job_id in waiting:
         harvest_run_task.delay(job_id)
     return len(waiting)

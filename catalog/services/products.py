@@ -34,9 +34,22 @@ MIN_OVERRIDE_REASON = 15
 RESERVED_SLUGS = frozenset({"new", "facets", "import", "search", "harvest", "domains"})
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
 
-PRODUCT_FIELDS = ["name", "summary", "documentation", "domain", "owner_team", "classification", "criticality",
-                  "terms_of_use", "freshness_slo_hours", "availability_slo", "sample_queries", "version",
-                  "default_access_days", "max_access_days"]
+PRODUCT_FIELDS = [
+    "name",
+    "summary",
+    "documentation",
+    "domain",
+    "owner_team",
+    "classification",
+    "criticality",
+    "terms_of_use",
+    "freshness_slo_hours",
+    "availability_slo",
+    "sample_queries",
+    "version",
+    "default_access_days",
+    "max_access_days",
+]
 EDITABLE = frozenset(PRODUCT_FIELDS) | {"tags", "upstream", "last_refreshed_at"}
 DOMAIN_FIELDS = ["name", "slug", "description"]
 
@@ -66,8 +79,7 @@ def _product_snapshot(product: DataProduct) -> dict[str, Any]:
 
 
 def lock_product(product: DataProduct) -> DataProduct:
-    return (DataProduct.objects.select_for_update(of=("self",)).select_related("domain", "owner_team")
-            .get(pk=product.pk))
+    return DataProduct.objects.select_for_update(of=("self",)).select_related("domain", "owner_team").get(pk=product.pk)
 
 
 def fresh_until_for(last_refreshed_at: datetime | None, freshness_slo_hours: int | None) -> datetime | None:
@@ -79,8 +91,10 @@ def fresh_until_for(last_refreshed_at: datetime | None, freshness_slo_hours: int
 def clean_slug(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug):
-        raise ValidationFailed("A slug is 1–120 lower-case letters, digits and hyphens, starting and ending with a "
-                               "letter or digit.", field="slug")
+        raise ValidationFailed(
+            "A slug is 1–120 lower-case letters, digits and hyphens, starting and ending with a letter or digit.",
+            field="slug",
+        )
     if slug in RESERVED_SLUGS:
         raise ValidationFailed(f"{slug!r} is reserved; choose another slug.", field="slug")
     return slug
@@ -106,8 +120,10 @@ def _validate_fields(fields: dict[str, Any]) -> None:
         fields["documentation"] = fields["documentation"] or ""
         size = len(fields["documentation"].encode())
         if size > MAX_DOCUMENTATION_BYTES:
-            add("documentation", f"Documentation is {size // 1024} KB; the limit is "
-                                 f"{MAX_DOCUMENTATION_BYTES // 1024} KB.")
+            add(
+                "documentation",
+                f"Documentation is {size // 1024} KB; the limit is {MAX_DOCUMENTATION_BYTES // 1024} KB.",
+            )
     if "terms_of_use" in fields:
         fields["terms_of_use"] = fields["terms_of_use"] or ""
         if len(fields["terms_of_use"].encode()) > MAX_TERMS_BYTES:
@@ -163,8 +179,10 @@ def _validate_fields(fields: dict[str, Any]) -> None:
     if len(fields.get("upstream") or []) > MAX_UPSTREAM:
         add("upstream", f"At most {MAX_UPSTREAM} upstream products.")
     if errors:
-        raise ValidationFailed("The data product is not valid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
+        raise ValidationFailed(
+            "The data product is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+            errors=errors,
+        )
 
 
 def _set_tags(product: DataProduct, names: Iterable[str]) -> None:
@@ -197,16 +215,24 @@ def _check_owner_team(actor: Actor, owner_team: Team | None) -> None:
             raise ValidationFailed("Choose the team that owns this data product.", field="owner_team")
         return
     if not permissions.can_publish_for_team(actor, owner_team.pk):
-        raise NotAllowed("You can only create and hand over data products for teams you are a member of.",
-                         field="owner_team")
+        raise NotAllowed(
+            "You can only create and hand over data products for teams you are a member of.", field="owner_team"
+        )
 
 
 # --- domains ----------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def domain_create(*, actor: Actor, name: str, slug: str = "", description: str = "",
-                  stewards: Sequence[User] = (), check_actor: bool = True) -> Domain:
+def domain_create(
+    *,
+    actor: Actor,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    stewards: Sequence[User] = (),
+    check_actor: bool = True,
+) -> Domain:
     if check_actor:
         _require_admin(actor)
     name = (name or "").strip()
@@ -220,14 +246,24 @@ def domain_create(*, actor: Actor, name: str, slug: str = "", description: str =
     domain = Domain.objects.create(name=name, slug=slug, description=description or "")
     if stewards:
         domain.stewards.set(stewards)
-    audit_record(actor=actor, event_type=EventType.DOMAIN_CREATED, obj=domain,
-                 after={**snapshot(domain, DOMAIN_FIELDS), "stewards": sorted(u.username for u in stewards)})
+    audit_record(
+        actor=actor,
+        event_type=EventType.DOMAIN_CREATED,
+        obj=domain,
+        after={**snapshot(domain, DOMAIN_FIELDS), "stewards": sorted(u.username for u in stewards)},
+    )
     return domain
 
 
 @transaction.atomic
-def domain_update(*, actor: Actor, domain: Domain, name: str | None = None, description: str | None = None,
-                  stewards: Sequence[User] | None = None) -> Domain:
+def domain_update(
+    *,
+    actor: Actor,
+    domain: Domain,
+    name: str | None = None,
+    description: str | None = None,
+    stewards: Sequence[User] | None = None,
+) -> Domain:
     _require_admin(actor)
     domain = Domain.objects.select_for_update().get(pk=domain.pk)
     before = snapshot(domain, DOMAIN_FIELDS)
@@ -249,8 +285,13 @@ def domain_update(*, actor: Actor, domain: Domain, name: str | None = None, desc
         domain.stewards.set(stewards)
         current = sorted(u.username for u in stewards)
         if previous != current:
-            audit_record(actor=actor, event_type=EventType.STEWARDS_CHANGED, obj=domain,
-                         before={"stewards": previous}, after={"stewards": current})
+            audit_record(
+                actor=actor,
+                event_type=EventType.STEWARDS_CHANGED,
+                obj=domain,
+                before={"stewards": previous},
+                after={"stewards": current},
+            )
     return domain
 
 
@@ -285,17 +326,30 @@ def product_create(
         _check_owner_team(actor, owner_team)
     slug = clean_slug(slug)
     fields: dict[str, Any] = {
-        "name": name, "summary": summary, "documentation": documentation, "classification": classification,
-        "criticality": criticality, "terms_of_use": terms_of_use, "freshness_slo_hours": freshness_slo_hours,
-        "availability_slo": availability_slo, "sample_queries": sample_queries or [], "version": version,
-        "tags": tags, "upstream": upstream,
+        "name": name,
+        "summary": summary,
+        "documentation": documentation,
+        "classification": classification,
+        "criticality": criticality,
+        "terms_of_use": terms_of_use,
+        "freshness_slo_hours": freshness_slo_hours,
+        "availability_slo": availability_slo,
+        "sample_queries": sample_queries or [],
+        "version": version,
+        "tags": tags,
+        "upstream": upstream,
     }
     _validate_fields(fields)
     if DataProduct.objects.filter(slug=slug).exists():
-        raise Conflict(f"The slug {slug!r} is taken: slugs are stable addresses and never reused.",
-                       code="duplicate_slug", field="slug")
+        raise Conflict(
+            f"The slug {slug!r} is taken: slugs are stable addresses and never reused.",
+            code="duplicate_slug",
+            field="slug",
+        )
     product = DataProduct.objects.create(
-        slug=slug, domain=domain, owner_team=owner_team,
+        slug=slug,
+        domain=domain,
+        owner_team=owner_team,
         created_by=actor if isinstance(actor, User) else None,
         last_refreshed_at=last_refreshed_at,
         fresh_until=fresh_until_for(last_refreshed_at, fields["freshness_slo_hours"]),
@@ -306,9 +360,13 @@ def product_create(
         _set_upstream(actor, product, upstream)
     if columns:
         columns_replace(product=product, columns=columns)
-    audit_record(actor=actor, event_type=EventType.PRODUCT_CREATED, obj=product, product_id=product.pk,
-                 after={**_product_snapshot(product), "slug": slug, "tags": list(fields["tags"]),
-                        "columns": len(columns)})
+    audit_record(
+        actor=actor,
+        event_type=EventType.PRODUCT_CREATED,
+        obj=product,
+        product_id=product.pk,
+        after={**_product_snapshot(product), "slug": slug, "tags": list(fields["tags"]), "columns": len(columns)},
+    )
     refresh_product_search(product)
     return product
 
@@ -318,8 +376,10 @@ def product_update(*, actor: Actor, product: DataProduct, **fields: Any) -> Data
     """Change a product's description, ownership, classification, SLA, tags or lineage. Slugs never change."""
     unknown = set(fields) - EDITABLE
     if unknown:
-        raise ValidationFailed(f"Field(s) cannot be changed: {', '.join(sorted(unknown))}.",
-                               errors={k: ["This field cannot be changed."] for k in sorted(unknown)})
+        raise ValidationFailed(
+            f"Field(s) cannot be changed: {', '.join(sorted(unknown))}.",
+            errors={k: ["This field cannot be changed."] for k in sorted(unknown)},
+        )
     product = lock_product(product)
     require_editor(actor, product)
     require_not_retired(product)
@@ -348,8 +408,9 @@ def product_update(*, actor: Actor, product: DataProduct, **fields: Any) -> Data
         if before_up != after_up:
             old["upstream"], new["upstream"] = before_up, after_up
     if new:
-        audit_record(actor=actor, event_type=EventType.PRODUCT_UPDATED, obj=product, product_id=product.pk,
-                     before=old, after=new)
+        audit_record(
+            actor=actor, event_type=EventType.PRODUCT_UPDATED, obj=product, product_id=product.pk, before=old, after=new
+        )
     refresh_product_search(product)
     return product
 
@@ -365,55 +426,89 @@ def product_publish(*, actor: Actor, product: DataProduct, check_actor: bool = T
         require_editor(actor, product)
     allowed = {DataProduct.Status.DRAFT, DataProduct.Status.DEPRECATED}
     if product.status not in allowed:
-        raise Conflict(f"A {product.get_status_display().lower()} data product cannot be published.",
-                       code="invalid_transition")
+        raise Conflict(
+            f"A {product.get_status_display().lower()} data product cannot be published.", code="invalid_transition"
+        )
     checklist = governance_checklist(product)
     if not checklist.passed:
         raise ValidationFailed(
             "The data product cannot be published yet: " + " ".join(c.detail for c in checklist.failures),
-            errors=checklist.errors(), code="governance_failed")
+            errors=checklist.errors(),
+            code="governance_failed",
+        )
     before = product.status
     product.status = DataProduct.Status.PUBLISHED
     product.published_at = product.published_at or timezone.now()
     product.save(update_fields=["status", "published_at", "updated_at"])
-    audit_record(actor=actor, event_type=EventType.PRODUCT_PUBLISHED, obj=product, product_id=product.pk,
-                 before={"status": before}, after={"status": product.status, "checklist": checklist.as_dict()})
+    audit_record(
+        actor=actor,
+        event_type=EventType.PRODUCT_PUBLISHED,
+        obj=product,
+        product_id=product.pk,
+        before={"status": before},
+        after={"status": product.status, "checklist": checklist.as_dict()},
+    )
     return product
 
 
-def _transition(*, actor: Actor, product: DataProduct, source: set[str], target: str, event: EventType,
-                reason: str = "") -> DataProduct:
+def _transition(
+    *, actor: Actor, product: DataProduct, source: set[str], target: str, event: EventType, reason: str = ""
+) -> DataProduct:
     product = lock_product(product)
     require_editor(actor, product)
     if product.status not in source:
-        raise Conflict(f"A {product.get_status_display().lower()} data product cannot become {target}.",
-                       code="invalid_transition")
+        raise Conflict(
+            f"A {product.get_status_display().lower()} data product cannot become {target}.", code="invalid_transition"
+        )
     before = product.status
     product.status = target
     product.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, event_type=event, obj=product, product_id=product.pk,
-                 before={"status": before}, after={"status": target, "reason": reason[:2000]})
+    audit_record(
+        actor=actor,
+        event_type=event,
+        obj=product,
+        product_id=product.pk,
+        before={"status": before},
+        after={"status": target, "reason": reason[:2000]},
+    )
     return product
 
 
 @transaction.atomic
 def product_deprecate(*, actor: Actor, product: DataProduct, reason: str = "") -> DataProduct:
     """published → deprecated: still readable and requestable, with a warning to consumers."""
-    return _transition(actor=actor, product=product, source={DataProduct.Status.PUBLISHED},
-                       target=DataProduct.Status.DEPRECATED, event=EventType.PRODUCT_DEPRECATED, reason=reason)
+    return _transition(
+        actor=actor,
+        product=product,
+        source={DataProduct.Status.PUBLISHED},
+        target=DataProduct.Status.DEPRECATED,
+        event=EventType.PRODUCT_DEPRECATED,
+        reason=reason,
+    )
 
 
 @transaction.atomic
 def product_retire(*, actor: Actor, product: DataProduct, reason: str = "") -> DataProduct:
     """deprecated → retired: read-only, out of search. Deprecate first, so consumers get notice."""
-    return _transition(actor=actor, product=product, source={DataProduct.Status.DEPRECATED},
-                       target=DataProduct.Status.RETIRED, event=EventType.PRODUCT_RETIRED, reason=reason)
+    return _transition(
+        actor=actor,
+        product=product,
+        source={DataProduct.Status.DEPRECATED},
+        target=DataProduct.Status.RETIRED,
+        event=EventType.PRODUCT_RETIRED,
+        reason=reason,
+    )
 
 
 @transaction.atomic
-def product_record_quality(*, actor: Actor, product: DataProduct, score: Decimal | float,
-                           dimensions: dict[str, float] | None = None,
-                           measured_at: datetime | None = None) -> QualityMeasurement:
+def product_record_quality(
+    *,
+    actor: Actor,
+    product: DataProduct,
+    score: Decimal | float,
+    dimensions: dict[str, float] | None = None,
+    measured_at: datetime | None = None,
+) -> QualityMeasurement:
     product = lock_product(product)
     require_editor(actor, product)
     try:
@@ -422,12 +517,18 @@ def product_record_quality(*, actor: Actor, product: DataProduct, score: Decimal
         raise ValidationFailed("A quality score is a number from 0 to 100.", field="score") from exc
     if not Decimal(0) <= value <= Decimal(100):
         raise ValidationFailed("A quality score is a number from 0 to 100.", field="score")
-    measurement = QualityMeasurement.objects.create(product=product, score=value, dimensions=dimensions or {},
-                                                    measured_at=measured_at or timezone.now())
+    measurement = QualityMeasurement.objects.create(
+        product=product, score=value, dimensions=dimensions or {}, measured_at=measured_at or timezone.now()
+    )
     product.quality_score = value
     product.save(update_fields=["quality_score", "updated_at"])
-    audit_record(actor=actor, event_type=EventType.QUALITY_RECORDED, obj=product, product_id=product.pk,
-                 after={"score": value, "dimensions": dimensions or {}})
+    audit_record(
+        actor=actor,
+        event_type=EventType.QUALITY_RECORDED,
+        obj=product,
+        product_id=product.pk,
+        after={"score": value, "dimensions": dimensions or {}},
+    )
     return measurement
 
 
@@ -461,11 +562,13 @@ def schema_diff(current: Iterable[Column], incoming: Sequence[dict[str, Any]]) -
     for name in old.keys() & new.keys():
         before, after = old[name], new[name]
         if before.data_type != after.get("data_type", before.data_type):
-            changed.append({"name": name, "field": "data_type", "before": before.data_type,
-                            "after": after["data_type"]})
+            changed.append(
+                {"name": name, "field": "data_type", "before": before.data_type, "after": after["data_type"]}
+            )
         if after.get("description") and before.description != after["description"]:
-            changed.append({"name": name, "field": "description", "before": before.description,
-                            "after": after["description"]})
+            changed.append(
+                {"name": name, "field": "description", "before": before.description, "after": after["description"]}
+            )
     return {
         "added": [c["name"] for c in incoming if c["name"] not in old],
         "removed": [name for name in old if name not in new],
@@ -506,8 +609,9 @@ def columns_replace(*, product: DataProduct, columns: Sequence[dict[str, Any]]) 
             column.pii_reason = finding.reason[:255]
     product.columns.filter(name__in=diff["removed"]).delete()
     if keep:
-        Column.objects.bulk_update(keep, ["position", "data_type", "description", "classification", "is_pii",
-                                          "pii_reason", "sample_values"])
+        Column.objects.bulk_update(
+            keep, ["position", "data_type", "description", "classification", "is_pii", "pii_reason", "sample_values"]
+        )
     Column.objects.bulk_create(create)
     return diff
 
@@ -548,8 +652,14 @@ def column_update_many(*, actor: Actor, product: DataProduct, changes: Sequence[
     Column.objects.bulk_update(list(columns.values()), ["description", "classification", "is_pii", "pii_reason"])
     if after:
         product.save(update_fields=["updated_at"])
-        audit_record(actor=actor, event_type=EventType.SCHEMA_CHANGED, obj=product, product_id=product.pk,
-                     before={"columns": before}, after={"columns": after, "source": "edit"})
+        audit_record(
+            actor=actor,
+            event_type=EventType.SCHEMA_CHANGED,
+            obj=product,
+            product_id=product.pk,
+            before={"columns": before},
+            after={"columns": after, "source": "edit"},
+        )
         refresh_product_search(product)
     return sorted(columns.values(), key=lambda c: (c.position, c.pk))
 
@@ -562,29 +672,56 @@ def governance_override(*, actor: Actor, product: DataProduct, reason: str) -> D
         raise NotAllowed("Only the stewards of this product's domain can override governance findings.")
     reason = (reason or "").strip()
     if len(reason) < MIN_OVERRIDE_REASON:
-        raise ValidationFailed(f"Explain the override in at least {MIN_OVERRIDE_REASON} characters.",
-                               field="reason")
+        raise ValidationFailed(f"Explain the override in at least {MIN_OVERRIDE_REASON} characters.", field="reason")
     before = {"pii_override_reason": product.pii_override_reason}
     product.pii_override_reason = reason[:5000]
     product.pii_override_by = actor
     product.pii_override_at = timezone.now()
     product.save(update_fields=["pii_override_reason", "pii_override_by", "pii_override_at", "updated_at"])
-    audit_record(actor=actor, event_type=EventType.GOVERNANCE_OVERRIDE, obj=product, product_id=product.pk,
-                 before=before, after={"pii_override_reason": product.pii_override_reason, "rule": "pii"})
+    audit_record(
+        actor=actor,
+        event_type=EventType.GOVERNANCE_OVERRIDE,
+        obj=product,
+        product_id=product.pk,
+        before=before,
+        after={"pii_override_reason": product.pii_override_reason, "rule": "pii"},
+    )
     return product
 
 
 # --- output ports -----------------------------------------------------------------------------------
 
 
-PORT_FIELDS = ["name", "description", "kind", "region", "catalog_id", "database_name", "table_name", "s3_location",
-               "grant_method", "approval_policy", "auto_approve_owning_team"]
+PORT_FIELDS = [
+    "name",
+    "description",
+    "kind",
+    "region",
+    "catalog_id",
+    "database_name",
+    "table_name",
+    "s3_location",
+    "grant_method",
+    "approval_policy",
+    "auto_approve_owning_team",
+]
 
 
 @transaction.atomic
-def port_create(*, actor: Actor, product: DataProduct, aws_account: Any, name: str, database_name: str,
-                table_name: str = "", region: str = "", s3_location: str = "", description: str = "",
-                approval_policy: str = OutputPort.ApprovalPolicy.PRODUCER, check_actor: bool = True) -> OutputPort:
+def port_create(
+    *,
+    actor: Actor,
+    product: DataProduct,
+    aws_account: Any,
+    name: str,
+    database_name: str,
+    table_name: str = "",
+    region: str = "",
+    s3_location: str = "",
+    description: str = "",
+    approval_policy: str = OutputPort.ApprovalPolicy.PRODUCER,
+    check_actor: bool = True,
+) -> OutputPort:
     """Declare how a product is consumed: a Glue table (or database) in a registered AWS account."""
     product = lock_product(product)
     if check_actor:
@@ -598,10 +735,24 @@ def port_create(*, actor: Actor, product: DataProduct, aws_account: Any, name: s
     if product.output_ports.filter(name=name).exists():
         raise Conflict(f"This product already has an output port named {name!r}.", code="duplicate_port")
     port = OutputPort.objects.create(
-        product=product, name=name, description=description, aws_account=aws_account,
+        product=product,
+        name=name,
+        description=description,
+        aws_account=aws_account,
         kind=OutputPort.Kind.GLUE_TABLE if table_name else OutputPort.Kind.GLUE_DATABASE,
-        region=region or aws_account.region, catalog_id=aws_account.account_id, database_name=database_name,
-        table_name=table_name, s3_location=s3_location, approval_policy=approval_policy)
-    audit_record(actor=actor, event_type=EventType.PORT_CREATED, obj=port, product_id=product.pk,
-                 account_id=aws_account.account_id, after=snapshot(port, PORT_FIELDS))
+        region=region or aws_account.region,
+        catalog_id=aws_account.account_id,
+        database_name=database_name,
+        table_name=table_name,
+        s3_location=s3_location,
+        approval_policy=approval_policy,
+    )
+    audit_record(
+        actor=actor,
+        event_type=EventType.PORT_CREATED,
+        obj=port,
+        product_id=product.pk,
+        account_id=aws_account.account_id,
+        after=snapshot(port, PORT_FIELDS),
+    )
     return port

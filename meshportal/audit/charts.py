@@ -79,15 +79,25 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
-def _table(categories: list[str], series: Mapping[str, Sequence[float | None]], unit: str,
-           category_label: str) -> tuple[list[str], list[list[str]]]:
+def _table(
+    categories: list[str], series: Mapping[str, Sequence[float | None]], unit: str, category_label: str
+) -> tuple[list[str], list[list[str]]]:
     head = [category_label, *series]
     rows = [[cat, *(_fmt(values[i], unit) for values in series.values())] for i, cat in enumerate(categories)]
     return head, rows
 
 
-def bar_chart(*, slug: str, title: str, description: str, categories: list[str], series: dict[str, list[float]],
-              horizontal: bool = False, unit: str = "", category_label: str = "") -> Chart:
+def bar_chart(
+    *,
+    slug: str,
+    title: str,
+    description: str,
+    categories: list[str],
+    series: dict[str, list[float]],
+    horizontal: bool = False,
+    unit: str = "",
+    category_label: str = "",
+) -> Chart:
     """Stacked bars, one per category; one colour per series."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(categories))]
     top = _nice_max(max(totals, default=0))
@@ -125,8 +135,16 @@ def bar_chart(*, slug: str, title: str, description: str, categories: list[str],
     return chart
 
 
-def line_chart(*, slug: str, title: str, description: str, categories: list[str],
-               series: dict[str, list[float | None]], unit: str = "", category_label: str = "") -> Chart:
+def line_chart(
+    *,
+    slug: str,
+    title: str,
+    description: str,
+    categories: list[str],
+    series: dict[str, list[float | None]],
+    unit: str = "",
+    category_label: str = "",
+) -> Chart:
     """One line per series over the categories; gaps where a value is missing."""
     head, rows = _table(categories, series, unit, category_label)
     chart = Chart(slug, title, description, WIDTH, HEIGHT, table_head=head, table_rows=rows)

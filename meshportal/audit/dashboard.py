@@ -78,21 +78,33 @@ def _weeks(now: datetime) -> list[date]:
 def _requests_by_outcome(weeks: list[date], since: datetime) -> Chart:
     counts: dict[str, list[float]] = {outcome: [0.0] * len(weeks) for outcome in OUTCOMES}
     index = {week: i for i, week in enumerate(weeks)}
-    rows = (AccessRequest.objects.filter(created_at__gte=since).annotate(week=TruncWeek("created_at"))
-            .values("week", "status").annotate(n=Count("id")).order_by())
+    rows = (
+        AccessRequest.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     for row in rows:
         i = index.get(_week_start(row["week"]) if isinstance(row["week"], datetime) else row["week"])
         if i is not None:
             counts[_OUTCOME_OF.get(row["status"], "Pending")][i] += row["n"]
-    return bar_chart(slug="requests-by-outcome", title="Access requests per week, by outcome",
-                     description=f"Requests created in each of the last {WEEKS} weeks, stacked by their outcome "
-                                 "today.",
-                     categories=[w.strftime("%d %b") for w in weeks], series=counts, category_label="Week of")
+    return bar_chart(
+        slug="requests-by-outcome",
+        title="Access requests per week, by outcome",
+        description=f"Requests created in each of the last {WEEKS} weeks, stacked by their outcome today.",
+        categories=[w.strftime("%d %b") for w in weeks],
+        series=counts,
+        category_label="Week of",
+    )
 
 
 def _lead_times(weeks: list[date], since: datetime) -> tuple[LeadTime, Chart]:
-    rows = (Grant.objects.filter(granted_at__gte=since).order_by("-granted_at")
-            .values_list("granted_at", "request__created_at")[:LEAD_TIME_SAMPLE])
+    rows = (
+        Grant.objects.filter(granted_at__gte=since)
+        .order_by("-granted_at")
+        .values_list("granted_at", "request__created_at")[:LEAD_TIME_SAMPLE]
+    )
     hours_by_week: dict[date, list[float]] = defaultdict(list)
     every: list[float] = []
     for granted_at, requested_at in rows:
@@ -103,27 +115,46 @@ def _lead_times(weeks: list[date], since: datetime) -> tuple[LeadTime, Chart]:
         hours_by_week[_week_start(granted_at)].append(hours)
     lead = LeadTime(count=len(every), median_hours=percentile(every, 0.5), p90_hours=percentile(every, 0.9))
     chart = line_chart(
-        slug="lead-time", title="Time from request to grant (hours)",
+        slug="lead-time",
+        title="Time from request to grant (hours)",
         description="Median and 90th percentile of the hours between an access request and its permissions being "
-                    "in place, for grants applied in each week.",
-        categories=[w.strftime("%d %b") for w in weeks], unit=" h", category_label="Week of",
-        series={"Median": [percentile(hours_by_week.get(w, []), 0.5) for w in weeks],
-                "90th percentile": [percentile(hours_by_week.get(w, []), 0.9) for w in weeks]})
+        "in place, for grants applied in each week.",
+        categories=[w.strftime("%d %b") for w in weeks],
+        unit=" h",
+        category_label="Week of",
+        series={
+            "Median": [percentile(hours_by_week.get(w, []), 0.5) for w in weeks],
+            "90th percentile": [percentile(hours_by_week.get(w, []), 0.9) for w in weeks],
+        },
+    )
     return lead, chart
 
 
 def _pending_by_domain() -> Chart:
-    rows = list(AccessRequest.objects.filter(status=Status.PENDING).values("product__domain__name")
-                .annotate(n=Count("id")).order_by("-n", "product__domain__name"))
-    return bar_chart(slug="pending-by-domain", title="Pending approvals by domain",
-                     description="Access requests waiting for a decision, per domain of the requested product.",
-                     categories=[r["product__domain__name"] for r in rows],
-                     series={"Pending": [r["n"] for r in rows]}, horizontal=True, category_label="Domain")
+    rows = list(
+        AccessRequest.objects.filter(status=Status.PENDING)
+        .values("product__domain__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "product__domain__name")
+    )
+    return bar_chart(
+        slug="pending-by-domain",
+        title="Pending approvals by domain",
+        description="Access requests waiting for a decision, per domain of the requested product.",
+        categories=[r["product__domain__name"] for r in rows],
+        series={"Pending": [r["n"] for r in rows]},
+        horizontal=True,
+        category_label="Domain",
+    )
 
 
 def _products_by_domain() -> Chart:
-    rows = (DataProduct.objects.exclude(status=DataProduct.Status.RETIRED)
-            .values("domain__name", "classification").annotate(n=Count("id")).order_by("domain__name"))
+    rows = (
+        DataProduct.objects.exclude(status=DataProduct.Status.RETIRED)
+        .values("domain__name", "classification")
+        .annotate(n=Count("id"))
+        .order_by("domain__name")
+    )
     labels = dict(Classification.choices)
     by_domain: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:
@@ -131,18 +162,32 @@ def _products_by_domain() -> Chart:
     domains = list(by_domain)
     classes = [c for c in [*labels, ""] if any(c in counts for counts in by_domain.values())]
     series = {labels.get(c, "Unclassified"): [float(by_domain[d].get(c, 0)) for d in domains] for c in classes}
-    return bar_chart(slug="products-by-domain", title="Data products by domain and classification",
-                     description="Products that are not retired, per domain, stacked by classification.",
-                     categories=domains, series=series, horizontal=True, category_label="Domain")
+    return bar_chart(
+        slug="products-by-domain",
+        title="Data products by domain and classification",
+        description="Products that are not retired, per domain, stacked by classification.",
+        categories=domains,
+        series=series,
+        horizontal=True,
+        category_label="Domain",
+    )
 
 
 def _most_requested() -> Chart:
-    rows = list(AccessRequest.objects.values("product__name").annotate(n=Count("id"))
-                .order_by("-n", "product__name")[:TOP_PRODUCTS])
-    return bar_chart(slug="most-requested", title=f"Most requested products (top {TOP_PRODUCTS})",
-                     description="Data products by number of access requests ever made.",
-                     categories=[r["product__name"] for r in rows], series={"Requests": [r["n"] for r in rows]},
-                     horizontal=True, category_label="Data product")
+    rows = list(
+        AccessRequest.objects.values("product__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "product__name")[:TOP_PRODUCTS]
+    )
+    return bar_chart(
+        slug="most-requested",
+        title=f"Most requested products (top {TOP_PRODUCTS})",
+        description="Data products by number of access requests ever made.",
+        categories=[r["product__name"] for r in rows],
+        series={"Requests": [r["n"] for r in rows]},
+        horizontal=True,
+        category_label="Data product",
+    )
 
 
 def dashboard_figures(*, user: Any, now: datetime | None = None) -> Dashboard:
@@ -151,6 +196,11 @@ def dashboard_figures(*, user: Any, now: datetime | None = None) -> Dashboard:
     weeks = _weeks(now)
     since = timezone.make_aware(datetime.combine(weeks[0], datetime.min.time()))
     lead, lead_chart = _lead_times(weeks, since)
-    charts = [_requests_by_outcome(weeks, since), lead_chart, _pending_by_domain(), _products_by_domain(),
-              _most_requested()]
+    charts = [
+        _requests_by_outcome(weeks, since),
+        lead_chart,
+        _pending_by_domain(),
+        _products_by_domain(),
+        _most_requested(),
+    ]
     return Dashboard(since=weeks[0], lead_time=lead, charts=charts)

@@ -19,9 +19,25 @@ from django.db.models import QuerySet
 from meshportal.audit.models import AuditEvent
 from meshportal.audit.selectors import audit_event_rows
 
-EXPORT_FIELDS = ["seq", "occurred_at", "actor_kind", "actor_id", "actor", "request_id", "event_type", "object_type",
-                 "object_id", "object_repr", "product_id", "principal", "account_id", "before", "after",
-                 "prev_hash", "hash"]
+EXPORT_FIELDS = [
+    "seq",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor",
+    "request_id",
+    "event_type",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "product_id",
+    "principal",
+    "account_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+]
 ROWS_PER_WRITE = 1_000
 _JSON_COLUMNS = {EXPORT_FIELDS.index("before"), EXPORT_FIELDS.index("after")}
 _TIME_COLUMN = EXPORT_FIELDS.index("occurred_at")

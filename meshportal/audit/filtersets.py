@@ -20,13 +20,11 @@ _AS_OF_MESSAGE = "Enter as_of as an ISO 8601 date-time, for example 2026-03-01T0
 
 
 def _first_id_at_or_after(moment: datetime) -> Subquery:
-    return Subquery(AuditEvent.objects.filter(occurred_at__gte=moment).order_by("occurred_at", "id")
-                    .values("id")[:1])
+    return Subquery(AuditEvent.objects.filter(occurred_at__gte=moment).order_by("occurred_at", "id").values("id")[:1])
 
 
 def _last_id_before(moment: datetime) -> Subquery:
-    return Subquery(AuditEvent.objects.filter(occurred_at__lt=moment).order_by("-occurred_at", "-id")
-                    .values("id")[:1])
+    return Subquery(AuditEvent.objects.filter(occurred_at__lt=moment).order_by("-occurred_at", "-id").values("id")[:1])
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -37,21 +35,34 @@ class AuditEventFilter(django_filters.FilterSet):
     event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices, distinct=False)
     actor = django_filters.CharFilter(field_name="actor", help_text="Username, or system:<task>.")
     product = django_filters.NumberFilter(field_name="product_id", help_text="Data product id.")
-    product_slug = django_filters.CharFilter(method="filter_product_slug", label="Product (slug)",
-                                             help_text="Data product slug, e.g. sales-orders.")
+    product_slug = django_filters.CharFilter(
+        method="filter_product_slug", label="Product (slug)", help_text="Data product slug, e.g. sales-orders."
+    )
     principal = django_filters.CharFilter(field_name="principal", help_text="IAM principal ARN.")
     account = django_filters.CharFilter(field_name="account_id", help_text="AWS account id (12 digits).")
     object_type = django_filters.CharFilter(field_name="object_type")
     object_id = django_filters.CharFilter(field_name="object_id")
-    since = UtcIsoDateTimeFilter(method="filter_since", widget=_DATETIME_WIDGET,
-                                             help_text="ISO 8601 date-time, inclusive.")
-    until = UtcIsoDateTimeFilter(method="filter_until", widget=_DATETIME_WIDGET,
-                                             help_text="ISO 8601 date-time, exclusive.")
+    since = UtcIsoDateTimeFilter(
+        method="filter_since", widget=_DATETIME_WIDGET, help_text="ISO 8601 date-time, inclusive."
+    )
+    until = UtcIsoDateTimeFilter(
+        method="filter_until", widget=_DATETIME_WIDGET, help_text="ISO 8601 date-time, exclusive."
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["event_type", "actor", "product", "product_slug", "principal", "account", "object_type",
-                  "object_id", "since", "until"]
+        fields = [
+            "event_type",
+            "actor",
+            "product",
+            "product_slug",
+            "principal",
+            "account",
+            "object_type",
+            "object_id",
+            "since",
+            "until",
+        ]
 
     def filter_product_slug(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
         # Events keep the product id by value; resolve the slug in the same query.
@@ -73,15 +84,23 @@ class EntitlementFilter(django_filters.FilterSet):
     or domain. A grant is an entitlement at T when its permissions were in place in AWS at T:
     ``granted_at <= T`` and (``ended_at`` is empty or ``ended_at > T``)."""
 
-    as_of = UtcIsoDateTimeFilter(method="filter_as_of", widget=_DATETIME_WIDGET, label="As of",
-                                             error_messages={"invalid": _AS_OF_MESSAGE},
-                                             help_text="ISO 8601 date-time; default now.")
+    as_of = UtcIsoDateTimeFilter(
+        method="filter_as_of",
+        widget=_DATETIME_WIDGET,
+        label="As of",
+        error_messages={"invalid": _AS_OF_MESSAGE},
+        help_text="ISO 8601 date-time; default now.",
+    )
     product = django_filters.CharFilter(field_name="product__slug", label="Product (slug)")
-    table = django_filters.CharFilter(method="filter_table", label="Table",
-                                      help_text="The output port's Glue table, as database.table (or a database).")
+    table = django_filters.CharFilter(
+        method="filter_table",
+        label="Table",
+        help_text="The output port's Glue table, as database.table (or a database).",
+    )
     principal = django_filters.CharFilter(field_name="principal_arn", label="Principal ARN")
-    account = django_filters.CharFilter(field_name="consumer_account__account_id", label="Consumer account",
-                                        help_text="AWS account id (12 digits).")
+    account = django_filters.CharFilter(
+        field_name="consumer_account__account_id", label="Consumer account", help_text="AWS account id (12 digits)."
+    )
     domain = django_filters.CharFilter(field_name="product__domain__slug", label="Domain (slug)")
 
     class Meta:
@@ -109,4 +128,3 @@ class EntitlementFilter(django_filters.FilterSet):
 
 def grants_active_at(queryset: QuerySet[Grant], moment: datetime) -> QuerySet[Grant]:
     return queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=moment), granted_at__lte=moment)
-

@@ -37,8 +37,9 @@ def audit_event_list(*, user: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.all().order_by("-id")
 
 
-def audit_event_page(*, queryset: QuerySet[AuditEvent], before: int | None,
-                     size: int) -> tuple[list[AuditEvent], int | None]:
+def audit_event_page(
+    *, queryset: QuerySet[AuditEvent], before: int | None, size: int
+) -> tuple[list[AuditEvent], int | None]:
     """One keyset page, newest first: the events, and the ``before`` of the next page (None on the last).
     One query whatever the depth: no OFFSET, no COUNT(*) over millions of rows."""
     if before is not None:
@@ -47,8 +48,9 @@ def audit_event_page(*, queryset: QuerySet[AuditEvent], before: int | None,
     return page[:size], (page[size - 1].id if len(page) > size else None)
 
 
-def audit_event_rows(*, queryset: QuerySet[AuditEvent], fields: list[str],
-                     chunk_size: int = EXPORT_CHUNK) -> Iterator[tuple[Any, ...]]:
+def audit_event_rows(
+    *, queryset: QuerySet[AuditEvent], fields: list[str], chunk_size: int = EXPORT_CHUNK
+) -> Iterator[tuple[Any, ...]]:
     """Every event of ``queryset`` in chain order, as tuples of ``fields``, fetched in keyset chunks by id.
 
     Memory stays flat at any size and it works on every database (no server-side cursor needed): each chunk
@@ -74,20 +76,35 @@ def entitlement_list(*, user: Any) -> QuerySet[Grant]:
     approval trail), newest first. Narrow it to one instant with ``EntitlementFilter``."""
     require_audit_access(user)
     approvals = Approval.objects.select_related("approver").order_by("decided_at", "id")
-    return (Grant.objects
-            .select_related("product__domain", "port", "consumer_account", "request__requester")
-            .prefetch_related(Prefetch("request__approvals", queryset=approvals))
-            .order_by("-id"))
+    return (
+        Grant.objects.select_related("product__domain", "port", "consumer_account", "request__requester")
+        .prefetch_related(Prefetch("request__approvals", queryset=approvals))
+        .order_by("-id")
+    )
 
 
-def entitlements_as_of(*, user: Any, as_of: datetime | None = None, product: str = "", table: str = "",
-                       principal: str = "", account: str = "", domain: str = "") -> QuerySet[Grant]:
+def entitlements_as_of(
+    *,
+    user: Any,
+    as_of: datetime | None = None,
+    product: str = "",
+    table: str = "",
+    principal: str = "",
+    account: str = "",
+    domain: str = "",
+) -> QuerySet[Grant]:
     """Who could read what at ``as_of`` (default now): the grants whose permissions were in place in AWS then.
 
     Same rules as the page and the API, which use ``EntitlementFilter`` on ``entitlement_list`` directly.
     """
-    given = {"as_of": as_of, "product": product, "table": table, "principal": principal, "account": account,
-             "domain": domain}
+    given = {
+        "as_of": as_of,
+        "product": product,
+        "table": table,
+        "principal": principal,
+        "account": account,
+        "domain": domain,
+    }
     filterset = EntitlementFilter({k: v for k, v in given.items() if v}, queryset=entitlement_list(user=user))
     if not filterset.is_valid():
         raise ValidationFailed("Invalid entitlement filters.", errors=filterset.errors.get_json_data())
@@ -112,9 +129,16 @@ def approval_trail(grant: Grant) -> list[TrailStep]:
     for approval in grant.request.approvals.all():
         approver = approval.approver
         by_policy = approver is None
-        steps.append(TrailStep(stage=approval.get_stage_display(), decision=approval.decision,
-                               by=approver.username if approver is not None else "policy",
-                               reason=approval.reason, at=approval.decided_at, by_policy=by_policy))
+        steps.append(
+            TrailStep(
+                stage=approval.get_stage_display(),
+                decision=approval.decision,
+                by=approver.username if approver is not None else "policy",
+                reason=approval.reason,
+                at=approval.decided_at,
+                by_policy=by_policy,
+            )
+        )
     return steps
 
 
@@ -156,11 +180,12 @@ def _section(queryset: QuerySet[Any]) -> Finding:
 def products_failing_governance() -> Finding:
     """Live products (published or deprecated) that fail the catalog's publish checklist today, e.g. a column
     added after publication and never classified. Drafts are left out: failing is normal before publishing."""
-    products = (DataProduct.objects
-                .filter(status__in=[DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED])
-                .select_related("domain", "owner_team", "pii_override_by")
-                .prefetch_related("columns")
-                .order_by("domain__name", "name"))
+    products = (
+        DataProduct.objects.filter(status__in=[DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED])
+        .select_related("domain", "owner_team", "pii_override_by")
+        .prefetch_related("columns")
+        .order_by("domain__name", "name")
+    )
     failing = []
     for product in products:
         checklist = governance_checklist(product, columns=list(product.columns.all()))
@@ -172,8 +197,11 @@ def products_failing_governance() -> Finding:
 def grants_past_end_date(*, now: datetime) -> QuerySet[Grant]:
     """Grants whose permissions are still in place in AWS after their end date: applied, never ended,
     ``expires_at`` in the past (the expiry job or a revocation has not caught up)."""
-    return (Grant.objects.filter(granted_at__isnull=False, ended_at__isnull=True, expires_at__lt=now)
-            .select_related("product", "consumer_account").order_by("expires_at", "id"))
+    return (
+        Grant.objects.filter(granted_at__isnull=False, ended_at__isnull=True, expires_at__lt=now)
+        .select_related("product", "consumer_account")
+        .order_by("expires_at", "id")
+    )
 
 
 def grants_without_approval() -> QuerySet[Grant]:
@@ -187,13 +215,17 @@ def grants_without_approval() -> QuerySet[Grant]:
     approved = Approval.objects.filter(request_id=OuterRef("request_id"), decision=Approval.Decision.APPROVED)
     approved_by_another = approved.exclude(approver_id=OuterRef("request__requester_id"))
     rejected = Approval.objects.filter(request_id=OuterRef("request_id"), decision=Approval.Decision.REJECTED)
-    return (Grant.objects.filter(Q(~Exists(approved_by_another)) | Q(Exists(rejected)))
-            .select_related("product", "consumer_account", "request__requester").order_by("-id"))
+    return (
+        Grant.objects.filter(Q(~Exists(approved_by_another)) | Q(Exists(rejected)))
+        .select_related("product", "consumer_account", "request__requester")
+        .order_by("-id")
+    )
 
 
 def open_drift() -> QuerySet[DriftFinding]:
-    return DriftFinding.objects.filter(status=DriftFinding.Status.OPEN).select_related("run").order_by("-found_at",
-                                                                                                         "-id")
+    return (
+        DriftFinding.objects.filter(status=DriftFinding.Status.OPEN).select_related("run").order_by("-found_at", "-id")
+    )
 
 
 def compliance_report(*, user: Any) -> ComplianceReport:

@@ -133,8 +133,13 @@ def audit_record(
 def audit_log_exported(*, actor: Actor, export_format: str, filters: dict[str, list[str]]) -> AuditEvent:
     """Who exported which part of the log, and when. Recorded before the export streams, so an interrupted
     download still leaves its trace; the export itself therefore ends with this event when the filters allow."""
-    return audit_record(actor=actor, event_type=EventType.AUDIT_EXPORTED, object_type="audit.log",
-                        object_repr=f"{export_format} export", after={"format": export_format, "filters": filters})
+    return audit_record(
+        actor=actor,
+        event_type=EventType.AUDIT_EXPORTED,
+        object_type="audit.log",
+        object_repr=f"{export_format} export",
+        after={"format": export_format, "filters": filters},
+    )
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -177,8 +182,24 @@ class ChainReport:
 
 
 _VERIFY_FIELDS = [
-    "id", "seq", "occurred_at", "actor_kind", "actor_id", "actor", "request_id", "event_type", "object_type",
-    "object_id", "object_repr", "product_id", "principal", "account_id", "before", "after", "prev_hash", "hash",
+    "id",
+    "seq",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor",
+    "request_id",
+    "event_type",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "product_id",
+    "principal",
+    "account_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
 ]
 
 
@@ -196,38 +217,86 @@ def audit_verify(*, exported_head: dict[str, Any] | None = None) -> ChainReport:
         seq, event_id = row["seq"], row["id"]
         if seq != expected_seq:
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
-            return ChainReport(checked, seq, row["hash"], ChainProblem(
-                "deleted", expected_seq, event_id, f"event(s) {missing} are missing: deleted from the log"))
+            return ChainReport(
+                checked,
+                seq,
+                row["hash"],
+                ChainProblem(
+                    "deleted", expected_seq, event_id, f"event(s) {missing} are missing: deleted from the log"
+                ),
+            )
         if compute_hash(row) != row["hash"]:
-            return ChainReport(checked, seq, row["hash"], ChainProblem(
-                "edited", seq, event_id, f"event {seq} (id {event_id}) does not match its hash: it was edited"))
+            return ChainReport(
+                checked,
+                seq,
+                row["hash"],
+                ChainProblem(
+                    "edited", seq, event_id, f"event {seq} (id {event_id}) does not match its hash: it was edited"
+                ),
+            )
         if row["prev_hash"] != prev_hash:
             kind = "reordered" if event_id < prev_id else "inserted"
-            return ChainReport(checked, seq, row["hash"], ChainProblem(
-                kind, seq, event_id,
-                f"event {seq} (id {event_id}) does not follow event {seq - 1}: the chain was {kind} here"))
+            return ChainReport(
+                checked,
+                seq,
+                row["hash"],
+                ChainProblem(
+                    kind,
+                    seq,
+                    event_id,
+                    f"event {seq} (id {event_id}) does not follow event {seq - 1}: the chain was {kind} here",
+                ),
+            )
         if export_seq is not None and seq == export_seq:
             by_seq[seq] = row["hash"]
         expected_seq, prev_hash, prev_id = seq + 1, row["hash"], event_id
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq = expected_seq - 1
     if head is None and last_seq:
-        return ChainReport(checked, last_seq, prev_hash, ChainProblem(
-            "head_mismatch", last_seq, None, "the chain head record is missing: it was deleted"))
+        return ChainReport(
+            checked,
+            last_seq,
+            prev_hash,
+            ChainProblem("head_mismatch", last_seq, None, "the chain head record is missing: it was deleted"),
+        )
     if head is not None and (head.seq, head.hash) != (last_seq, prev_hash):
-        return ChainReport(checked, last_seq, prev_hash, ChainProblem(
-            "head_mismatch", last_seq, None,
-            f"the chain ends at event {last_seq} but the recorded head is event {head.seq}: "
-            "events were deleted from the end or the head was rewritten"))
+        return ChainReport(
+            checked,
+            last_seq,
+            prev_hash,
+            ChainProblem(
+                "head_mismatch",
+                last_seq,
+                None,
+                f"the chain ends at event {last_seq} but the recorded head is event {head.seq}: "
+                "events were deleted from the end or the head was rewritten",
+            ),
+        )
     if exported_head is not None and export_seq is not None:
         if export_seq > last_seq:
-            return ChainReport(checked, last_seq, prev_hash, ChainProblem(
-                "export_mismatch", export_seq, None,
-                f"the exported head names event {export_seq} but the log ends at {last_seq}: events were removed"))
+            return ChainReport(
+                checked,
+                last_seq,
+                prev_hash,
+                ChainProblem(
+                    "export_mismatch",
+                    export_seq,
+                    None,
+                    f"the exported head names event {export_seq} but the log ends at {last_seq}: events were removed",
+                ),
+            )
         if by_seq.get(export_seq) != exported_head["hash"]:
-            return ChainReport(checked, last_seq, prev_hash, ChainProblem(
-                "export_mismatch", export_seq, None,
-                f"event {export_seq} differs from the exported head: the chain was rewritten"))
+            return ChainReport(
+                checked,
+                last_seq,
+                prev_hash,
+                ChainProblem(
+                    "export_mismatch",
+                    export_seq,
+                    None,
+                    f"event {export_seq} differs from the exported head: the chain was rewritten",
+                ),
+            )
     return ChainReport(checked, last_seq, prev_hash, None)
 
 
@@ -235,8 +304,11 @@ def audit_export_head(*, path: str | Path | None = None) -> dict[str, Any]:
     """Append the current chain head to a file outside the database (one JSON line per export)."""
     target = Path(path or settings.MESHPORTAL_AUDIT_HEAD_FILE)
     head = AuditChainHead.objects.filter(id=1).first()
-    record = {"seq": head.seq if head else 0, "hash": head.hash if head else GENESIS_HASH,
-              "exported_at": _iso(timezone.now())}
+    record = {
+        "seq": head.seq if head else 0,
+        "hash": head.hash if head else GENESIS_HASH,
+        "exported_at": _iso(timezone.now()),
+    }
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")

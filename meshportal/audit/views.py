@@ -52,24 +52,35 @@ def events(request: AuthenticatedHttpRequest) -> HttpResponse:
     page: list[AuditEvent] = []
     next_before = None
     if filterset.is_valid():
-        page, next_before = selectors.audit_event_page(queryset=filterset.qs, before=_before(request),
-                                                       size=PAGE_SIZE)
+        page, next_before = selectors.audit_event_page(queryset=filterset.qs, before=_before(request), size=PAGE_SIZE)
     filter_query = _query_without(request, "before")
     next_query = f"{filter_query}&before={next_before}".lstrip("&") if next_before else ""
-    context = {"filter": filterset, "events": page, "next_query": next_query, "filter_query": filter_query,
-               "tab": "events"}
+    context = {
+        "filter": filterset,
+        "events": page,
+        "next_query": next_query,
+        "filter_query": filter_query,
+        "tab": "events",
+    }
     template = "audit/events.html#results" if request.htmx else "audit/events.html"
     return render(request, template, context)
 
 
-def _export(request: AuthenticatedHttpRequest, lines: Callable[[QuerySet[AuditEvent]], Iterator[str]],
-            content_type: str, extension: str) -> HttpResponseBase:
+def _export(
+    request: AuthenticatedHttpRequest,
+    lines: Callable[[QuerySet[AuditEvent]], Iterator[str]],
+    content_type: str,
+    extension: str,
+) -> HttpResponseBase:
     filterset = AuditEventFilter(request.GET, queryset=_allowed(selectors.audit_event_list, request))
     if not filterset.is_valid():
         messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
         return HttpResponse(f"Invalid filters: {messages}\n", status=400, content_type="text/plain; charset=utf-8")
-    services.audit_log_exported(actor=request.user, export_format=extension,
-                                filters={key: values for key, values in request.GET.lists() if any(values)})
+    services.audit_log_exported(
+        actor=request.user,
+        export_format=extension,
+        filters={key: values for key, values in request.GET.lists() if any(values)},
+    )
     response = StreamingHttpResponse(lines(filterset.qs), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.{extension}"'
@@ -107,8 +118,14 @@ def entitlements(request: AuthenticatedHttpRequest) -> HttpResponse:
         rows = [(grant, selectors.approval_trail(grant)) for grant in grants]
     filter_query = _query_without(request, "before")
     next_query = f"{filter_query}&before={next_before}".lstrip("&") if next_before else ""
-    context = {"filter": filterset, "rows": rows, "as_of": filterset.moment, "next_query": next_query,
-               "tab": "entitlements", "now": timezone.now()}
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "as_of": filterset.moment,
+        "next_query": next_query,
+        "tab": "entitlements",
+        "now": timezone.now(),
+    }
     template = "audit/entitlements.html#results" if request.htmx else "audit/entitlements.html"
     return render(request, template, context)
 
@@ -117,8 +134,9 @@ def entitlements(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = _allowed(selectors.compliance_report, request)
-    return render(request, "audit/compliance.html", {"report": report, "limit": selectors.COMPLIANCE_LIMIT,
-                                                     "tab": "compliance"})
+    return render(
+        request, "audit/compliance.html", {"report": report, "limit": selectors.COMPLIANCE_LIMIT, "tab": "compliance"}
+    )
 
 
 @login_required

@@ -55,8 +55,10 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 
 def _summary(errors: dict[str, list[str]]) -> str:
-    parts = [f"{field}: {' '.join(msgs)}" if field != "non_field_errors" else " ".join(msgs)
-             for field, msgs in errors.items()]
+    parts = [
+        f"{field}: {' '.join(msgs)}" if field != "non_field_errors" else " ".join(msgs)
+        for field, msgs in errors.items()
+    ]
     return "; ".join(parts) or "Invalid input."
 
 
@@ -69,8 +71,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         errors = _flatten(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-        return Response({"code": "invalid", "detail": _summary(errors), "errors": errors},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"code": "invalid", "detail": _summary(errors), "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -152,8 +155,9 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 continue
             responses = operation.setdefault("responses", {})
             for code, description in _ERROR_RESPONSES.items():
-                responses.setdefault(code, {"description": description,
-                                            "content": {"application/json": {"schema": ref}}})
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ref}}}
+                )
     return result
 
 

@@ -11,8 +11,9 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, code: str | None = None, field: str | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if code:
@@ -25,8 +26,14 @@ class ValidationFailed(DomainError):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, detail: str, *, errors: dict[str, list[str]] | None = None, code: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: dict[str, list[str]] | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(detail, code=code, field=field)
         self.errors = errors or ({field: [detail]} if field else {})
 

@@ -55,5 +55,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
         ok, detail = check()
         results[name] = {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
     healthy = all(r["ok"] for r in results.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": results},
-                        status=200 if healthy else 503)
+    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": results}, status=200 if healthy else 503)

@@ -19,8 +19,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "permission_denied", "Not allowed", str(exception or "") or
-                  "You do not have permission to see or do this.")
+    return _error(
+        request,
+        403,
+        "permission_denied",
+        "Not allowed",
+        str(exception or "") or "You do not have permission to see or do this.",
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -28,10 +33,20 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "server_error", "Something went wrong",
-                  "The error was logged with its request id. Please try again, or tell the platform team.")
+    return _error(
+        request,
+        500,
+        "server_error",
+        "Something went wrong",
+        "The error was logged with its request id. Please try again, or tell the platform team.",
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return _error(request, 403, "csrf_failed", "Form expired",
-                  "Your form was stale or its security token was missing. Reload the page and try again.")
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        "Form expired",
+        "Your form was stale or its security token was missing. Reload the page and try again.",
+    )

@@ -22,8 +22,15 @@ def load() -> dict[str, int]:
     for username, first, last, flags, teams, _domains in mesh.USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = identity.user_create(actor=LOADER, username=username, email=f"{username}@example.com",
-                                        first_name=first, last_name=last, check_actor=False, **flags)
+            user = identity.user_create(
+                actor=LOADER,
+                username=username,
+                email=f"{username}@example.com",
+                first_name=first,
+                last_name=last,
+                check_actor=False,
+                **flags,
+            )
             user.set_password(mesh.DEMO_PASSWORD)
             user.save(update_fields=["password"])
             counts["users"] += 1

@@ -18,10 +18,17 @@ class User(AbstractUser):
     is_platform_admin = models.BooleanField(
         default=False, help_text="Manages accounts, policies and users; may use Django admin."
     )
-    oidc_subject = models.CharField(max_length=255, unique=True, null=True, blank=True, editable=False,
-                                    help_text="The identity provider's stable subject (sub) for SSO users.")
-    is_auditor = models.BooleanField(default=False,
-                                     help_text="Read-only access to everything, including the audit log.")
+    oidc_subject = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The identity provider's stable subject (sub) for SSO users.",
+    )
+    is_auditor = models.BooleanField(
+        default=False, help_text="Read-only access to everything, including the audit log."
+    )
 
     class Meta:
         ordering = ["username"]

@@ -25,8 +25,9 @@ class MeshPortalOIDCBackend(OIDCAuthenticationBackend):
     def _sync(self, claims: dict[str, Any]) -> User:
         groups_claim = settings.OIDC_GROUPS_CLAIM
         normalised = dict(claims, groups=claims.get(groups_claim) or [])
-        return services.user_sync_from_idp(claims=normalised, admin_groups=settings.OIDC_ADMIN_GROUPS,
-                                           auditor_groups=settings.OIDC_AUDITOR_GROUPS)
+        return services.user_sync_from_idp(
+            claims=normalised, admin_groups=settings.OIDC_ADMIN_GROUPS, auditor_groups=settings.OIDC_AUDITOR_GROUPS
+        )
 
     def create_user(self, claims: dict[str, Any]) -> User:
         return self._sync(claims)

@@ -34,9 +34,7 @@ def team_ids(user: Any) -> frozenset[int]:
 def stewarded_domain_ids(user: Any) -> frozenset[int]:
     if user is None or not user.is_authenticated:
         return frozenset()
-    return _cached(
-        user, "steward_domain_ids", lambda: frozenset(user.stewarded_domains.values_list("id", flat=True))
-    )
+    return _cached(user, "steward_domain_ids", lambda: frozenset(user.stewarded_domains.values_list("id", flat=True)))
 
 
 def is_producer(user: Any) -> bool:

@@ -44,9 +44,16 @@ def user_create(
         raise ValidationFailed("A username is required.", field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(f"A user named {username!r} already exists.", code="duplicate_username")
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name,
-                is_platform_admin=is_platform_admin, is_auditor=is_auditor,
-                is_staff=is_platform_admin, is_superuser=is_platform_admin)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_platform_admin=is_platform_admin,
+        is_auditor=is_auditor,
+        is_staff=is_platform_admin,
+        is_superuser=is_platform_admin,
+    )
     if password:
         try:
             validate_password(password, user)
@@ -56,9 +63,12 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    audit_record(actor=actor, event_type=EventType.USER_CREATED, obj=user,
-                 after={"username": username, "email": email, "is_platform_admin": is_platform_admin,
-                        "is_auditor": is_auditor})
+    audit_record(
+        actor=actor,
+        event_type=EventType.USER_CREATED,
+        obj=user,
+        after={"username": username, "email": email, "is_platform_admin": is_platform_admin, "is_auditor": is_auditor},
+    )
     return user
 
 
@@ -70,8 +80,7 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
     if unknown:
         raise ValidationFailed(f"Unknown role field(s): {', '.join(sorted(unknown))}.")
     if actor.pk == user.pk and changes.get("is_platform_admin") is False:
-        raise NotAllowed("You cannot remove your own platform-admin role; ask another admin.",
-                         code="self_demotion")
+        raise NotAllowed("You cannot remove your own platform-admin role; ask another admin.", code="self_demotion")
     user = User.objects.select_for_update().get(pk=user.pk)
     before = {f: getattr(user, f) for f in ROLE_FIELDS}
     for field, value in changes.items():
@@ -86,8 +95,9 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
 
 
 @transaction.atomic
-def team_create(*, actor: Actor, name: str, slug: str = "", description: str = "", email: str = "",
-                check_actor: bool = True) -> Team:
+def team_create(
+    *, actor: Actor, name: str, slug: str = "", description: str = "", email: str = "", check_actor: bool = True
+) -> Team:
     if check_actor:
         _require_admin(actor)
     name = name.strip()
@@ -97,14 +107,16 @@ def team_create(*, actor: Actor, name: str, slug: str = "", description: str = "
     if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name__iexact=name).exists():
         raise Conflict(f"A team named {name!r} already exists.", code="duplicate_team")
     team = Team.objects.create(name=name, slug=slug, description=description, email=email)
-    audit_record(actor=actor, event_type=EventType.TEAM_CREATED, obj=team,
-                 after={"name": name, "slug": slug, "email": email})
+    audit_record(
+        actor=actor, event_type=EventType.TEAM_CREATED, obj=team, after={"name": name, "slug": slug, "email": email}
+    )
     return team
 
 
 @transaction.atomic
-def team_add_member(*, actor: Actor, team: Team, user: User, role: str = TeamMembership.Role.MEMBER,
-                    check_actor: bool = True) -> TeamMembership:
+def team_add_member(
+    *, actor: Actor, team: Team, user: User, role: str = TeamMembership.Role.MEMBER, check_actor: bool = True
+) -> TeamMembership:
     if check_actor and not (roles.is_platform_admin(actor) or _is_team_lead(actor, team)):
         raise NotAllowed("Only platform admins and team leads can add team members.")
     if role not in TeamMembership.Role.values:
@@ -114,8 +126,9 @@ def team_add_member(*, actor: Actor, team: Team, user: User, role: str = TeamMem
         membership.role = role
         membership.save(update_fields=["role"])
     if created or membership.role == role:
-        audit_record(actor=actor, event_type=EventType.TEAM_MEMBER_ADDED, obj=team,
-                     after={"user": user.username, "role": role})
+        audit_record(
+            actor=actor, event_type=EventType.TEAM_MEMBER_ADDED, obj=team, after={"user": user.username, "role": role}
+        )
     roles.clear_cache(user)
     return membership
 
@@ -126,14 +139,15 @@ def team_remove_member(*, actor: Actor, team: Team, user: User) -> None:
         raise NotAllowed("Only platform admins and team leads can remove team members.")
     deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
     if deleted:
-        audit_record(actor=actor, event_type=EventType.TEAM_MEMBER_REMOVED, obj=team,
-                     before={"user": user.username})
+        audit_record(actor=actor, event_type=EventType.TEAM_MEMBER_REMOVED, obj=team, before={"user": user.username})
     roles.clear_cache(user)
 
 
 def _is_team_lead(user: Any, team: Team) -> bool:
-    return bool(user.is_authenticated and
-                TeamMembership.objects.filter(team=team, user=user, role=TeamMembership.Role.LEAD).exists())
+    return bool(
+        user.is_authenticated
+        and TeamMembership.objects.filter(team=team, user=user, role=TeamMembership.Role.LEAD).exists()
+    )
 
 
 @transaction.atomic
@@ -143,8 +157,13 @@ def session_login_record(*, user: User, method: str) -> None:
 
 @transaction.atomic
 def session_login_failed_record(*, username: str, method: str) -> None:
-    audit_record(actor=None, event_type=EventType.LOGIN_FAILED, object_type="identity.user",
-                 object_repr=username[:150], after={"username": username[:150], "method": method})
+    audit_record(
+        actor=None,
+        event_type=EventType.LOGIN_FAILED,
+        object_type="identity.user",
+        object_repr=username[:150],
+        after={"username": username[:150], "method": method},
+    )
 
 
 @transaction.atomic
@@ -191,8 +210,14 @@ def user_sync_from_idp(*, claims: dict[str, Any], admin_groups: list[str], audit
         while User.objects.filter(username__iexact=username).exists():
             username = f"{wanted}.sso" if n == 1 else f"{wanted}.sso{n}"
             n += 1
-        user = user_create(actor=idp, username=username, email=email, first_name=claims.get("given_name", ""),
-                           last_name=claims.get("family_name", ""), check_actor=False)
+        user = user_create(
+            actor=idp,
+            username=username,
+            email=email,
+            first_name=claims.get("given_name", ""),
+            last_name=claims.get("family_name", ""),
+            check_actor=False,
+        )
         user.oidc_subject = subject
         user.save(update_fields=["oidc_subject"])
     groups = set(claims.get("groups") or [])

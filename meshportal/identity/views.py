@@ -52,7 +52,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.filter(user=request.user).first()
-    return render(request, "identity/profile.html", {
-        "teams": user_teams(user=request.user),
-        "token": token,
-    })
+    return render(
+        request,
+        "identity/profile.html",
+        {
+            "teams": user_teams(user=request.user),
+            "token": token,
+        },
+    )

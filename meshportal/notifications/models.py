@@ -33,12 +33,15 @@ class TeamWebhook(models.Model):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=128, help_text="HMAC-SHA256 key of the X-MeshPortal-Signature header.")
-    event_types = models.JSONField(default=list, blank=True,
-                                   help_text='CloudEvent types to send, e.g. ["com.meshportal.grant.granted"]; '
-                                             "empty means all.")
+    event_types = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='CloudEvent types to send, e.g. ["com.meshportal.grant.granted"]; empty means all.',
+    )
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,8 +86,7 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["status", "scheduled_for"], name="delivery_due_idx"),
             models.Index(fields=["webhook", "-id"], name="delivery_webhook_idx"),
         ]
-        constraints = [models.UniqueConstraint(fields=["webhook", "event_id", "attempt"],
-                                               name="uniq_delivery_attempt")]
+        constraints = [models.UniqueConstraint(fields=["webhook", "event_id", "attempt"], name="uniq_delivery_attempt")]
 
     def __str__(self) -> str:
         return f"{self.event_type} #{self.event_id} attempt {self.attempt} → {self.status}"

@@ -44,5 +44,4 @@ def webhook_get(*, team: Team, pk: int) -> TeamWebhook:
 
 
 def delivery_log(*, team: Team) -> QuerySet[WebhookDelivery]:
-    return (WebhookDelivery.objects.filter(webhook__team=team).select_related("webhook")
-            .defer("payload").order_by("-id"))
+    return WebhookDelivery.objects.filter(webhook__team=team).select_related("webhook").defer("payload").order_by("-id")

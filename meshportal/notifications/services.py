@@ -87,23 +87,42 @@ def cloud_event(*, event_type: str, source: str, subject: str, data: dict[str, A
 
 
 @transaction.atomic
-def event_publish(*, event_type: str, title: str, body: str, url: str, recipient_ids: Iterable[int],
-                  webhook_team_ids: Iterable[int], source: str, subject: str, data: dict[str, Any]) -> None:
+def event_publish(
+    *,
+    event_type: str,
+    title: str,
+    body: str,
+    url: str,
+    recipient_ids: Iterable[int],
+    webhook_team_ids: Iterable[int],
+    source: str,
+    subject: str,
+    data: dict[str, Any],
+) -> None:
     """Tell the people concerned (in the portal and by e-mail) and the teams' webhooks about one event."""
     recipients = sorted(set(recipient_ids))
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, event_type=event_type, title=title[:200], body=body, url=url)
-         for uid in recipients])
+        [
+            Notification(recipient_id=uid, event_type=event_type, title=title[:200], body=body, url=url)
+            for uid in recipients
+        ]
+    )
     ce_type = cloud_event_type(event_type)
-    webhooks = [w for w in TeamWebhook.objects.filter(team_id__in=set(webhook_team_ids), is_active=True)
-                if w.wants(ce_type)]
+    webhooks = [
+        w for w in TeamWebhook.objects.filter(team_id__in=set(webhook_team_ids), is_active=True) if w.wants(ce_type)
+    ]
     deliveries: list[WebhookDelivery] = []
     if webhooks:
         event = cloud_event(event_type=event_type, source=source, subject=subject, data=data)
         now = timezone.now()
         deliveries = WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(webhook=w, event_id=event["id"], event_type=ce_type, payload=event, attempt=1,
-                             scheduled_for=now) for w in webhooks])
+            [
+                WebhookDelivery(
+                    webhook=w, event_id=event["id"], event_type=ce_type, payload=event, attempt=1, scheduled_for=now
+                )
+                for w in webhooks
+            ]
+        )
     notification_ids = [n.pk for n in notifications if n.pk is not None]
     delivery_ids = [d.pk for d in deliveries if d.pk is not None]
 
@@ -127,8 +146,10 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     base = _setting("MESHPORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
     for notification in rows:
         # Claim first, so that a re-run never sends the same e-mail twice.
-        if Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now()) != 1:
+        if (
+            Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+            != 1
+        ):
             continue
         address = notification.recipient.email
         if not address:
@@ -163,33 +184,50 @@ def _require_manager(actor: Actor, team: Team) -> None:
 
 
 @transaction.atomic
-def webhook_create(*, actor: Actor, team: Team, url: str, description: str = "",
-                   event_types: list[str] | None = None) -> TeamWebhook:
+def webhook_create(
+    *, actor: Actor, team: Team, url: str, description: str = "", event_types: list[str] | None = None
+) -> TeamWebhook:
     _require_manager(actor, team)
     url = url.strip()
     if not url.startswith(("https://", "http://")):
-        raise ValidationFailed("A webhook URL must start with https:// (or http:// for local testing).",
-                               field="url", code="invalid_url")
+        raise ValidationFailed(
+            "A webhook URL must start with https:// (or http:// for local testing).", field="url", code="invalid_url"
+        )
     problem = destination_problem(url)
     if problem:
         raise ValidationFailed(problem, field="url", code="forbidden_destination")
     unknown = [t for t in event_types or [] if not t.startswith(EVENT_TYPE_PREFIX)]
     if unknown:
-        raise ValidationFailed(f"Event types start with {EVENT_TYPE_PREFIX}: {', '.join(unknown)}.",
-                               field="event_types")
-    webhook = TeamWebhook.objects.create(team=team, url=url, description=description.strip()[:200],
-                                         secret=secrets.token_hex(32), event_types=event_types or [],
-                                         created_by=actor if isinstance(actor, User) else None)
-    audit_record(actor=actor, event_type=EventType.WEBHOOK_CHANGED, obj=webhook,
-                 after={"team": team.slug, "url": url, "event_types": webhook.event_types, "action": "created"})
+        raise ValidationFailed(
+            f"Event types start with {EVENT_TYPE_PREFIX}: {', '.join(unknown)}.", field="event_types"
+        )
+    webhook = TeamWebhook.objects.create(
+        team=team,
+        url=url,
+        description=description.strip()[:200],
+        secret=secrets.token_hex(32),
+        event_types=event_types or [],
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    audit_record(
+        actor=actor,
+        event_type=EventType.WEBHOOK_CHANGED,
+        obj=webhook,
+        after={"team": team.slug, "url": url, "event_types": webhook.event_types, "action": "created"},
+    )
     return webhook
 
 
 @transaction.atomic
 def webhook_delete(*, actor: Actor, webhook: TeamWebhook) -> None:
     _require_manager(actor, webhook.team)
-    audit_record(actor=actor, event_type=EventType.WEBHOOK_CHANGED, obj=webhook,
-                 before={"team": webhook.team.slug, "url": webhook.url}, after={"action": "deleted"})
+    audit_record(
+        actor=actor,
+        event_type=EventType.WEBHOOK_CHANGED,
+        obj=webhook,
+        before={"team": webhook.team.slug, "url": webhook.url},
+        after={"action": "deleted"},
+    )
     webhook.delete()
 
 
@@ -219,8 +257,14 @@ def destination_problem(url: str) -> str:
         return f"The webhook host {host!r} does not resolve."
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified:
+        if (
+            ip.is_loopback
+            or ip.is_private
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_multicast
+            or ip.is_unspecified
+        ):
             return f"Webhooks may not call internal addresses ({host} is {ip})."
     return ""
 
@@ -254,14 +298,19 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     """Make one delivery attempt: claim the row, POST, record the outcome, schedule the next attempt."""
     now = timezone.now()
-    if WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
-            status=WebhookDelivery.Status.SENDING, started_at=now) != 1:
+    if (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.SENDING, started_at=now
+        )
+        != 1
+    ):
         return None  # delivered, failed, or another worker holds it
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     webhook = delivery.webhook
     if not webhook.is_active:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED,
-                                                              finished_at=now, error="The webhook is disabled.")
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.FAILED, finished_at=now, error="The webhook is disabled."
+        )
         return delivery
     body = encode(delivery.payload)
     headers = {
@@ -280,14 +329,23 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.SUCCEEDED if ok else WebhookDelivery.Status.FAILED,
-            finished_at=timezone.now(), response_status=status, response_body=response_body[:RESPONSE_BODY_LIMIT],
-            error=error[:2000], duration_ms=duration, will_retry=retry)
+            finished_at=timezone.now(),
+            response_status=status,
+            response_body=response_body[:RESPONSE_BODY_LIMIT],
+            error=error[:2000],
+            duration_ms=duration,
+            will_retry=retry,
+        )
         if retry:
             delay = _backoff_seconds(delivery.attempt)
             successor = WebhookDelivery.objects.create(
-                webhook=webhook, event_id=delivery.event_id, event_type=delivery.event_type,
-                payload=delivery.payload, attempt=delivery.attempt + 1,
-                scheduled_for=timezone.now() + timedelta(seconds=delay))
+                webhook=webhook,
+                event_id=delivery.event_id,
+                event_type=delivery.event_type,
+                payload=delivery.payload,
+                attempt=delivery.attempt + 1,
+                scheduled_for=timezone.now() + timedelta(seconds=delay),
+            )
 
             def enqueue() -> None:
                 from meshportal.notifications.tasks import deliver_webhook
@@ -306,12 +364,15 @@ def webhook_deliveries_relay(*, now: Any = None) -> int:
 
     now = now or timezone.now()
     grace = timedelta(seconds=float(_setting("MESHPORTAL_WEBHOOK_RELAY_GRACE_SECONDS", 60.0)))
-    due = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, scheduled_for__lte=now - grace)
-               .order_by("scheduled_for").values_list("id", flat=True)[:500])
+    due = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, scheduled_for__lte=now - grace)
+        .order_by("scheduled_for")
+        .values_list("id", flat=True)[:500]
+    )
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     # A worker that died mid-send leaves a row "sending": give it back after a generous lease.
-    WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENDING,
-                                   started_at__lt=now - timedelta(minutes=10)).update(
-        status=WebhookDelivery.Status.PENDING)
+    WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.SENDING, started_at__lt=now - timedelta(minutes=10)
+    ).update(status=WebhookDelivery.Status.PENDING)
     return len(due)

@@ -27,17 +27,24 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = qs.filter(id__lt=before)
     page = list(qs[: PAGE_SIZE + 1])
     next_before = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
-    return render(request, "notifications/inbox.html", {
-        "notifications": page[:PAGE_SIZE], "next_before": next_before,
-        "unread": sum(1 for n in page[:PAGE_SIZE] if n.read_at is None)})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {
+            "notifications": page[:PAGE_SIZE],
+            "next_before": next_before,
+            "unread": sum(1 for n in page[:PAGE_SIZE] if n.read_at is None),
+        },
+    )
 
 
 @login_required
 @require_GET
 def counter(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The unread counter of the navigation, polled by htmx."""
-    return render(request, "notifications/_counter.html",
-                  {"unread_count": selectors.notification_unread_count(user=request.user)})
+    return render(
+        request, "notifications/_counter.html", {"unread_count": selectors.notification_unread_count(user=request.user)}
+    )
 
 
 @login_required
@@ -46,8 +53,11 @@ def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = [i for i in map(parse_id, request.POST.getlist("notification")) if i is not None]
     services.notification_mark_read(user=request.user, notification_ids=ids or None)
     if request.htmx:
-        response = render(request, "notifications/_counter.html",
-                          {"unread_count": selectors.notification_unread_count(user=request.user), "oob": True})
+        response = render(
+            request,
+            "notifications/_counter.html",
+            {"unread_count": selectors.notification_unread_count(user=request.user), "oob": True},
+        )
         response["HX-Refresh"] = "true"
         return response
     return redirect("notifications:inbox")
@@ -69,10 +79,18 @@ def webhooks(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"Webhook added. Its signing secret: {webhook.secret}")
                 return redirect("notifications:webhooks", slug=team.slug)
-    return render(request, "notifications/webhooks.html", {
-        "team": team, "webhooks": list(selectors.webhook_list(team=team)), "form": form,
-        "can_manage": can_manage, "deliveries": list(selectors.delivery_log(team=team)[:selectors.DELIVERY_LOG_SIZE]),
-        "signature_header": services.SIGNATURE_HEADER})
+    return render(
+        request,
+        "notifications/webhooks.html",
+        {
+            "team": team,
+            "webhooks": list(selectors.webhook_list(team=team)),
+            "form": form,
+            "can_manage": can_manage,
+            "deliveries": list(selectors.delivery_log(team=team)[: selectors.DELIVERY_LOG_SIZE]),
+            "signature_header": services.SIGNATURE_HEADER,
+        },
+    )
 
 
 @login_required

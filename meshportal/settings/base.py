@@ -282,11 +282,17 @@ CELERY_BEAT_SCHEDULE["provisioning-reconcile"] = {
 }
 MESHPORTAL_BASE_URL = env_str("MESHPORTAL_BASE_URL", "http://localhost:8000")  # links in e-mails
 CELERY_BEAT_SCHEDULE["access-requests-expire-grants"] = {
-    "task": "access_requests.expire_grants", "schedule": env_int("MESHPORTAL_EXPIRE_GRANTS_SECONDS", 3600)}
+    "task": "access_requests.expire_grants",
+    "schedule": env_int("MESHPORTAL_EXPIRE_GRANTS_SECONDS", 3600),
+}
 CELERY_BEAT_SCHEDULE["access-requests-remind-expiring"] = {
-    "task": "access_requests.remind_expiring", "schedule": env_int("MESHPORTAL_REMIND_EXPIRING_SECONDS", 86400)}
+    "task": "access_requests.remind_expiring",
+    "schedule": env_int("MESHPORTAL_REMIND_EXPIRING_SECONDS", 86400),
+}
 CELERY_BEAT_SCHEDULE["notifications-relay"] = {
-    "task": "notifications.relay", "schedule": env_int("MESHPORTAL_NOTIFICATIONS_RELAY_SECONDS", 60)}
+    "task": "notifications.relay",
+    "schedule": env_int("MESHPORTAL_NOTIFICATIONS_RELAY_SECONDS", 60),
+}
 # drf-spectacular: several models have a "status"; name their enums after the model.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "DataProductStatusEnum": "catalog.models.DataProduct.Status",
@@ -300,4 +306,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["catalog-relay-harvests"] = {
-    "task": "catalog.relay_harvests", "schedule": env_int("MESHPORTAL_HARVEST_RELAY_SECONDS", 120)}
+    "task": "catalog.relay_harvests",
+    "schedule": env_int("MESHPORTAL_HARVEST_RELAY_SECONDS", 120),
+}

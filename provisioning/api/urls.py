@@ -5,8 +5,11 @@ from provisioning.api import views
 urlpatterns = [
     path("accounts/", views.AccountListView.as_view(), name="api-account-list"),
     path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="api-account-detail"),
-    path("accounts/<int:pk>/test-connection/", views.AccountTestConnectionView.as_view(),
-         name="api-account-test-connection"),
+    path(
+        "accounts/<int:pk>/test-connection/",
+        views.AccountTestConnectionView.as_view(),
+        name="api-account-test-connection",
+    ),
     path("governance/", views.GovernanceView.as_view(), name="api-governance"),
     path("provisioning-jobs/", views.ProvisioningJobListView.as_view(), name="api-provisioning-job-list"),
     path("grants/<int:pk>/aws-calls/", views.GrantCallListView.as_view(), name="api-grant-aws-calls"),

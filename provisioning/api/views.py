@@ -39,6 +39,7 @@ class AccountListView(generics.ListAPIView):
 
 class AccountDetailView(APIView):
     permission_classes = [PlatformAdminWrites]
+
     @extend_schema(responses=AwsAccountSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(AwsAccountSerializer(selectors.account_get_for_user(user=request.user, pk=pk)).data)
@@ -54,6 +55,7 @@ class AccountDetailView(APIView):
 
 class AccountTestConnectionView(APIView):
     permission_classes = [PlatformAdminWrites]
+
     @extend_schema(request=None, responses=AwsAccountSerializer)
     def post(self, request: Request, pk: int) -> Response:
         account = selectors.account_get_for_user(user=request.user, pk=pk)
@@ -63,6 +65,7 @@ class AccountTestConnectionView(APIView):
 
 class GovernanceView(APIView):
     permission_classes = [PlatformAdminWrites]
+
     @extend_schema(responses=GovernanceSettingsSerializer)
     def get(self, request: Request) -> Response:
         return Response(GovernanceSettingsSerializer(services.governance_settings_get()).data)

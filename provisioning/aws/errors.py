@@ -6,12 +6,24 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, End
 
 # Errors that heal by themselves: throttling, concurrent writers, transient service faults.
 # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-RETRYABLE_CODES = frozenset({
-    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-    "ConcurrentModificationException", "InternalServiceException", "InternalFailure", "InternalServerError",
-    "ServiceUnavailable", "ServiceUnavailableException", "OperationTimeoutException", "RequestTimeout",
-    "RequestTimeoutException", "SlowDown",
-})
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ConcurrentModificationException",
+        "InternalServiceException",
+        "InternalFailure",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "OperationTimeoutException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "SlowDown",
+    }
+)
 
 
 class AwsError(Exception):
@@ -29,8 +41,13 @@ class AwsError(Exception):
             err = exc.response.get("Error", {})
             code = err.get("Code", "Unknown")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            return cls(code=code, message=err.get("Message", str(exc)), operation=operation,
-                       retryable=code in RETRYABLE_CODES or (status or 0) >= 500, http_status=status)
+            return cls(
+                code=code,
+                message=err.get("Message", str(exc)),
+                operation=operation,
+                retryable=code in RETRYABLE_CODES or (status or 0) >= 500,
+                http_status=status,
+            )
         if isinstance(exc, (EndpointConnectionError, ConnectionError, ReadTimeoutError)):
             return cls(code="EndpointUnreachable", message=str(exc), operation=operation, retryable=True)
         if isinstance(exc, BotoCoreError):

@@ -18,8 +18,14 @@ def table_resource(catalog_id: str, database: str, table: str) -> dict[str, Any]
 
 
 def columns_resource(catalog_id: str, database: str, table: str, columns: list[str]) -> dict[str, Any]:
-    return {"TableWithColumns": {"CatalogId": catalog_id, "DatabaseName": database, "Name": table,
-                                 "ColumnNames": sorted(columns)}}
+    return {
+        "TableWithColumns": {
+            "CatalogId": catalog_id,
+            "DatabaseName": database,
+            "Name": table,
+            "ColumnNames": sorted(columns),
+        }
+    }
 
 
 def lf_tag_resource(catalog_id: str, expression: list[dict[str, Any]], resource_type: str = "TABLE") -> dict[str, Any]:
@@ -27,8 +33,9 @@ def lf_tag_resource(catalog_id: str, expression: list[dict[str, Any]], resource_
     return {"LFTagPolicy": {"CatalogId": catalog_id, "ResourceType": resource_type, "Expression": expression}}
 
 
-def iter_permissions(client: Any, *, account_id: str, grants: list[Any] | None = None,
-                     **filters: Any) -> Iterator[dict[str, Any]]:
+def iter_permissions(
+    client: Any, *, account_id: str, grants: list[Any] | None = None, **filters: Any
+) -> Iterator[dict[str, Any]]:
     """All PrincipalResourcePermissions matching ``filters``, following NextToken."""
     token: str | None = None
     while True:
@@ -49,8 +56,12 @@ def _normalise(resource: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     if kind == "Table":
         return kind, (body.get("CatalogId"), body.get("DatabaseName"), body.get("Name"))
     if kind == "TableWithColumns":
-        return kind, (body.get("CatalogId"), body.get("DatabaseName"), body.get("Name"),
-                      tuple(sorted(body.get("ColumnNames") or [])))
+        return kind, (
+            body.get("CatalogId"),
+            body.get("DatabaseName"),
+            body.get("Name"),
+            tuple(sorted(body.get("ColumnNames") or [])),
+        )
     if kind == "LFTagPolicy":
         expr = tuple(sorted((e["TagKey"], tuple(sorted(e["TagValues"]))) for e in body.get("Expression", [])))
         return kind, (body.get("CatalogId"), body.get("ResourceType"), expr)
@@ -61,13 +72,20 @@ def same_resource(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return _normalise(a) == _normalise(b)
 
 
-def held_permissions(client: Any, *, account_id: str, principal: str, resource: dict[str, Any],
-                     grants: list[Any] | None = None) -> set[str]:
+def held_permissions(
+    client: Any, *, account_id: str, principal: str, resource: dict[str, Any], grants: list[Any] | None = None
+) -> set[str]:
     """What ``principal`` holds on exactly ``resource`` in this account's Lake Formation, read live."""
     held: set[str] = set()
-    for entry in iter_permissions(client, account_id=account_id, grants=grants,
-                                  Principal={"DataLakePrincipalIdentifier": principal}, Resource=resource):
-        if entry["Principal"]["DataLakePrincipalIdentifier"] == principal and same_resource(entry["Resource"],
-                                                                                             resource):
+    for entry in iter_permissions(
+        client,
+        account_id=account_id,
+        grants=grants,
+        Principal={"DataLakePrincipalIdentifier": principal},
+        Resource=resource,
+    ):
+        if entry["Principal"]["DataLakePrincipalIdentifier"] == principal and same_resource(
+            entry["Resource"], resource
+        ):
             held.update(entry.get("Permissions", []))
     return held

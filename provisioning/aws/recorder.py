@@ -23,8 +23,12 @@ def _summarise(params: dict[str, Any], grant: Any) -> dict[str, Any]:
         principal = getattr(grant, "principal_arn", None)
         summary["BatchSize"] = len(entries)
         summary["Entries"] = [
-            {"Id": e.get("Id"), "Principal": e.get("Principal"), "Resource": e.get("Resource"),
-             "Permissions": e.get("Permissions")}
+            {
+                "Id": e.get("Id"),
+                "Principal": e.get("Principal"),
+                "Resource": e.get("Resource"),
+                "Permissions": e.get("Permissions"),
+            }
             for e in entries
             if principal is None or e.get("Principal", {}).get("DataLakePrincipalIdentifier") == principal
         ]
@@ -53,15 +57,25 @@ def call(
     duration = int((time.perf_counter() - clock) * 1000)
     api_name = client.meta.method_to_api_mapping.get(operation, operation)
     targets = list(grants) or [None]
-    AwsCallAttempt.objects.bulk_create([
-        AwsCallAttempt(
-            call_id=call_id, job=job if len(targets) == 1 else None, grant=grant, service=service,
-            operation=api_name, account_id=account_id, request_summary=_summarise(params, grant),
-            outcome=AwsCallAttempt.Outcome.ERROR if error else AwsCallAttempt.Outcome.OK,
-            error_code=error.code if error else "", error_message=error.message[:2000] if error else "",
-            duration_ms=duration, started_at=started,
-        ) for grant in targets
-    ])
+    AwsCallAttempt.objects.bulk_create(
+        [
+            AwsCallAttempt(
+                call_id=call_id,
+                job=job if len(targets) == 1 else None,
+                grant=grant,
+                service=service,
+                operation=api_name,
+                account_id=account_id,
+                request_summary=_summarise(params, grant),
+                outcome=AwsCallAttempt.Outcome.ERROR if error else AwsCallAttempt.Outcome.OK,
+                error_code=error.code if error else "",
+                error_message=error.message[:2000] if error else "",
+                duration_ms=duration,
+                started_at=started,
+            )
+            for grant in targets
+        ]
+    )
     if error is not None:
         raise error
     return response

@@ -48,8 +48,11 @@ def _endpoint() -> str | None:
 def base_session() -> boto3.Session:
     if settings.MESHPORTAL_AWS_MODE == "emulator":
         # The emulator accepts any keys; these only decide the base (central) account.
-        return boto3.Session(aws_access_key_id="AKIAEMULATOR00000000", aws_secret_access_key="emulator",
-                             region_name=settings.AWS_DEFAULT_REGION)
+        return boto3.Session(
+            aws_access_key_id="AKIAEMULATOR00000000",
+            aws_secret_access_key="emulator",
+            region_name=settings.AWS_DEFAULT_REGION,
+        )
     return boto3.Session(region_name=settings.AWS_DEFAULT_REGION)
 
 
@@ -67,12 +70,15 @@ def account_session(account_id: str, *, role_arn: str = "", region: str = "") ->
             return cached[0]
     sts = base_session().client("sts", endpoint_url=_endpoint(), config=_config())
     try:
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="meshportal",
-                                DurationSeconds=3600)["Credentials"]
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="meshportal", DurationSeconds=3600)["Credentials"]
     except Exception as exc:  # translated: callers see one error type
         raise AwsError.from_exception(exc, "sts:AssumeRole") from exc
-    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"], region_name=region)
+    session = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
     expires = creds["Expiration"].timestamp() if hasattr(creds["Expiration"], "timestamp") else time.time() + 3600
     with _lock:
         _cache[key] = (session, expires)
@@ -92,8 +98,12 @@ def clear_session_cache() -> None:
 
 def aws_endpoint_health(timeout: float = 2.0) -> tuple[bool, str]:
     """Whether the AWS endpoint answers: STS GetCallerIdentity with the base identity."""
-    cfg = Config(region_name=settings.AWS_DEFAULT_REGION, retries={"max_attempts": 1, "mode": "standard"},
-                 connect_timeout=timeout, read_timeout=timeout)
+    cfg = Config(
+        region_name=settings.AWS_DEFAULT_REGION,
+        retries={"max_attempts": 1, "mode": "standard"},
+        connect_timeout=timeout,
+        read_timeout=timeout,
+    )
     try:
         ident = base_session().client("sts", endpoint_url=_endpoint(), config=cfg).get_caller_identity()
     except Exception as exc:  # noqa: BLE001 - any failure means "down"; the reason is reported

@@ -48,9 +48,7 @@ def visible_databases(*, account: str, owner: str, region: str) -> set[str]:
     return names
 
 
-def table_access(
-    *, account: str, owner: str, database: str, table: FakeTable, region: str
-) -> TableAccess | None:
+def table_access(*, account: str, owner: str, database: str, table: FakeTable, region: str) -> TableAccess | None:
     """The caller's access to one table of another account, or None.
 
     Column grants (TableWithColumns) narrow the visible columns; a table grant or the all-tables

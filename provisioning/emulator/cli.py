@@ -27,9 +27,7 @@ def parse_organization(value: str) -> tuple[str, set[str]]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port to listen on, 0 for any (default 5000)")
-    parser.add_argument(
-        "--state", metavar="PATH", help="load state from PATH at start, save it there on exit"
-    )
+    parser.add_argument("--state", metavar="PATH", help="load state from PATH at start, save it there on exit")
     parser.add_argument("--seed", metavar="FILE", help="JSON/YAML seed document to apply at start")
     parser.add_argument(
         "--org",
@@ -55,9 +53,7 @@ def serve(
     """Serve in the foreground until SIGINT/SIGTERM, then save the state file (if any) and return 0."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        server = EmulatorServer(
-            host, port, state_path=state, organizations=dict(org), log_requests=log_requests
-        )
+        server = EmulatorServer(host, port, state_path=state, organizations=dict(org), log_requests=log_requests)
     except StateFileError as error:
         sys.stderr.write(f"aws emulator: {error}\n")
         return 2

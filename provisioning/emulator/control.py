@@ -116,9 +116,7 @@ def put_organizations(app: EmulatorApp, request: Request) -> Response:
     if not isinstance(body, dict) or not all(isinstance(accounts, list) for accounts in body.values()):
         raise BadRequestError('organizations are {"o-id": ["111111111111", ...]}')
     with DISPATCH_LOCK:
-        MESH.set_organizations(
-            {str(org): {str(account) for account in accounts} for org, accounts in body.items()}
-        )
+        MESH.set_organizations({str(org): {str(account) for account in accounts} for org, accounts in body.items()})
     return get_organizations(app, request)
 
 

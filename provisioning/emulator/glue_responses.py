@@ -37,9 +37,7 @@ class EmulatorGlueResponse(GlueResponse):
         catalog = self._catalog()
         name = str(self.parameters.get("Name"))
         if catalog == self.current_account:
-            return ActionResult(
-                {"Database": self._follow_database_link(self.glue_backend.get_database(name))}
-            )
+            return ActionResult({"Database": self._follow_database_link(self.glue_backend.get_database(name))})
         return ActionResult({"Database": self._foreign_database(catalog, name).as_dict()})
 
     def get_databases(self) -> ActionResult:
@@ -63,9 +61,7 @@ class EmulatorGlueResponse(GlueResponse):
         owner, database = self._resolve_database(self._catalog(), self.parameters.get("DatabaseName"))
         name = str(self.parameters.get("Name"))
         if owner == self.current_account:
-            return ActionResult(
-                {"Table": self._follow_table_link(self.glue_backend.get_table(database, name))}
-            )
+            return ActionResult({"Table": self._follow_table_link(self.glue_backend.get_table(database, name))})
         return ActionResult({"Table": self._foreign_table(owner, database, name)})
 
     def get_tables(self) -> ActionResult:
@@ -110,9 +106,7 @@ class EmulatorGlueResponse(GlueResponse):
         return database
 
     def _foreign_databases(self, owner: str) -> list[dict[str, Any]]:
-        names = catalog_access.visible_databases(
-            account=self.current_account, owner=owner, region=self.region
-        )
+        names = catalog_access.visible_databases(account=self.current_account, owner=owner, region=self.region)
         backend = glue_backends[owner][self.region]
         return [backend.databases[name].as_dict() for name in sorted(names) if name in backend.databases]
 

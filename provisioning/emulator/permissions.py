@@ -39,9 +39,7 @@ from .resources import (
     resource_kind,
 )
 
-NOTHING_REVOKED = (
-    "No permissions revoked. Grantee has no permissions and no grantable permissions on resource."
-)
+NOTHING_REVOKED = "No permissions revoked. Grantee has no permissions and no grantable permissions on resource."
 # ListPermissions MaxResults bounds, https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_ListPermissions.html
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -75,14 +73,10 @@ def _catalog(backend: LakeFormationBackend, catalog_id: str) -> PermissionCatalo
 
 def _rehash(catalog: PermissionCatalog) -> None:
     # Permission.__hash__ covers mutable lists: rebuild the set so every member sits under its hash.
-    catalog.permissions = {
-        permission for permission in list(catalog.permissions) if not permission.is_empty()
-    }
+    catalog.permissions = {permission for permission in list(catalog.permissions) if not permission.is_empty()}
 
 
-def _find(
-    catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]
-) -> Permission | None:
+def _find(catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]) -> Permission | None:
     for permission in catalog.permissions:
         if permission.principal == principal and permission.resource == resource:
             return permission
@@ -96,9 +90,7 @@ def _table_of_columns(resource: dict[str, Any]) -> tuple[Any, ...] | None:
     return body.get("CatalogId"), body.get("DatabaseName"), body.get("Name")
 
 
-def _find_columns(
-    catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]
-) -> Permission | None:
+def _find_columns(catalog: PermissionCatalog, principal: dict[str, str], resource: dict[str, Any]) -> Permission | None:
     """The principal's column-level grant on the same table, whatever its columns: Lake Formation keeps
     one column list per principal and table, which grants extend and revokes shrink.
     https://docs.aws.amazon.com/lake-formation/latest/dg/granting-table-permissions.html"""
@@ -115,9 +107,7 @@ def _check_own_catalog(*, caller: str, catalog_id: str) -> None:
     if catalog_id != caller:
         # Grants are made in the caller's own Data Catalog; another account's catalog needs that
         # account's credentials. https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html
-        raise AccessDeniedError(
-            f"Account {caller} is not authorized to manage permissions in catalog {catalog_id}."
-        )
+        raise AccessDeniedError(f"Account {caller} is not authorized to manage permissions in catalog {catalog_id}.")
 
 
 def _check_permission_list(permissions: object, label: str) -> list[str]:
@@ -185,9 +175,7 @@ def grant(
         sharing.share_resource(owner=caller, recipient=recipient, resource_arn=arn, region=region)
 
 
-def _check_regrant(
-    *, caller: str, region: str, grantee: Principal, resource: dict[str, Any], wanted: set[str]
-) -> None:
+def _check_regrant(*, caller: str, region: str, grantee: Principal, resource: dict[str, Any], wanted: set[str]) -> None:
     """A recipient account's admin may re-grant a shared resource only inside its own account, and
     only what it holds with the grant option.
     https://docs.aws.amazon.com/lake-formation/latest/dg/cross-data-sharing-lf.html
@@ -275,17 +263,12 @@ def _drop_regrants(*, owner: str, recipient: str, resource_arn: str, region: str
             continue
         for catalog in backend.grants.values():
             for grant_ in list(catalog.permissions):
-                if (
-                    resource_catalog(grant_.resource) == owner
-                    and glue_arn(grant_.resource, region) == resource_arn
-                ):
+                if resource_catalog(grant_.resource) == owner and glue_arn(grant_.resource, region) == resource_arn:
                     grant_.permissions, grant_.permissions_with_grant_options = [], []
             _rehash(catalog)
 
 
-def batch(
-    *, caller: str, region: str, catalog_id: str, entries: object, revoking: bool
-) -> list[dict[str, Any]]:
+def batch(*, caller: str, region: str, catalog_id: str, entries: object, revoking: bool) -> list[dict[str, Any]]:
     """BatchGrantPermissions / BatchRevokePermissions: each entry goes through grant/revoke; failures
     are reported per entry, https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_BatchGrantPermissions.html
     """

@@ -43,9 +43,7 @@ def _page(items: list[Any], max_results: int | None, next_token: str | None) -> 
     try:
         return paginate(items, max_results=max_results or 500, next_token=next_token)
     except InvalidInputError as error:
-        raise RamError(
-            "InvalidNextTokenException", "The specified value for nextToken is not valid."
-        ) from error
+        raise RamError("InvalidNextTokenException", "The specified value for nextToken is not valid.") from error
 
 
 def resource_type_of(arn: str) -> str:
@@ -89,13 +87,9 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
                 f"ResourceShareInvitationArn {arn} could not be found.",
             )
         if invitation.status == "ACCEPTED":
-            raise RamError(
-                "ResourceShareInvitationAlreadyAcceptedException", "The invitation was already accepted."
-            )
+            raise RamError("ResourceShareInvitationAlreadyAcceptedException", "The invitation was already accepted.")
         if invitation.status == "REJECTED":
-            raise RamError(
-                "ResourceShareInvitationAlreadyRejectedException", "The invitation was already rejected."
-            )
+            raise RamError("ResourceShareInvitationAlreadyRejectedException", "The invitation was already rejected.")
         if invitation.status == "EXPIRED":
             raise RamError("ResourceShareInvitationExpiredException", "The invitation has expired.")
         invitation.status = answer
@@ -149,9 +143,7 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
                 if invitation.share_arn == share.arn and invitation.receiver_account == principal:
                     invitation.status = "EXPIRED" if invitation.status == "PENDING" else invitation.status
             associations.append(
-                self._association(
-                    share, principal, "PRINCIPAL", "DISASSOCIATING", self._is_external(share, principal)
-                )
+                self._association(share, principal, "PRINCIPAL", "DISASSOCIATING", self._is_external(share, principal))
             )
         for arn in resources:
             if arn in share.resource_arns:
@@ -186,14 +178,10 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         share_arns = self._get_param("resourceShareArns") or []
         rows = []
         for share in self._shares(owner, active_only=True):
-            if (share_arns and share.arn not in share_arns) or (
-                principal and principal not in share.principals
-            ):
+            if (share_arns and share.arn not in share_arns) or (principal and principal not in share.principals):
                 continue
             for arn in share.resource_arns:
-                if (arns and arn not in arns) or (
-                    resource_type and resource_type_of(arn).lower() != resource_type
-                ):
+                if (arns and arn not in arns) or (resource_type and resource_type_of(arn).lower() != resource_type):
                     continue
                 rows.append(
                     {
@@ -222,9 +210,7 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
                 resource_arn and resource_arn not in share.resource_arns
             ):
                 continue
-            if resource_type and not any(
-                resource_type_of(arn).lower() == resource_type for arn in share.resource_arns
-            ):
+            if resource_type and not any(resource_type_of(arn).lower() == resource_type for arn in share.resource_arns):
                 continue
             for principal in share.principals:
                 if (wanted and principal not in wanted) or (
@@ -249,8 +235,7 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         if owner not in ("SELF", "OTHER-ACCOUNTS"):
             raise RamError(
                 "InvalidParameterException",
-                f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS "
-                "and try again.",
+                f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again.",
             )
         return str(owner)
 
@@ -294,9 +279,7 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
         return sharing.ram_principal_account(principal) == self.current_account
 
     @staticmethod
-    def _association(
-        share: ResourceShare, entity: str, kind: str, status: str, external: bool
-    ) -> dict[str, Any]:
+    def _association(share: ResourceShare, entity: str, kind: str, status: str, external: bool) -> dict[str, Any]:
         return {
             "resourceShareArn": share.arn,
             "resourceShareName": share.name,

@@ -85,15 +85,11 @@ class EmulatorServer:
         if self.state_path and Path(self.state_path).exists():
             load_state(self.state_path)
             # Organizations given now win over the saved ones of the same id.
-            MESH.organizations.update(
-                {org: set(accounts) for org, accounts in MESH.startup_organizations.items()}
-            )
+            MESH.organizations.update({org: set(accounts) for org, accounts in MESH.startup_organizations.items()})
             logger.info("loaded emulator state from %s", self.state_path)
         self.app = EmulatorApp(state_path=self.state_path)
         handler = type("RequestHandler", (_RequestHandler,), {"log_requests": log_requests})
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=handler
-        )
+        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True, request_handler=handler)
         self._thread: threading.Thread | None = None
 
     @property

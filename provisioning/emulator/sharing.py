@@ -161,9 +161,7 @@ def share_usable_by(share: ResourceShare, account: str) -> bool:
             invitation = invitation_for(share.arn, account)
             if invitation is not None and invitation.status == "ACCEPTED":
                 return True
-        elif ":organization/" in principal and account in MESH.organizations.get(
-            principal.rsplit("/", 1)[-1], set()
-        ):
+        elif ":organization/" in principal and account in MESH.organizations.get(principal.rsplit("/", 1)[-1], set()):
             return True
     return False
 
@@ -176,9 +174,7 @@ def ram_principal_account(principal: str) -> str | None:
     return match.group(1) if match else None
 
 
-def shares_usable_by(
-    account: str, region: str, *, lake_formation_only: bool = False
-) -> Iterator[ResourceShare]:
+def shares_usable_by(account: str, region: str, *, lake_formation_only: bool = False) -> Iterator[ResourceShare]:
     lf_arns = set(MESH.lf_shares.values())
     for owner in list(ram_backends.keys()):
         backend = ram_backends[owner].get(region)
@@ -201,10 +197,7 @@ def received_grants(account: str, region: str) -> Iterator[tuple[Permission, str
         for catalog in list(backend.grants.values()):
             for grant in list(catalog.permissions):
                 identifier = grant.principal["DataLakePrincipalIdentifier"]
-                if (
-                    _principal_covers(identifier, account)
-                    and glue_arn(grant.resource, region) in share.resource_arns
-                ):
+                if _principal_covers(identifier, account) and glue_arn(grant.resource, region) in share.resource_arns:
                     yield grant, share.arn
 
 
@@ -219,9 +212,7 @@ def received_entries(*, account: str, region: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def share_arn_for(
-    *, owner: str, principal: dict[str, str], resource: dict[str, Any], region: str
-) -> str | None:
+def share_arn_for(*, owner: str, principal: dict[str, str], resource: dict[str, Any], region: str) -> str | None:
     recipient = recipient_of(parse_principal(principal), owner=owner)
     if recipient is None:
         return None

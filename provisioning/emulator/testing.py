@@ -100,9 +100,7 @@ class EmulatorHandle:
             "message": message,
             "seed": seed,
         }
-        return self.control(
-            "POST", "faults", {key: value for key, value in spec.items() if value is not None}
-        )
+        return self.control("POST", "faults", {key: value for key, value in spec.items() if value is not None})
 
     def faults(self) -> dict[str, Any]:
         return self.control("GET", "faults")
@@ -212,9 +210,7 @@ def running_emulator(
 
 
 @contextmanager
-def _thread_emulator(
-    state_path: Any, organizations: Any, seed_path: Any, region: str
-) -> Iterator[EmulatorHandle]:
+def _thread_emulator(state_path: Any, organizations: Any, seed_path: Any, region: str) -> Iterator[EmulatorHandle]:
     from .seed import apply_seed, load_seed_file
     from .server import EmulatorServer
 
@@ -230,9 +226,7 @@ def _thread_emulator(
 
 
 @contextmanager
-def _subprocess_emulator(
-    state_path: Any, organizations: Any, seed_path: Any, region: str
-) -> Iterator[EmulatorHandle]:
+def _subprocess_emulator(state_path: Any, organizations: Any, seed_path: Any, region: str) -> Iterator[EmulatorHandle]:
     port = free_port()
     command = [sys.executable, "-m", "provisioning.emulator", "--port", str(port)]
     if state_path:

@@ -105,10 +105,7 @@ def error_response(service: str, code: str, message: str, status: int) -> Respon
         return Response(body, status=status, content_type=content_type, headers=headers)
     message = escape(message)
     if protocol == "rest-xml":
-        body = (
-            f"<Error><Code>{code}</Code><Message>{message}</Message>"
-            f"<RequestId>{request_id}</RequestId></Error>"
-        )
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
     else:  # query, ec2
         kind = "Receiver" if status >= 500 else "Sender"
         body = (

@@ -26,26 +26,49 @@ class Mesh:
     consumer_account: AwsAccount
 
 
-def mesh(personas: Any, *, classification: str = "internal", policy: str = "producer",
-         auto_owning_team: bool = True, status: str = "published", slug: str = "sales-orders") -> Mesh:
+def mesh(
+    personas: Any,
+    *,
+    classification: str = "internal",
+    policy: str = "producer",
+    auto_owning_team: bool = True,
+    status: str = "published",
+    slug: str = "sales-orders",
+) -> Mesh:
     producer_account = AwsAccountFactory(account_id=PRODUCER_ACCOUNT, name="producer", role="producer")
     consumer_account = AwsAccountFactory(account_id=CONSUMER_ACCOUNT, name="consumer", role="consumer")
     team = personas.producer.teams.first()
     domain = personas.steward.stewarded_domains.first()
-    product = DataProductFactory(name=slug.replace("-", " ").title(), slug=slug, domain=domain, owner_team=team,
-                                 classification=classification, status=status, terms_of_use="Internal use only.")
+    product = DataProductFactory(
+        name=slug.replace("-", " ").title(),
+        slug=slug,
+        domain=domain,
+        owner_team=team,
+        classification=classification,
+        status=status,
+        terms_of_use="Internal use only.",
+    )
     for i, (name, pii) in enumerate([("order_id", False), ("amount", False), ("email", True)]):
         ColumnFactory(product=product, name=name, is_pii=pii, position=i)
-    port = OutputPortFactory(product=product, aws_account=producer_account, catalog_id=PRODUCER_ACCOUNT,
-                             database_name="sales", table_name=slug.replace("-", "_"), approval_policy=policy,
-                             auto_approve_owning_team=auto_owning_team)
+    port = OutputPortFactory(
+        product=product,
+        aws_account=producer_account,
+        catalog_id=PRODUCER_ACCOUNT,
+        database_name="sales",
+        table_name=slug.replace("-", "_"),
+        approval_policy=policy,
+        auto_approve_owning_team=auto_owning_team,
+    )
     return Mesh(product, port, producer_account, consumer_account)
 
 
 def ask(actor: Any, port: OutputPort, **overrides: Any) -> AccessRequest:
     fields: dict[str, Any] = {
-        "principal_arn": ROLE, "permissions": ["SELECT", "DESCRIBE"], "columns": ["order_id", "amount"],
-        "purpose": "Weekly revenue dashboard", "requested_until": date.today() + timedelta(days=30),
+        "principal_arn": ROLE,
+        "permissions": ["SELECT", "DESCRIBE"],
+        "columns": ["order_id", "amount"],
+        "purpose": "Weekly revenue dashboard",
+        "requested_until": date.today() + timedelta(days=30),
         "accept_terms": True,
     }
     fields.update(overrides)

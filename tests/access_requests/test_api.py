@@ -14,9 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 def body(the_port, **overrides):
-    data = {"port": the_port.pk, "principal_arn": ROLE, "permissions": ["SELECT"], "columns": ["order_id"],
-            "purpose": "churn model", "requested_until": (date.today() + timedelta(days=10)).isoformat(),
-            "accept_terms": True}
+    data = {
+        "port": the_port.pk,
+        "principal_arn": ROLE,
+        "permissions": ["SELECT"],
+        "columns": ["order_id"],
+        "purpose": "churn model",
+        "requested_until": (date.today() + timedelta(days=10)).isoformat(),
+        "accept_terms": True,
+    }
     data.update(overrides)
     return data
 
@@ -30,14 +36,17 @@ def test_create_answers_201_with_the_policy_decision(personas, api_for):
     assert data["grant"]["status"] == "pending" and data["approvals"][0]["approver"] is None
 
 
-@pytest.mark.parametrize(("overrides", "status", "code"), [
-    ({"principal_arn": "arn:aws:iam::1:role/x"}, 400, "malformed_arn"),
-    ({"principal_arn": "arn:aws:iam::999999999999:role/x"}, 400, "unknown_account"),
-    ({"requested_until": (date.today() + timedelta(days=999)).isoformat()}, 400, "end_date_too_late"),
-    ({"columns": ["ghost"]}, 400, "unknown_columns"),
-    ({"accept_terms": False}, 400, "terms_not_accepted"),
-    ({"port": 999999}, 400, "invalid"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "status", "code"),
+    [
+        ({"principal_arn": "arn:aws:iam::1:role/x"}, 400, "malformed_arn"),
+        ({"principal_arn": "arn:aws:iam::999999999999:role/x"}, 400, "unknown_account"),
+        ({"requested_until": (date.today() + timedelta(days=999)).isoformat()}, 400, "end_date_too_late"),
+        ({"columns": ["ghost"]}, 400, "unknown_columns"),
+        ({"accept_terms": False}, 400, "terms_not_accepted"),
+        ({"port": 999999}, 400, "invalid"),
+    ],
+)
 def test_bad_input_is_a_4xx_with_a_code_and_nothing_is_created(personas, api_for, overrides, status, code):
     m = mesh(personas)
     response = api_for(personas.consumer).post("/api/v1/access-requests/", body(m.port, **overrides), format="json")
@@ -71,8 +80,9 @@ def test_duplicate_is_a_409_pointing_at_the_first(personas, api_for):
 def test_list_shows_each_persona_only_what_they_may_see(personas, api_for):
     m = mesh(personas)
     ask(personas.consumer, m.port)
-    seen = {name: api_for(user).get("/api/v1/access-requests/").json()["count"]
-            for name, user in personas.all().items()}
+    seen = {
+        name: api_for(user).get("/api/v1/access-requests/").json()["count"] for name, user in personas.all().items()
+    }
     assert seen == {"consumer": 1, "producer": 1, "steward": 1, "admin": 1, "auditor": 1, "outsider": 0}
     assert api_for(None).get("/api/v1/access-requests/").status_code == 401
 
@@ -117,12 +127,19 @@ def test_grants_revoke_retry_extend_through_the_api(personas, api_for):
     services.grant_mark_applied(grant=grant)
     extend = api_for(personas.consumer).post(
         f"/api/v1/grants/{grant.pk}/extend/",
-        {"requested_until": (date.today() + timedelta(days=90)).isoformat()}, format="json")
+        {"requested_until": (date.today() + timedelta(days=90)).isoformat()},
+        format="json",
+    )
     assert extend.status_code == 201 and extend.json()["extension_of"] == request.pk
-    assert api_for(personas.consumer).post(f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "x"},
-                                           format="json").status_code == 403
-    revoke = api_for(personas.producer).post(f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "audit finding"},
-                                             format="json")
+    assert (
+        api_for(personas.consumer)
+        .post(f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "x"}, format="json")
+        .status_code
+        == 403
+    )
+    revoke = api_for(personas.producer).post(
+        f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "audit finding"}, format="json"
+    )
     assert revoke.status_code == 200 and revoke.json()["status"] == "revoking"
     assert revoke.json()["end_note"] == "audit finding"
     listing = api_for(personas.steward).get("/api/v1/grants/?status=revoking").json()
@@ -133,26 +150,38 @@ def test_grants_revoke_retry_extend_through_the_api(personas, api_for):
 def test_schema_documents_every_access_request_endpoint(client):
     schema = client.get("/api/schema/?format=json").json()
     paths = set(schema["paths"])
-    for path in ("/api/v1/access-requests/", "/api/v1/access-requests/{id}/approve/",
-                 "/api/v1/access-requests/{id}/reject/", "/api/v1/access-requests/{id}/withdraw/",
-                 "/api/v1/grants/", "/api/v1/grants/{id}/revoke/", "/api/v1/grants/{id}/retry/",
-                 "/api/v1/grants/{id}/extend/"):
+    for path in (
+        "/api/v1/access-requests/",
+        "/api/v1/access-requests/{id}/approve/",
+        "/api/v1/access-requests/{id}/reject/",
+        "/api/v1/access-requests/{id}/withdraw/",
+        "/api/v1/grants/",
+        "/api/v1/grants/{id}/revoke/",
+        "/api/v1/grants/{id}/retry/",
+        "/api/v1/grants/{id}/extend/",
+    ):
         assert path in paths
 
 
 def test_owning_team_sets_a_port_policy_through_the_api_and_others_cannot(personas, api_for):
     m = mesh(personas)
     url = f"/api/v1/ports/{m.port.pk}/policy/"
-    assert api_for(personas.consumer).get(url).json() == {"port": m.port.pk, "approval_policy": "producer",
-                                                          "auto_approve_owning_team": True}
-    refused = api_for(personas.consumer).put(url, {"approval_policy": "auto", "auto_approve_owning_team": False},
-                                             format="json")
+    assert api_for(personas.consumer).get(url).json() == {
+        "port": m.port.pk,
+        "approval_policy": "producer",
+        "auto_approve_owning_team": True,
+    }
+    refused = api_for(personas.consumer).put(
+        url, {"approval_policy": "auto", "auto_approve_owning_team": False}, format="json"
+    )
     assert refused.status_code == 403
-    changed = api_for(personas.producer).put(url, {"approval_policy": "auto", "auto_approve_owning_team": False},
-                                             format="json")
+    changed = api_for(personas.producer).put(
+        url, {"approval_policy": "auto", "auto_approve_owning_team": False}, format="json"
+    )
     assert changed.status_code == 200 and changed.json()["approval_policy"] == "auto"
-    bad = api_for(personas.producer).put(url, {"approval_policy": "anyone", "auto_approve_owning_team": False},
-                                         format="json")
+    bad = api_for(personas.producer).put(
+        url, {"approval_policy": "anyone", "auto_approve_owning_team": False}, format="json"
+    )
     assert bad.status_code == 400
     from meshportal.audit.models import AuditEvent
 

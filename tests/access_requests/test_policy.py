@@ -11,8 +11,13 @@ WITH_PII = [*PLAIN, ColumnFacts("email", is_pii=True)]
 
 
 def _decide(**kw):
-    args = {"approval_policy": "producer", "classification": "internal", "columns": PLAIN,
-            "auto_approve_owning_team": False, "requester_in_owning_team": False}
+    args = {
+        "approval_policy": "producer",
+        "classification": "internal",
+        "columns": PLAIN,
+        "auto_approve_owning_team": False,
+        "requester_in_owning_team": False,
+    }
     args.update(kw)
     return decide(**args)
 
@@ -27,16 +32,21 @@ def test_auto_policy_approves_public_and_internal_at_once(classification):
 @pytest.mark.parametrize("classification", ["confidential", "restricted"])
 def test_confidential_or_restricted_forces_two_stage_whatever_the_policy(classification):
     for policy in ("auto", "producer", "two_stage"):
-        decision = _decide(approval_policy=policy, classification=classification, auto_approve_owning_team=True,
-                           requester_in_owning_team=True)
+        decision = _decide(
+            approval_policy=policy,
+            classification=classification,
+            auto_approve_owning_team=True,
+            requester_in_owning_team=True,
+        )
         assert decision.stages == ["producer", "steward"]
         assert decision.two_stage_forced
         assert f"classification {classification}" in decision.reason
 
 
 def test_a_pii_column_forces_two_stage_even_for_the_owning_team():
-    decision = _decide(approval_policy="auto", columns=WITH_PII, auto_approve_owning_team=True,
-                       requester_in_owning_team=True)
+    decision = _decide(
+        approval_policy="auto", columns=WITH_PII, auto_approve_owning_team=True, requester_in_owning_team=True
+    )
     assert decision.stages == ["producer", "steward"]
     assert "PII column email" in decision.reason
 
@@ -71,5 +81,7 @@ def test_auto_policy_on_an_unclassified_product_falls_back_to_the_producer():
 
 def test_sensitive_findings_lists_every_reason():
     assert sensitive_findings(classification="restricted", columns=WITH_PII) == [
-        "classification restricted", "PII column email"]
+        "classification restricted",
+        "PII column email",
+    ]
     assert sensitive_findings(classification="public", columns=PLAIN) == []

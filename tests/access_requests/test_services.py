@@ -48,7 +48,8 @@ def test_auto_policy_on_internal_product_approves_at_once_and_schedules_the_gran
     grant = request.grant
     assert grant.status == "pending" and grant.principal_arn == ROLE and grant.columns == ["order_id", "amount"]
     assert grant.expires_at == datetime.combine(request.requested_until, datetime.max.time(), tzinfo=UTC).replace(
-        microsecond=0)
+        microsecond=0
+    )
     assert jobs(grant, "grant") == 1
     assert events("access.request_created") == 1 and events("access.request_auto_approved") == 1
     event = AuditEvent.objects.get(event_type="access.request_created")
@@ -86,18 +87,21 @@ def test_owning_team_member_is_auto_approved_when_the_port_allows_it(personas):
     assert request.status == "approved" and "owning team" in request.decision_reason
 
 
-@pytest.mark.parametrize(("overrides", "field", "code"), [
-    ({"principal_arn": "arn:aws:iam::12345:role/x"}, "principal_arn", "malformed_arn"),
-    ({"principal_arn": "arn:aws:iam::333333333333:user/bob"}, "principal_arn", "malformed_arn"),
-    ({"principal_arn": "arn:aws:iam::999999999999:role/Analyst"}, "principal_arn", "unknown_account"),
-    ({"requested_until": date.today() + timedelta(days=400)}, "requested_until", "end_date_too_late"),
-    ({"requested_until": date.today() - timedelta(days=1)}, "requested_until", "end_date_past"),
-    ({"columns": ["order_id", "nope"]}, "columns", "unknown_columns"),
-    ({"purpose": "  "}, "purpose", "purpose_required"),
-    ({"accept_terms": False}, "accept_terms", "terms_not_accepted"),
-    ({"permissions": []}, "permissions", "invalid_permissions"),
-    ({"permissions": ["DROP"]}, "permissions", "invalid_permissions"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "code"),
+    [
+        ({"principal_arn": "arn:aws:iam::12345:role/x"}, "principal_arn", "malformed_arn"),
+        ({"principal_arn": "arn:aws:iam::333333333333:user/bob"}, "principal_arn", "malformed_arn"),
+        ({"principal_arn": "arn:aws:iam::999999999999:role/Analyst"}, "principal_arn", "unknown_account"),
+        ({"requested_until": date.today() + timedelta(days=400)}, "requested_until", "end_date_too_late"),
+        ({"requested_until": date.today() - timedelta(days=1)}, "requested_until", "end_date_past"),
+        ({"columns": ["order_id", "nope"]}, "columns", "unknown_columns"),
+        ({"purpose": "  "}, "purpose", "purpose_required"),
+        ({"accept_terms": False}, "accept_terms", "terms_not_accepted"),
+        ({"permissions": []}, "permissions", "invalid_permissions"),
+        ({"permissions": ["DROP"]}, "permissions", "invalid_permissions"),
+    ],
+)
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_created(personas, overrides, field, code):
     m = mesh(personas)
     with pytest.raises(ValidationFailed) as exc:
@@ -206,7 +210,9 @@ def test_two_stage_needs_the_producer_then_a_steward(personas):
     request.refresh_from_db()
     assert request.status == "approved" and request.grant.status == "pending"
     assert list(request.approvals.values_list("stage", "approver__username")) == [
-        ("producer", "pat-producer"), ("steward", "sam-steward")]
+        ("producer", "pat-producer"),
+        ("steward", "sam-steward"),
+    ]
     assert events("access.request_stage_approved") == 1 and events("access.request_approved") == 1
 
 
@@ -430,8 +436,9 @@ def test_extension_goes_through_the_policy_and_moves_the_same_grant(personas):
     grant = request.grant
     services.grant_mark_applied(grant=grant)
     new_end = date.today() + timedelta(days=120)
-    extension = services.access_request_extend(grant=grant, actor=personas.consumer, requested_until=new_end,
-                                               purpose="")
+    extension = services.access_request_extend(
+        grant=grant, actor=personas.consumer, requested_until=new_end, purpose=""
+    )
     assert extension.status == "pending" and extension.extension_of == request
     assert extension.purpose == request.purpose
     with pytest.raises(Conflict):
@@ -448,8 +455,9 @@ def test_auto_policy_extends_at_once(personas):
     m = mesh(personas, policy="auto")
     request = ask(personas.consumer, m.port)
     services.grant_mark_applied(grant=request.grant)
-    extension = services.access_request_extend(grant=request.grant, actor=personas.consumer,
-                                               requested_until=date.today() + timedelta(days=200))
+    extension = services.access_request_extend(
+        grant=request.grant, actor=personas.consumer, requested_until=date.today() + timedelta(days=200)
+    )
     assert extension.status == "granted"
 
 
@@ -461,14 +469,16 @@ def test_extension_refusals(personas):
         services.access_request_extend(grant=grant, actor=personas.consumer, requested_until=date.today())
     services.grant_mark_applied(grant=grant)
     with pytest.raises(NotAllowed):
-        services.access_request_extend(grant=grant, actor=personas.producer,
-                                       requested_until=date.today() + timedelta(days=60))
+        services.access_request_extend(
+            grant=grant, actor=personas.producer, requested_until=date.today() + timedelta(days=60)
+        )
     with pytest.raises(ValidationFailed) as exc:
         services.access_request_extend(grant=grant, actor=personas.consumer, requested_until=date.today())
     assert exc.value.code == "end_date_not_later"
     with pytest.raises(ValidationFailed) as exc:
-        services.access_request_extend(grant=grant, actor=personas.consumer,
-                                       requested_until=date.today() + timedelta(days=500))
+        services.access_request_extend(
+            grant=grant, actor=personas.consumer, requested_until=date.today() + timedelta(days=500)
+        )
     assert exc.value.code == "end_date_too_late"
 
 
@@ -476,8 +486,9 @@ def test_pending_extension_closes_when_the_grant_ends(personas):
     m = mesh(personas)
     request = approved(personas, m)
     services.grant_mark_applied(grant=request.grant)
-    extension = services.access_request_extend(grant=request.grant, actor=personas.consumer,
-                                               requested_until=date.today() + timedelta(days=60))
+    extension = services.access_request_extend(
+        grant=request.grant, actor=personas.consumer, requested_until=date.today() + timedelta(days=60)
+    )
     services.grant_revoke(grant=request.grant, actor=personas.producer, reason="done")
     extension.refresh_from_db()
     assert extension.status == "withdrawn"
@@ -486,13 +497,16 @@ def test_pending_extension_closes_when_the_grant_ends(personas):
 def test_producer_sets_the_port_policy_and_it_is_audited(personas):
     m = mesh(personas)
     with pytest.raises(NotAllowed):
-        services.access_policy_set(port=m.port, actor=personas.consumer, approval_policy="auto",
-                                   auto_approve_owning_team=False)
+        services.access_policy_set(
+            port=m.port, actor=personas.consumer, approval_policy="auto", auto_approve_owning_team=False
+        )
     with pytest.raises(ValidationFailed):
-        services.access_policy_set(port=m.port, actor=personas.producer, approval_policy="yolo",
-                                   auto_approve_owning_team=False)
-    services.access_policy_set(port=m.port, actor=personas.producer, approval_policy="auto",
-                               auto_approve_owning_team=False)
+        services.access_policy_set(
+            port=m.port, actor=personas.producer, approval_policy="yolo", auto_approve_owning_team=False
+        )
+    services.access_policy_set(
+        port=m.port, actor=personas.producer, approval_policy="auto", auto_approve_owning_team=False
+    )
     m.port.refresh_from_db()
     assert m.port.approval_policy == "auto" and not m.port.auto_approve_owning_team
     event = AuditEvent.objects.get(event_type="catalog.policy_changed")

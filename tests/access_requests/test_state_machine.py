@@ -25,9 +25,15 @@ pytestmark = pytest.mark.django_db
 S = AccessRequest.Status
 WITH_GRANT = {S.APPROVED, S.PROVISIONING, S.GRANTED, S.FAILED, S.EXPIRED, S.REVOKED}
 WITHOUT_GRANT = {S.PENDING, S.REJECTED}
-GRANT_FOR_REQUEST = {S.APPROVED: {"pending"}, S.PROVISIONING: {"pending"}, S.GRANTED: {"active"},
-                     S.FAILED: {"failed"}, S.EXPIRED: {"revoking", "ended"}, S.REVOKED: {"revoking", "ended"},
-                     S.WITHDRAWN: {"revoking", "ended"}}
+GRANT_FOR_REQUEST = {
+    S.APPROVED: {"pending"},
+    S.PROVISIONING: {"pending"},
+    S.GRANTED: {"active"},
+    S.FAILED: {"failed"},
+    S.EXPIRED: {"revoking", "ended"},
+    S.REVOKED: {"revoking", "ended"},
+    S.WITHDRAWN: {"revoking", "ended"},
+}
 PERSONAS = ["consumer", "producer", "steward", "admin", "auditor", "outsider"]
 REQUESTERS = ["consumer", "producer", "steward", "admin"]
 
@@ -57,8 +63,7 @@ class AccessRequestMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(REQUESTERS), port=st.integers(0, 1), principal=st.integers(0, 1))
     def request(self, who, port, principal):
-        self._try(ask, self.people[who], self.ports[port], principal_arn=f"{ROLE}{principal}",
-                  columns=["order_id"])
+        self._try(ask, self.people[who], self.ports[port], principal_arn=f"{ROLE}{principal}", columns=["order_id"])
 
     @rule(who=st.sampled_from(PERSONAS), index=st.integers(0, 20))
     def approve(self, who, index):
@@ -86,17 +91,20 @@ class AccessRequestMachine(RuleBasedStateMachine):
             Grant.objects.filter(pk=req.grant.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
             services.grants_expire_due()
 
-    @rule(index=st.integers(0, 20), report=st.sampled_from(["provisioning", "applied", "failed", "ended",
-                                                            "end_failed"]))
+    @rule(
+        index=st.integers(0, 20), report=st.sampled_from(["provisioning", "applied", "failed", "ended", "end_failed"])
+    )
     def worker_reports(self, index, report):
         if (req := self._pick(index)) is None or not hasattr(req, "grant"):
             return
         grant = req.grant
-        {"provisioning": lambda: services.grant_mark_provisioning(grant=grant),
-         "applied": lambda: services.grant_mark_applied(grant=grant),
-         "failed": lambda: services.grant_mark_failed(grant=grant, error="boom"),
-         "ended": lambda: services.grant_mark_ended(grant=grant),
-         "end_failed": lambda: services.grant_mark_end_failed(grant=grant, error="slow")}[report]()
+        {
+            "provisioning": lambda: services.grant_mark_provisioning(grant=grant),
+            "applied": lambda: services.grant_mark_applied(grant=grant),
+            "failed": lambda: services.grant_mark_failed(grant=grant, error="boom"),
+            "ended": lambda: services.grant_mark_ended(grant=grant),
+            "end_failed": lambda: services.grant_mark_end_failed(grant=grant, error="slow"),
+        }[report]()
 
     @rule(who=st.sampled_from(PERSONAS), index=st.integers(0, 20))
     def retry(self, who, index):
@@ -123,14 +131,20 @@ class AccessRequestMachine(RuleBasedStateMachine):
     def nobody_approves_their_own_request_or_two_stages(self):
         for approval in Approval.objects.select_related("request"):
             assert approval.approver_id != approval.request.requester_id
-        approvers = Counter(Approval.objects.filter(approver__isnull=False, decision="approved")
-                            .values_list("request_id", "approver_id"))
+        approvers = Counter(
+            Approval.objects.filter(approver__isnull=False, decision="approved").values_list(
+                "request_id", "approver_id"
+            )
+        )
         assert all(n == 1 for n in approvers.values())
 
     @invariant()
     def at_most_one_open_request_per_requester_port_principal(self):
-        keys = Counter(AccessRequest.objects.filter(status__in=AccessRequest.OPEN_STATUSES, extension_of__isnull=True)
-                       .values_list("requester_id", "port_id", "principal_arn"))
+        keys = Counter(
+            AccessRequest.objects.filter(status__in=AccessRequest.OPEN_STATUSES, extension_of__isnull=True).values_list(
+                "requester_id", "port_id", "principal_arn"
+            )
+        )
         assert all(n == 1 for n in keys.values())
 
 
@@ -139,5 +153,9 @@ def test_no_sequence_of_actions_reaches_an_invalid_state(personas):
     single = mesh(personas, slug="sales-orders", auto_owning_team=False)
     AccessRequestMachine.people = personas.all()
     AccessRequestMachine.ports = [two_stage.port, single.port]
-    run_state_machine_as_test(AccessRequestMachine, settings=settings(
-        max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        AccessRequestMachine,
+        settings=settings(
+            max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )

@@ -18,9 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def form_data(**overrides):
-    data = {"principal_arn": ROLE, "permissions": ["SELECT", "DESCRIBE"], "columns": ["order_id"],
-            "purpose": "forecasting", "requested_until": (date.today() + timedelta(days=20)).isoformat(),
-            "accept_terms": "on"}
+    data = {
+        "principal_arn": ROLE,
+        "permissions": ["SELECT", "DESCRIBE"],
+        "columns": ["order_id"],
+        "purpose": "forecasting",
+        "requested_until": (date.today() + timedelta(days=20)).isoformat(),
+        "accept_terms": "on",
+    }
     data.update(overrides)
     return data
 
@@ -43,8 +48,9 @@ def test_request_form_creates_and_redirects_to_the_request(personas, client_for)
 
 def test_request_form_shows_service_refusals_on_the_fields(personas, client_for):
     m = mesh(personas)
-    response = client_for(personas.consumer).post(f"/requests/new/?port={m.port.pk}",
-                                                  form_data(principal_arn="arn:aws:iam::999999999999:role/x"))
+    response = client_for(personas.consumer).post(
+        f"/requests/new/?port={m.port.pk}", form_data(principal_arn="arn:aws:iam::999999999999:role/x")
+    )
     assert response.status_code == 400
     assert "not a registered, active consumer or producer account" in response.content.decode()
     assert not AccessRequest.objects.exists()
@@ -98,8 +104,7 @@ def test_bulk_approve_and_bulk_reject_needs_a_reason(personas, client_for):
     response = client.post("/requests/approvals/bulk/", {"action": "reject", "requests": [first.pk, second.pk]})
     assert response.status_code == 302
     assert set(AccessRequest.objects.values_list("status", flat=True)) == {"pending"}
-    client.post("/requests/approvals/bulk/", {"action": "approve", "requests": [first.pk, second.pk],
-                                              "reason": "ok"})
+    client.post("/requests/approvals/bulk/", {"action": "approve", "requests": [first.pk, second.pk], "reason": "ok"})
     assert set(AccessRequest.objects.values_list("status", flat=True)) == {"approved"}
 
 
@@ -122,8 +127,7 @@ def test_approve_reject_and_withdraw_buttons_post_to_the_services(personas, clie
     client_for(personas.producer).post(f"/requests/{request.pk}/approve/", {"comment": "fine"})
     request.refresh_from_db()
     assert request.status == "approved"
-    response = client_for(personas.consumer).post(f"/requests/{request.pk}/withdraw/",
-                                                  headers={"HX-Request": "true"})
+    response = client_for(personas.consumer).post(f"/requests/{request.pk}/withdraw/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and response["HX-Redirect"] == f"/requests/{request.pk}/"
     request.refresh_from_db()
     assert request.status == "withdrawn"
@@ -150,8 +154,9 @@ def test_extension_form_requests_an_extension(personas, client_for):
     services.grant_mark_applied(grant=grant)
     client = client_for(personas.consumer)
     assert client.get(f"/requests/grants/{grant.pk}/extend/").status_code == 200
-    response = client.post(f"/requests/grants/{grant.pk}/extend/",
-                           {"requested_until": (date.today() + timedelta(days=100)).isoformat()})
+    response = client.post(
+        f"/requests/grants/{grant.pk}/extend/", {"requested_until": (date.today() + timedelta(days=100)).isoformat()}
+    )
     assert response.status_code == 302
     assert AccessRequest.objects.filter(extension_of=request, status="pending").exists()
 
@@ -176,10 +181,16 @@ def _grow(personas, m, n: int) -> None:
         ask(requester, m.port, principal_arn=f"{ROLE}{requester.pk}x")
 
 
-@pytest.mark.parametrize(("persona", "url"), [
-    ("admin", "/requests/mine/"), ("producer", "/requests/approvals/"), ("steward", "/requests/grants/"),
-    ("auditor", "/requests/grants/"), ("producer", "/requests/mine/?status=pending"),
-])
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        ("admin", "/requests/mine/"),
+        ("producer", "/requests/approvals/"),
+        ("steward", "/requests/grants/"),
+        ("auditor", "/requests/grants/"),
+        ("producer", "/requests/mine/?status=pending"),
+    ],
+)
 def test_list_pages_use_a_constant_number_of_queries(personas, client_for, django_assert_num_queries, persona, url):
     m = mesh(personas)
     _grow(personas, m, 2)
@@ -203,8 +214,11 @@ def test_detail_page_uses_a_constant_number_of_queries(personas, client_for, dja
     services.access_request_approve(request=big, actor=personas.producer, comment="")
     services.access_request_approve(request=big, actor=personas.steward, comment="")
     services.grant_mark_applied(grant=AccessRequest.objects.get(pk=big.pk).grant)
-    services.access_request_extend(grant=AccessRequest.objects.get(pk=big.pk).grant, actor=personas.consumer,
-                                   requested_until=date.today() + timedelta(days=100))
+    services.access_request_extend(
+        grant=AccessRequest.objects.get(pk=big.pk).grant,
+        actor=personas.consumer,
+        requested_until=date.today() + timedelta(days=100),
+    )
     client = client_for(personas.admin)
     with CaptureQueriesContext(connection) as first:
         client.get(f"/requests/{small.pk}/")

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _record_many(user, n: int = 5) -> list[AuditEvent]:
-    return [audit_record(actor=user, event_type=EventType.TEAM_UPDATED, object_type="identity.team",
-                         object_id=i, after={"n": i}) for i in range(n)]
+    return [
+        audit_record(
+            actor=user, event_type=EventType.TEAM_UPDATED, object_type="identity.team", object_id=i, after={"n": i}
+        )
+        for i in range(n)
+    ]
 
 
 def _raw(sql: str, params: list) -> None:
@@ -48,9 +52,16 @@ def test_event_records_actor_object_and_request_id(personas):
     from meshportal.core.request_id import set_request_id
 
     set_request_id("req-123")
-    event = audit_record(actor=personas.producer, event_type=EventType.PRODUCT_CREATED, obj=personas.producer,
-                         before=None, after={"name": "x"}, principal="arn:aws:iam::111111111111:role/r",
-                         account_id="111111111111", product_id=7)
+    event = audit_record(
+        actor=personas.producer,
+        event_type=EventType.PRODUCT_CREATED,
+        obj=personas.producer,
+        before=None,
+        after={"name": "x"},
+        principal="arn:aws:iam::111111111111:role/r",
+        account_id="111111111111",
+        product_id=7,
+    )
     set_request_id("")
     event.refresh_from_db()
     assert event.actor == "pat-producer" and event.actor_id == personas.producer.pk
@@ -118,10 +129,24 @@ def test_verify_detects_an_inserted_event(personas):
     # Make room by renumbering the tail, then slip a well-formed event in at position 3.
     for e in reversed(events[2:]):
         _raw("UPDATE audit_auditevent SET seq = seq + 1 WHERE id = %s", [e.id])
-    forged = AuditEvent(seq=3, occurred_at=events[1].occurred_at, actor_kind="user", actor_id=None,
-                        actor="mallory", request_id="", event_type="identity.roles_changed", object_type="",
-                        object_id="", object_repr="", product_id=None, principal="", account_id="",
-                        before=None, after={"is_platform_admin": True}, prev_hash=events[1].hash)
+    forged = AuditEvent(
+        seq=3,
+        occurred_at=events[1].occurred_at,
+        actor_kind="user",
+        actor_id=None,
+        actor="mallory",
+        request_id="",
+        event_type="identity.roles_changed",
+        object_type="",
+        object_id="",
+        object_repr="",
+        product_id=None,
+        principal="",
+        account_id="",
+        before=None,
+        after={"is_platform_admin": True},
+        prev_hash=events[1].hash,
+    )
     forged.hash = compute_hash(forged)
     forged.save(force_insert=True)
     report = audit_verify()

@@ -23,8 +23,14 @@ from tests.factories import ColumnFactory, DataProductFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["audit:events", "audit:export-csv", "audit:export-json", "audit:entitlements", "audit:compliance",
-         "audit:dashboard"]
+PAGES = [
+    "audit:events",
+    "audit:export-csv",
+    "audit:export-json",
+    "audit:entitlements",
+    "audit:compliance",
+    "audit:dashboard",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -57,13 +63,24 @@ def _event(actor, event_type=EventType.PRODUCT_UPDATED, **kwargs):
 def test_events_filter_by_product_slug_principal_account_and_type(personas, client_for):
     product = DataProductFactory(name="Sales Orders", slug="sales-orders")
     arn = "arn:aws:iam::333333333333:role/analyst"
-    mine = _event(personas.admin, EventType.GRANT_APPLIED, product_id=product.pk, principal=arn,
-                  account_id="333333333333", object_repr="grant for sales orders")
+    mine = _event(
+        personas.admin,
+        EventType.GRANT_APPLIED,
+        product_id=product.pk,
+        principal=arn,
+        account_id="333333333333",
+        object_repr="grant for sales orders",
+    )
     _event(personas.admin, EventType.GRANT_APPLIED, product_id=product.pk + 1000, object_repr="another product")
     _event(personas.admin, EventType.LOGIN, object_repr="a login")
     client = client_for(personas.auditor)
-    for params in ({"product_slug": "sales-orders"}, {"product": product.pk}, {"principal": arn},
-                   {"account": "333333333333"}, {"product_slug": "sales-orders", "event_type": "grant.applied"}):
+    for params in (
+        {"product_slug": "sales-orders"},
+        {"product": product.pk},
+        {"principal": arn},
+        {"account": "333333333333"},
+        {"product_slug": "sales-orders", "event_type": "grant.applied"},
+    ):
         response = client.get(reverse("audit:events"), params)
         assert [e.pk for e in response.context["events"]] == [mine.pk], params
     assert list(client.get(reverse("audit:events"), {"product_slug": "nope"}).context["events"]) == []
@@ -184,9 +201,14 @@ def test_export_memory_stays_flat_for_50k_rows(personas, client_for):
 
 def test_entitlements_page_answers_as_of_with_the_approval_trail(personas, client_for, domain):
     product = DataProductFactory(name="Sales Orders", slug="sales-orders", domain=domain)
-    grant = make_grant(product=product, requester=personas.consumer, requested_at=at("2026-02-27 09:00"),
-                       granted_at=at("2026-02-28 09:00"), ended_at=at("2026-03-02 09:00"),
-                       approvals=approved_by(personas.producer, at("2026-02-27 10:00")))
+    grant = make_grant(
+        product=product,
+        requester=personas.consumer,
+        requested_at=at("2026-02-27 09:00"),
+        granted_at=at("2026-02-28 09:00"),
+        ended_at=at("2026-03-02 09:00"),
+        approvals=approved_by(personas.producer, at("2026-02-27 10:00")),
+    )
     client = client_for(personas.auditor)
     response = client.get(reverse("audit:entitlements"), {"as_of": "2026-03-01T00:00"})
     assert [g.pk for g, _ in response.context["rows"]] == [grant.pk]
@@ -201,11 +223,20 @@ def test_compliance_page_lists_findings(personas, client_for, domain):
     now = timezone.now()
     product = DataProductFactory(name="Leaky", slug="leaky", domain=domain)
     ColumnFactory(product=product, name="email", classification="")
-    make_grant(product=product, requester=personas.consumer, requested_at=now - timedelta(days=3),
-               granted_at=now - timedelta(days=2))
+    make_grant(
+        product=product,
+        requester=personas.consumer,
+        requested_at=now - timedelta(days=3),
+        granted_at=now - timedelta(days=2),
+    )
     run = ReconcileRun.objects.create(started_at=now)
-    DriftFinding.objects.create(run=run, kind="unexpected", account_id="333333333333",
-                                principal="arn:aws:iam::333333333333:role/rogue", found_at=now)
+    DriftFinding.objects.create(
+        run=run,
+        kind="unexpected",
+        account_id="333333333333",
+        principal="arn:aws:iam::333333333333:role/rogue",
+        found_at=now,
+    )
     body = client_for(personas.auditor).get(reverse("audit:compliance")).content.decode()
     assert "Leaky" in body and "Every column is classified" in body
     assert "Grants without an approval record (1)" in body and "role/rogue" in body
@@ -214,11 +245,16 @@ def test_compliance_page_lists_findings(personas, client_for, domain):
 def test_dashboard_renders_accessible_svg_charts(personas, client_for, domain):
     now = timezone.now()
     product = DataProductFactory(name="Sales Orders", slug="sales-orders", domain=domain)
-    make_grant(product=product, requester=personas.consumer, requested_at=now - timedelta(hours=5),
-               granted_at=now - timedelta(hours=1), approvals=approved_by(personas.producer, now))
+    make_grant(
+        product=product,
+        requester=personas.consumer,
+        requested_at=now - timedelta(hours=5),
+        granted_at=now - timedelta(hours=1),
+        approvals=approved_by(personas.producer, now),
+    )
     body = client_for(personas.admin).get(reverse("audit:dashboard")).content.decode()
     assert body.count('<svg class="chart-svg"') == 4 and body.count("No data yet") == 1  # nothing pending
-    assert 'role="img"' in body and "<title id=\"lead-time-title\">" in body and "<desc" in body
+    assert 'role="img"' in body and '<title id="lead-time-title">' in body and "<desc" in body
     assert "Data table" in body and "Sales Orders" in body
 
 
@@ -231,12 +267,21 @@ def _grow(personas, domain, n: int) -> None:
     for i in range(n):
         product = DataProductFactory(domain=domain)
         ColumnFactory(product=product, classification="" if i % 2 else "internal")
-        make_grant(product=product, requester=personas.consumer, requested_at=now - timedelta(days=100),
-                   granted_at=now - timedelta(days=99), expires_at=now - timedelta(days=1),
-                   approvals=approved_by(personas.producer, now - timedelta(days=100)) if i % 2 else None)
-        DriftFinding.objects.create(run=ReconcileRun.objects.create(started_at=now), kind="missing",
-                                    account_id="333333333333", principal="arn:aws:iam::333333333333:role/a",
-                                    found_at=now)
+        make_grant(
+            product=product,
+            requester=personas.consumer,
+            requested_at=now - timedelta(days=100),
+            granted_at=now - timedelta(days=99),
+            expires_at=now - timedelta(days=1),
+            approvals=approved_by(personas.producer, now - timedelta(days=100)) if i % 2 else None,
+        )
+        DriftFinding.objects.create(
+            run=ReconcileRun.objects.create(started_at=now),
+            kind="missing",
+            account_id="333333333333",
+            principal="arn:aws:iam::333333333333:role/a",
+            found_at=now,
+        )
 
 
 def _queries(client, name: str, params: dict) -> int:

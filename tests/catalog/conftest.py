@@ -8,8 +8,12 @@ from catalog import services
 
 COLUMNS = [
     {"name": "order_id", "data_type": "string", "description": "Order number", "classification": "internal"},
-    {"name": "order_date", "data_type": "date", "description": "When the order was placed",
-     "classification": "internal"},
+    {
+        "name": "order_date",
+        "data_type": "date",
+        "description": "When the order was placed",
+        "classification": "internal",
+    },
     {"name": "amount_eur", "data_type": "decimal(12,2)", "description": "Order total", "classification": "internal"},
 ]
 

@@ -8,9 +8,16 @@ from tests.catalog.test_contracts import CONTRACT
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"slug": "web-orders", "name": "Web orders", "summary": "Orders from the web shop.", "domain": "sales",
-       "owner_team": "sales-analytics", "classification": "internal", "tags": ["orders"],
-       "columns": [{"name": "order_id", "classification": "internal"}]}
+NEW = {
+    "slug": "web-orders",
+    "name": "Web orders",
+    "summary": "Orders from the web shop.",
+    "domain": "sales",
+    "owner_team": "sales-analytics",
+    "classification": "internal",
+    "tags": ["orders"],
+    "columns": [{"name": "order_id", "classification": "internal"}],
+}
 
 
 def test_producer_creates_publishes_and_everyone_reads(personas, api_for):
@@ -40,13 +47,16 @@ def test_list_shows_tags_sorted_and_follows_tag_changes(personas, api_for):
     assert consumer.get("/api/v1/products/web-orders/").json()["tags"] == ["beta"]
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"domain": "nope"}, "domain"),
-    ({"slug": "Bad Slug"}, "slug"),
-    ({"documentation": "x" * (200 * 1024 + 1)}, "documentation"),
-    ({"classification": "secret"}, "classification"),
-    ({"owner_team": "no-such-team"}, "owner_team"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"domain": "nope"}, "domain"),
+        ({"slug": "Bad Slug"}, "slug"),
+        ({"documentation": "x" * (200 * 1024 + 1)}, "documentation"),
+        ({"classification": "secret"}, "classification"),
+        ({"owner_team": "no-such-team"}, "owner_team"),
+    ],
+)
 def test_bad_input_is_a_400_with_a_message_and_changes_nothing(personas, api_for, change, field):
     response = api_for(personas.producer).post("/api/v1/products/", {**NEW, **change}, format="json")
     assert response.status_code == 400
@@ -64,8 +74,7 @@ def test_duplicate_slug_is_a_409(personas, api_for):
 
 
 def test_consumer_cannot_edit_and_gets_403(personas, api_for, published):
-    response = api_for(personas.consumer).patch(f"/api/v1/products/{published.slug}/", {"summary": "x"},
-                                                format="json")
+    response = api_for(personas.consumer).patch(f"/api/v1/products/{published.slug}/", {"summary": "x"}, format="json")
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
 
 
@@ -80,8 +89,10 @@ def test_publish_with_failing_checklist_lists_the_findings(personas, api_for, ma
 def test_lifecycle_and_invalid_transition(personas, api_for, published):
     api = api_for(personas.producer)
     assert api.post(f"/api/v1/products/{published.slug}/retire/", {}, format="json").status_code == 409
-    assert api.post(f"/api/v1/products/{published.slug}/deprecate/", {"reason": "v2"}, format="json").json()[
-        "status"] == "deprecated"
+    assert (
+        api.post(f"/api/v1/products/{published.slug}/deprecate/", {"reason": "v2"}, format="json").json()["status"]
+        == "deprecated"
+    )
     assert api.post(f"/api/v1/products/{published.slug}/retire/", {}, format="json").json()["status"] == "retired"
 
 
@@ -107,8 +118,7 @@ def test_list_search_filters_and_sort(personas, api_for, published, make_product
     assert facets["domain"][0]["value"] == "sales"
 
 
-def test_list_and_detail_issue_a_constant_number_of_queries(personas, api_for, make_product,
-                                                            django_assert_num_queries):
+def test_list_and_detail_issue_a_constant_number_of_queries(personas, api_for, make_product, django_assert_num_queries):
     from tests.factories import OutputPortFactory, QualityMeasurementFactory
 
     def grow(prefix: str, n: int) -> None:
@@ -172,8 +182,9 @@ def test_invalid_contract_is_a_400_listing_problems(personas, api_for):
     api = api_for(personas.producer)
     response = api.post("/api/v1/contracts/", {"yaml": "kind: [oops"}, format="json")
     assert response.status_code == 400 and "yaml" in response.json()["errors"]
-    response = api.post("/api/v1/contracts/", {"yaml": CONTRACT.replace("kind: DataContract", "kind: X")},
-                        format="json")
+    response = api.post(
+        "/api/v1/contracts/", {"yaml": CONTRACT.replace("kind: DataContract", "kind: X")}, format="json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_contract"
     assert "kind" in response.json()["errors"]
     assert not DataProduct.objects.exists()
@@ -184,8 +195,9 @@ def test_domains_api(personas, api_for, published):
     assert body["results"][0]["slug"] == "sales" and body["results"][0]["stewards"] == ["sam-steward"]
     assert body["results"][0]["product_count"] == 1
     assert api_for(personas.producer).post("/api/v1/domains/", {"name": "Finance"}, format="json").status_code == 403
-    created = api_for(personas.admin).post("/api/v1/domains/", {"name": "Finance", "stewards": ["sam-steward"]},
-                                           format="json")
+    created = api_for(personas.admin).post(
+        "/api/v1/domains/", {"name": "Finance", "stewards": ["sam-steward"]}, format="json"
+    )
     assert created.status_code == 201 and created.json()["stewards"] == ["sam-steward"]
     patched = api_for(personas.admin).patch("/api/v1/domains/finance/", {"description": "Money"}, format="json")
     assert patched.json()["description"] == "Money"

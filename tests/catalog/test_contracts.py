@@ -71,7 +71,11 @@ def test_import_creates_a_draft_with_schema_and_stores_the_contract(personas):
     product = result.product
     assert result.created
     assert (product.slug, product.name, product.version, product.domain.slug) == (
-        "sales-customers", "Customers", "2.1.0", "sales")
+        "sales-customers",
+        "Customers",
+        "2.1.0",
+        "sales",
+    )
     assert product.owner_team.slug == "sales-analytics"
     assert (product.classification, product.criticality, product.freshness_slo_hours) == ("confidential", "high", 24)
     assert float(product.availability_slo) == 99.5
@@ -86,9 +90,11 @@ def test_reimport_updates_the_product_and_reports_the_schema_diff(personas):
     services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
     changed = CONTRACT.replace(
         "      - name: signed_up\n        logicalType: date\n        physicalType: date",
-        "      - name: signed_up\n        logicalType: timestamp\n        physicalType: timestamp")
+        "      - name: signed_up\n        logicalType: timestamp\n        physicalType: timestamp",
+    )
     changed = changed.replace("version: 2.1.0", "version: 2.2.0").replace(
-        "      - name: email\n", "      - name: phone\n        classification: confidential\n      - name: email\n")
+        "      - name: email\n", "      - name: phone\n        classification: confidential\n      - name: email\n"
+    )
     result = services.contract_import(actor=personas.producer, yaml_text=changed)
     assert not result.created
     assert result.schema_diff["added"] == ["phone"]
@@ -97,13 +103,16 @@ def test_reimport_updates_the_product_and_reports_the_schema_diff(personas):
     assert DataContract.objects.filter(product=result.product).count() == 2
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("apiVersion: v3.1.0\nkind: [unclosed", "yaml"),
-    ("- just\n- a list", "yaml"),
-    ("", "yaml"),
-    ("a: &x [1]\nb: *x", "yaml"),
-    ("apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1", "apiVersion"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("apiVersion: v3.1.0\nkind: [unclosed", "yaml"),
+        ("- just\n- a list", "yaml"),
+        ("", "yaml"),
+        ("a: &x [1]\nb: *x", "yaml"),
+        ("apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1", "apiVersion"),
+    ],
+)
 def test_invalid_yaml_gets_a_clear_error_and_changes_nothing(personas, text, key):
     with pytest.raises(ValidationFailed) as exc:
         services.contract_import(actor=personas.producer, yaml_text=text)
@@ -130,8 +139,9 @@ def test_unknown_domain_in_contract_is_refused(personas):
 
 
 def test_unknown_column_classification_is_refused(personas):
-    text = CONTRACT.replace("classification: confidential\n      - name: signed_up",
-                            "classification: secret\n      - name: signed_up")
+    text = CONTRACT.replace(
+        "classification: confidential\n      - name: signed_up", "classification: secret\n      - name: signed_up"
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.contract_import(actor=personas.producer, yaml_text=text)
     assert "schema[0].properties[1].classification" in exc.value.errors
@@ -144,8 +154,11 @@ def test_oversize_contract_is_refused(personas):
 
 
 def test_contract_for_another_teams_slug_is_a_conflict(personas, make_product):
-    make_product("sales-customers", actor=personas.admin,
-                 owner_team=__import__("tests.factories", fromlist=["TeamFactory"]).TeamFactory(name="Other"))
+    make_product(
+        "sales-customers",
+        actor=personas.admin,
+        owner_team=__import__("tests.factories", fromlist=["TeamFactory"]).TeamFactory(name="Other"),
+    )
     with pytest.raises(Conflict):
         services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
 
@@ -163,8 +176,14 @@ def test_export_is_valid_odcs_and_round_trips(personas, published):
 def test_export_of_a_full_product_validates_against_the_schema(personas, make_product):
     from tests.factories import OutputPortFactory
 
-    product = make_product("full", freshness_slo_hours=6, availability_slo=99.9, tags=["a"],
-                           terms_of_use="Be nice.", documentation="# Docs")
+    product = make_product(
+        "full",
+        freshness_slo_hours=6,
+        availability_slo=99.9,
+        tags=["a"],
+        terms_of_use="Be nice.",
+        documentation="# Docs",
+    )
     OutputPortFactory(product=product, s3_location="s3://bucket/full/")
     product = product_detail_for_user(user=personas.producer, slug="full")
     errors = list(_validator().iter_errors(yaml.safe_load(contract_yaml(product_to_contract(product)))))

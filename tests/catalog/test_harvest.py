@@ -26,20 +26,28 @@ def glue_seed(account, database: str, tables: dict[str, list[dict]]) -> None:
     with contextlib.suppress(glue.exceptions.AlreadyExistsException):
         glue.create_database(DatabaseInput={"Name": database})
     for name, columns in tables.items():
-        table = {"Name": name, "Description": f"The {name} table.",
-                 "StorageDescriptor": {"Columns": columns, "Location": f"s3://lake/{database}/{name}/"},
-                 "TableType": "EXTERNAL_TABLE"}
+        table = {
+            "Name": name,
+            "Description": f"The {name} table.",
+            "StorageDescriptor": {"Columns": columns, "Location": f"s3://lake/{database}/{name}/"},
+            "TableType": "EXTERNAL_TABLE",
+        }
         try:
             glue.create_table(DatabaseName=database, TableInput=table)
         except glue.exceptions.AlreadyExistsException:
             glue.update_table(DatabaseName=database, TableInput=table)
 
 
-ORDERS = [{"Name": "order_id", "Type": "string", "Comment": "Order number"},
-          {"Name": "customer_email", "Type": "string"},
-          {"Name": "contact", "Type": "string",
-           "Parameters": {"meshportal:samples": json.dumps(["ann@example.com", "bob@example.org"])}},
-          {"Name": "amount", "Type": "decimal(12,2)"}]
+ORDERS = [
+    {"Name": "order_id", "Type": "string", "Comment": "Order number"},
+    {"Name": "customer_email", "Type": "string"},
+    {
+        "Name": "contact",
+        "Type": "string",
+        "Parameters": {"meshportal:samples": json.dumps(["ann@example.com", "bob@example.org"])},
+    },
+    {"Name": "amount", "Type": "decimal(12,2)"},
+]
 
 
 @pytest.fixture
@@ -57,11 +65,18 @@ def test_gateway_lists_databases_tables_columns_and_samples(producer_account):
     assert contact.sample_values == ["ann@example.com", "bob@example.org"]
 
 
-def test_harvest_creates_drafts_with_schema_port_and_pii_flags(personas, team, domain, producer_account,
-                                                               django_capture_on_commit_callbacks):
+def test_harvest_creates_drafts_with_schema_port_and_pii_flags(
+    personas, team, domain, producer_account, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                                     table_names=["orders", "refunds"], domain=domain, owner_team=team)
+        job = services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["orders", "refunds"],
+            domain=domain,
+            owner_team=team,
+        )
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == ("succeeded", 2, 2)
     assert [r["outcome"] for r in job.results] == ["created", "created"]
@@ -77,39 +92,78 @@ def test_harvest_creates_drafts_with_schema_port_and_pii_flags(personas, team, d
     assert AuditEvent.objects.filter(event_type=EventType.PRODUCT_CREATED, product_id=product.pk).exists()
 
 
-def test_harvest_flags_person_names_from_sample_values(personas, team, domain, producer_account,
-                                                      django_capture_on_commit_callbacks):
-    glue_seed(producer_account, "sales", {"tickets": [
-        {"Name": "handled_by", "Type": "string",  # the name says nothing; the values are people
-         "Parameters": {"meshportal:samples": json.dumps(["Ana García", "de Vries, Pieter", "Wei Zhang"])}},
-        {"Name": "store", "Type": "string",
-         "Parameters": {"meshportal:samples": json.dumps(["Oxford Street Store", "Paris Nord", "Main Hall"])}}]})
+def test_harvest_flags_person_names_from_sample_values(
+    personas, team, domain, producer_account, django_capture_on_commit_callbacks
+):
+    glue_seed(
+        producer_account,
+        "sales",
+        {
+            "tickets": [
+                {
+                    "Name": "handled_by",
+                    "Type": "string",  # the name says nothing; the values are people
+                    "Parameters": {"meshportal:samples": json.dumps(["Ana García", "de Vries, Pieter", "Wei Zhang"])},
+                },
+                {
+                    "Name": "store",
+                    "Type": "string",
+                    "Parameters": {
+                        "meshportal:samples": json.dumps(["Oxford Street Store", "Paris Nord", "Main Hall"])
+                    },
+                },
+            ]
+        },
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                               table_names=["tickets"], domain=domain, owner_team=team)
+        services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["tickets"],
+            domain=domain,
+            owner_team=team,
+        )
     columns = {c.name: c for c in DataProduct.objects.get(slug="sales-tickets").columns.all()}
     assert columns["handled_by"].is_pii and "person name" in columns["handled_by"].pii_reason
     assert not columns["store"].is_pii
 
 
-def test_reharvest_shows_schema_changes_before_applying(personas, team, domain, producer_account,
-                                                        django_capture_on_commit_callbacks):
+def test_reharvest_shows_schema_changes_before_applying(
+    personas, team, domain, producer_account, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                               table_names=["orders"], domain=domain, owner_team=team)
-    changed = [{"Name": "order_id", "Type": "bigint", "Comment": "Order number"},
-               {"Name": "customer_email", "Type": "string"}, {"Name": "amount", "Type": "decimal(12,2)"},
-               {"Name": "channel", "Type": "string"}]
+        services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["orders"],
+            domain=domain,
+            owner_team=team,
+        )
+    changed = [
+        {"Name": "order_id", "Type": "bigint", "Comment": "Order number"},
+        {"Name": "customer_email", "Type": "string"},
+        {"Name": "amount", "Type": "decimal(12,2)"},
+        {"Name": "channel", "Type": "string"},
+    ]
     glue_seed(producer_account, "sales", {"orders": changed})
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                                     table_names=["orders"], domain=domain, owner_team=team)
+        job = services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["orders"],
+            domain=domain,
+            owner_team=team,
+        )
     job.refresh_from_db()
     assert job.results[0]["outcome"] == "changes"
     proposal = SchemaProposal.objects.get(status="pending")
     assert proposal.diff["added"] == ["channel"] and proposal.diff["removed"] == ["contact"]
-    assert proposal.diff["changed"] == [{"name": "order_id", "field": "data_type", "before": "string",
-                                         "after": "bigint"}]
+    assert proposal.diff["changed"] == [
+        {"name": "order_id", "field": "data_type", "before": "string", "after": "bigint"}
+    ]
     product = DataProduct.objects.get(slug="sales-orders")
     assert "channel" not in {c.name for c in product.columns.all()}  # nothing applied yet
     with pytest.raises(NotAllowed):
@@ -119,11 +173,18 @@ def test_reharvest_shows_schema_changes_before_applying(personas, team, domain, 
     assert product.columns.get(name="order_id").data_type == "bigint"
 
 
-def test_harvest_of_a_missing_table_is_reported_per_table(personas, team, domain, producer_account,
-                                                          django_capture_on_commit_callbacks):
+def test_harvest_of_a_missing_table_is_reported_per_table(
+    personas, team, domain, producer_account, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                                     table_names=["orders", "nope"], domain=domain, owner_team=team)
+        job = services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["orders", "nope"],
+            domain=domain,
+            owner_team=team,
+        )
     job.refresh_from_db()
     assert job.status == "succeeded"
     assert [r["outcome"] for r in job.results] == ["created", "failed"]
@@ -131,8 +192,14 @@ def test_harvest_of_a_missing_table_is_reported_per_table(personas, team, domain
 
 
 def test_harvest_is_claimed_once(personas, team, domain, producer_account, django_capture_on_commit_callbacks):
-    job = services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                                 table_names=["refunds"], domain=domain, owner_team=team)
+    job = services.harvest_start(
+        actor=personas.producer,
+        aws_account=producer_account,
+        database_name="sales",
+        table_names=["refunds"],
+        domain=domain,
+        owner_team=team,
+    )
     assert services.harvest_run(job_id=job.pk) is not None
     assert services.harvest_run(job_id=job.pk) is None  # redelivered task: nothing to do
     assert DataProduct.objects.count() == 1
@@ -140,26 +207,47 @@ def test_harvest_is_claimed_once(personas, team, domain, producer_account, djang
 
 def test_only_team_members_harvest_for_a_team(personas, team, domain, producer_account):
     with pytest.raises(NotAllowed):
-        services.harvest_start(actor=personas.consumer, aws_account=producer_account, database_name="sales",
-                               table_names=["orders"], domain=domain, owner_team=team)
+        services.harvest_start(
+            actor=personas.consumer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=["orders"],
+            domain=domain,
+            owner_team=team,
+        )
     with pytest.raises(ValidationFailed):
-        services.harvest_start(actor=personas.producer, aws_account=producer_account, database_name="sales",
-                               table_names=[], domain=domain, owner_team=team)
+        services.harvest_start(
+            actor=personas.producer,
+            aws_account=producer_account,
+            database_name="sales",
+            table_names=[],
+            domain=domain,
+            owner_team=team,
+        )
 
 
-def test_harvest_pages_pick_tables_and_show_progress(personas, team, domain, producer_account, client_for,
-                                                     django_capture_on_commit_callbacks):
+def test_harvest_pages_pick_tables_and_show_progress(
+    personas, team, domain, producer_account, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(personas.producer)
     assert client.get("/catalog/harvest/").status_code == 200
     dbs = client.get(f"/catalog/harvest/databases/?aws_account={ACCOUNT_ID}", headers={"HX-Request": "true"})
     assert 'value="sales"' in dbs.content.decode()
-    tables = client.get(f"/catalog/harvest/tables/?aws_account={ACCOUNT_ID}&database_name=sales",
-                        headers={"HX-Request": "true"})
+    tables = client.get(
+        f"/catalog/harvest/tables/?aws_account={ACCOUNT_ID}&database_name=sales", headers={"HX-Request": "true"}
+    )
     assert "customer_email" in tables.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/catalog/harvest/", {"aws_account": ACCOUNT_ID, "database_name": "sales",
-                                                     "table_names": ["orders"], "domain": "sales",
-                                                     "owner_team": "sales-analytics"})
+        response = client.post(
+            "/catalog/harvest/",
+            {
+                "aws_account": ACCOUNT_ID,
+                "database_name": "sales",
+                "table_names": ["orders"],
+                "domain": "sales",
+                "owner_team": "sales-analytics",
+            },
+        )
     assert response.status_code == 302
     progress = client.get(response["Location"], headers={"HX-Request": "true"})
     assert "Finished" in progress.content.decode() and "sales-orders" in progress.content.decode()
@@ -169,15 +257,31 @@ def test_harvest_pages_pick_tables_and_show_progress(personas, team, domain, pro
 def test_harvest_api_start_and_status(personas, producer_account, api_for, django_capture_on_commit_callbacks):
     api = api_for(personas.producer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/v1/harvests/", {"aws_account": ACCOUNT_ID, "database_name": "sales",
-                                                  "table_names": ["refunds"], "domain": "sales",
-                                                  "owner_team": "sales-analytics"}, format="json")
+        response = api.post(
+            "/api/v1/harvests/",
+            {
+                "aws_account": ACCOUNT_ID,
+                "database_name": "sales",
+                "table_names": ["refunds"],
+                "domain": "sales",
+                "owner_team": "sales-analytics",
+            },
+            format="json",
+        )
     assert response.status_code == 202
     status = api.get(f"/api/v1/harvests/{response.json()['id']}/").json()
     assert status["status"] == "succeeded" and status["results"][0]["product"] == "sales-refunds"
-    bad = api.post("/api/v1/harvests/", {"aws_account": "999999999999", "database_name": "sales",
-                                         "table_names": ["x"], "domain": "sales", "owner_team": "sales-analytics"},
-                   format="json")
+    bad = api.post(
+        "/api/v1/harvests/",
+        {
+            "aws_account": "999999999999",
+            "database_name": "sales",
+            "table_names": ["x"],
+            "domain": "sales",
+            "owner_team": "sales-analytics",
+        },
+        format="json",
+    )
     assert bad.status_code == 400 and "aws_account" in bad.json()["errors"]
 
 
@@ -191,8 +295,15 @@ def test_relay_re_drives_a_harvest_whose_message_was_lost(aws, personas, team, d
     from tests.factories import AwsAccountFactory
 
     account = AwsAccountFactory(account_id="222222222222", role="producer")
-    job = HarvestJob.objects.create(requested_by=personas.producer, aws_account=account, database_name="sales",
-                                    table_names=["missing"], domain=domain, owner_team=team, total=1)
+    job = HarvestJob.objects.create(
+        requested_by=personas.producer,
+        aws_account=account,
+        database_name="sales",
+        table_names=["missing"],
+        domain=domain,
+        owner_team=team,
+        total=1,
+    )
     assert harvests_relay() == 0  # too fresh: its own message may still be on the way
     HarvestJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert harvests_relay() == 1  # eager Celery in tests: the re-sent task runs the harvest

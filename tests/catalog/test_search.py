@@ -15,16 +15,35 @@ def catalog_world(personas, make_product, domain):
     from tests.factories import DomainFactory
 
     marketing = DomainFactory(name="Marketing", slug="marketing")
-    make_product("orders", name="Orders", summary="Every web and store order.", tags=["orders", "revenue"],
-                 publish=True, freshness_slo_hours=24, last_refreshed_at=timezone.now())
-    make_product("customers", name="Customers", summary="Customer master data.", classification="confidential",
-                 tags=["crm"], publish=True,
-                 columns=[{"name": "customer_email", "classification": "confidential",
-                           "description": "Where receipts go"}],
-                 freshness_slo_hours=1, last_refreshed_at=timezone.now() - timezone.timedelta(days=2))
-    make_product("campaigns", name="Campaigns", summary="Marketing campaigns and budgets.", domain=marketing,
-                 documentation="Budgets are in euros. Orders are attributed elsewhere.", publish=True,
-                 criticality="high")
+    make_product(
+        "orders",
+        name="Orders",
+        summary="Every web and store order.",
+        tags=["orders", "revenue"],
+        publish=True,
+        freshness_slo_hours=24,
+        last_refreshed_at=timezone.now(),
+    )
+    make_product(
+        "customers",
+        name="Customers",
+        summary="Customer master data.",
+        classification="confidential",
+        tags=["crm"],
+        publish=True,
+        columns=[{"name": "customer_email", "classification": "confidential", "description": "Where receipts go"}],
+        freshness_slo_hours=1,
+        last_refreshed_at=timezone.now() - timezone.timedelta(days=2),
+    )
+    make_product(
+        "campaigns",
+        name="Campaigns",
+        summary="Marketing campaigns and budgets.",
+        domain=marketing,
+        documentation="Budgets are in euros. Orders are attributed elsewhere.",
+        publish=True,
+        criticality="high",
+    )
     make_product("secret-draft", name="Secret orders draft", summary="Not yet published orders.")
 
 
@@ -89,8 +108,7 @@ def test_facets_count_under_the_other_filters(catalog_world, personas):
     assert {f.value: f.count for f in facets["tag"]} == {"crm": 1, "orders": 1, "revenue": 1}
 
 
-def test_facets_take_a_constant_number_of_queries(catalog_world, personas, make_product,
-                                                   django_assert_num_queries):
+def test_facets_take_a_constant_number_of_queries(catalog_world, personas, make_product, django_assert_num_queries):
     from meshportal.identity import roles
 
     params = QueryDict("q=orders&tag=orders&domain=sales")

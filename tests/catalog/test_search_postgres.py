@@ -28,24 +28,32 @@ def slugs(user, query: str) -> list[str]:
     return [p.slug for p in search.qs]
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("forecast", "'forecast'"),
-    ("supplier_key", "'supplier_key'"),  # a two-word phrase is its pair: exact in the index
-    ('"daily orders"', "'daili_order'"),
-    ('"daily order lines"', "'daili' <-> 'order' <-> 'line' & 'daili_order' & 'order_line'"),
-    ('-"daily orders" sales', "!'daili_order' & 'sale'"),
-    ("rate -employee", "'rate' & !'employe'"),
-    ('"orders of the day"', "'order' <3> 'day'"),  # no adjacent pair: left as it is
-    ('"daily orders" or "weekly sales"', "'daili_order' | 'week_sale'"),
-    ("the", ""),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("forecast", "'forecast'"),
+        ("supplier_key", "'supplier_key'"),  # a two-word phrase is its pair: exact in the index
+        ('"daily orders"', "'daili_order'"),
+        ('"daily order lines"', "'daili' <-> 'order' <-> 'line' & 'daili_order' & 'order_line'"),
+        ('-"daily orders" sales', "!'daili_order' & 'sale'"),
+        ("rate -employee", "'rate' & !'employe'"),
+        ('"orders of the day"', "'order' <3> 'day'"),  # no adjacent pair: left as it is
+        ('"daily orders" or "weekly sales"', "'daili_order' | 'week_sale'"),
+        ("the", ""),
+    ],
+)
 def test_phrases_are_rewritten_to_their_word_pairs(q, expected):
     assert rewrite(q) == expected
 
 
 def test_the_document_holds_word_pairs_and_tags(make_product):
-    product = make_product("pairs", name="Daily orders", summary="Order lines.", tags=["finance", "eu-west"],
-                           columns=[{"name": "supplier_key", "classification": "internal"}])
+    product = make_product(
+        "pairs",
+        name="Daily orders",
+        summary="Order lines.",
+        tags=["finance", "eu-west"],
+        columns=[{"name": "supplier_key", "classification": "internal"}],
+    )
     vector = DataProduct.objects.values_list("search_vector", flat=True).get(pk=product.pk)
     for lexeme in ("'daili_order'", "'supplier_key'", "'#finance'", "'#eu-west'", "'order_line'"):
         assert lexeme in vector
@@ -55,13 +63,22 @@ def test_the_document_holds_word_pairs_and_tags(make_product):
 
 
 def test_phrase_search_needs_the_words_adjacent(personas, make_product):
-    make_product("adjacent", name="Suppliers", summary="Suppliers and their contracts.", publish=True,
-                 columns=[{"name": "supplier_key", "classification": "internal"}])
-    make_product("apart", name="Keys", summary="Every supplier has a region key.", publish=True,
-                 columns=[{"name": "region_key", "classification": "internal"}])
+    make_product(
+        "adjacent",
+        name="Suppliers",
+        summary="Suppliers and their contracts.",
+        publish=True,
+        columns=[{"name": "supplier_key", "classification": "internal"}],
+    )
+    make_product(
+        "apart",
+        name="Keys",
+        summary="Every supplier has a region key.",
+        publish=True,
+        columns=[{"name": "region_key", "classification": "internal"}],
+    )
     make_product("three", name="Lines", summary="Daily order lines, one per row.", publish=True)
-    make_product("three-apart", name="Other lines", summary="Daily order totals; order lines elsewhere.",
-                 publish=True)
+    make_product("three-apart", name="Other lines", summary="Daily order totals; order lines elsewhere.", publish=True)
     assert slugs(personas.consumer, "q=supplier_key") == ["adjacent"]
     assert slugs(personas.consumer, "q=%22supplier+key%22") == ["adjacent"]
     assert set(slugs(personas.consumer, "q=supplier+key")) == {"adjacent", "apart"}
@@ -88,8 +105,11 @@ def test_relevance_tiers_name_then_head_then_the_rest_newest_first(personas, mak
         "in-name-new": {"name": "Invoices", "summary": "Bills."},
         "in-summary": {"name": "Bills", "summary": "Every invoice we send."},
         "in-tags": {"name": "Receipts", "summary": "Paid bills.", "tags": ["invoice"]},
-        "in-columns": {"name": "Payments", "summary": "Money in.",
-                           "columns": [{"name": "invoice_id", "classification": "internal"}]},
+        "in-columns": {
+            "name": "Payments",
+            "summary": "Money in.",
+            "columns": [{"name": "invoice_id", "classification": "internal"}],
+        },
         "in-docs": {"name": "Refunds", "summary": "Money out.", "documentation": "Linked to the original invoice."},
     }
     for age, (slug, fields) in enumerate(reversed(made.items())):
@@ -112,8 +132,9 @@ def test_relevance_tiers_name_then_head_then_the_rest_newest_first(personas, mak
 def test_phrase_and_negation_tiers(personas, make_product):
     make_product("named", name="Daily orders", summary="Orders per day.", publish=True)
     make_product("summarised", name="Orders", summary="Daily orders, one row each.", publish=True)
-    make_product("excluded", name="Daily orders archive", summary="Old.", publish=True,
-                 documentation="Includes refunds.")
+    make_product(
+        "excluded", name="Daily orders archive", summary="Old.", publish=True, documentation="Includes refunds."
+    )
     assert slugs(personas.consumer, "q=%22daily+orders%22+-refunds") == ["named", "summarised"]
 
 

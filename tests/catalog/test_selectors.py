@@ -21,12 +21,20 @@ def world(personas, make_product):
     return {"draft": draft, "published": published, "deprecated": deprecated, "retired": retired}
 
 
-@pytest.mark.parametrize(("persona", "sees_draft"), [
-    ("producer", True), ("admin", True), ("auditor", True),
-    ("steward", True), ("consumer", False), ("outsider", False),
-])
-def test_drafts_are_visible_to_their_team_admins_auditors_and_domain_stewards_only(world, personas, persona,
-                                                                                  sees_draft):
+@pytest.mark.parametrize(
+    ("persona", "sees_draft"),
+    [
+        ("producer", True),
+        ("admin", True),
+        ("auditor", True),
+        ("steward", True),
+        ("consumer", False),
+        ("outsider", False),
+    ],
+)
+def test_drafts_are_visible_to_their_team_admins_auditors_and_domain_stewards_only(
+    world, personas, persona, sees_draft
+):
     user = getattr(personas, persona)
     slugs = set(selectors.product_list(user=user).values_list("slug", flat=True))
     assert {"public-orders", "old-orders", "gone-orders"} <= slugs

@@ -19,9 +19,16 @@ def events(event_type: EventType, product: DataProduct | None = None):
 
 
 def test_producer_creates_a_draft_with_schema_and_audit(personas, domain, team):
-    product = services.product_create(actor=personas.producer, slug="sales-orders", name="Orders", domain=domain,
-                                      owner_team=team, summary="Orders.", tags=["Orders", "revenue", "orders"],
-                                      columns=COLUMNS)
+    product = services.product_create(
+        actor=personas.producer,
+        slug="sales-orders",
+        name="Orders",
+        domain=domain,
+        owner_team=team,
+        summary="Orders.",
+        tags=["Orders", "revenue", "orders"],
+        columns=COLUMNS,
+    )
     assert product.status == DataProduct.Status.DRAFT
     assert [c.name for c in product.columns.all()] == ["order_id", "order_date", "amount_eur"]
     assert sorted(product.tags.values_list("name", flat=True)) == ["orders", "revenue"]
@@ -39,8 +46,9 @@ def test_consumer_cannot_create_a_product_for_a_team_they_are_not_in(personas, d
 def test_duplicate_slug_is_a_conflict_and_changes_nothing(personas, make_product, domain, team):
     make_product("sales-orders")
     with pytest.raises(Conflict) as exc:
-        services.product_create(actor=personas.producer, slug="sales-orders", name="Again", domain=domain,
-                                owner_team=team)
+        services.product_create(
+            actor=personas.producer, slug="sales-orders", name="Again", domain=domain, owner_team=team
+        )
     assert exc.value.code == "duplicate_slug"
     assert DataProduct.objects.count() == 1
 
@@ -54,8 +62,14 @@ def test_invalid_slugs_are_refused(personas, domain, team, slug):
 
 def test_oversize_documentation_is_refused_and_nothing_is_written(personas, domain, team):
     with pytest.raises(ValidationFailed) as exc:
-        services.product_create(actor=personas.producer, slug="big", name="Big", domain=domain, owner_team=team,
-                                documentation="x" * (services.MAX_DOCUMENTATION_BYTES + 1))
+        services.product_create(
+            actor=personas.producer,
+            slug="big",
+            name="Big",
+            domain=domain,
+            owner_team=team,
+            documentation="x" * (services.MAX_DOCUMENTATION_BYTES + 1),
+        )
     assert "documentation" in exc.value.errors
     assert not DataProduct.objects.exists()
     assert not AuditEvent.objects.filter(event_type=EventType.PRODUCT_CREATED).exists()
@@ -63,15 +77,22 @@ def test_oversize_documentation_is_refused_and_nothing_is_written(personas, doma
 
 def test_invalid_column_rolls_back_the_whole_product(personas, domain, team):
     with pytest.raises(ValidationFailed):
-        services.product_create(actor=personas.producer, slug="p", name="P", domain=domain, owner_team=team,
-                                columns=[{"name": "a"}, {"name": "a"}])
+        services.product_create(
+            actor=personas.producer,
+            slug="p",
+            name="P",
+            domain=domain,
+            owner_team=team,
+            columns=[{"name": "a"}, {"name": "a"}],
+        )
     assert not DataProduct.objects.exists()
     assert not Tag.objects.exists()
 
 
 def test_update_changes_fields_tags_and_records_only_the_changes(personas, draft):
-    product = services.product_update(actor=personas.producer, product=draft, summary="New summary.",
-                                      tags=["fresh"], freshness_slo_hours=24)
+    product = services.product_update(
+        actor=personas.producer, product=draft, summary="New summary.", tags=["fresh"], freshness_slo_hours=24
+    )
     assert product.summary == "New summary."
     event = events(EventType.PRODUCT_UPDATED, product).get()
     assert set(event.after) == {"summary", "tags", "freshness_slo_hours"}
@@ -97,8 +118,9 @@ def test_handing_a_product_to_another_team_needs_membership_of_it(personas, draf
 
 
 def test_publish_requires_the_governance_checklist(personas, make_product):
-    product = make_product("unclassified", classification="", summary="",
-                           columns=[{"name": "a", "data_type": "string"}])
+    product = make_product(
+        "unclassified", classification="", summary="", columns=[{"name": "a", "data_type": "string"}]
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.product_publish(actor=personas.producer, product=product)
     assert exc.value.code == "governance_failed"
@@ -118,14 +140,21 @@ def test_lifecycle_draft_published_deprecated_retired(personas, draft):
     with pytest.raises(Conflict):
         services.product_update(actor=personas.producer, product=product, summary="too late")
     kinds = list(AuditEvent.objects.filter(product_id=product.pk).order_by("seq").values_list("event_type", flat=True))
-    assert kinds == [EventType.PRODUCT_CREATED, EventType.PRODUCT_PUBLISHED, EventType.PRODUCT_DEPRECATED,
-                     EventType.PRODUCT_RETIRED]
+    assert kinds == [
+        EventType.PRODUCT_CREATED,
+        EventType.PRODUCT_PUBLISHED,
+        EventType.PRODUCT_DEPRECATED,
+        EventType.PRODUCT_RETIRED,
+    ]
 
 
 def test_column_update_many_classifies_and_audits(personas, make_product):
     product = make_product("p", columns=[{"name": "a"}, {"name": "b"}])
-    services.column_update_many(actor=personas.producer, product=product,
-                                changes=[{"name": "a", "classification": "internal", "description": "A"}])
+    services.column_update_many(
+        actor=personas.producer,
+        product=product,
+        changes=[{"name": "a", "classification": "internal", "description": "A"}],
+    )
     a = product.columns.get(name="a")
     assert (a.classification, a.description) == ("internal", "A")
     assert events(EventType.SCHEMA_CHANGED, product).count() == 1
@@ -134,8 +163,11 @@ def test_column_update_many_classifies_and_audits(personas, make_product):
 def test_column_update_of_unknown_column_changes_nothing(personas, make_product):
     product = make_product("p", columns=[{"name": "a"}])
     with pytest.raises(ValidationFailed):
-        services.column_update_many(actor=personas.producer, product=product,
-                                    changes=[{"name": "a", "classification": "public"}, {"name": "zzz"}])
+        services.column_update_many(
+            actor=personas.producer,
+            product=product,
+            changes=[{"name": "a", "classification": "public"}, {"name": "zzz"}],
+        )
     assert product.columns.get(name="a").classification == ""
 
 
@@ -154,14 +186,14 @@ def test_freshness_is_derived_from_last_refresh_and_objective(personas, draft):
     from django.utils import timezone
 
     now = timezone.now()
-    product = services.product_update(actor=personas.producer, product=draft, freshness_slo_hours=6,
-                                      last_refreshed_at=now)
+    product = services.product_update(
+        actor=personas.producer, product=draft, freshness_slo_hours=6, last_refreshed_at=now
+    )
     assert product.fresh_until == now + __import__("datetime").timedelta(hours=6)
 
 
 def test_quality_measurement_updates_the_score(personas, draft):
-    services.product_record_quality(actor=personas.producer, product=draft, score=97.5,
-                                    dimensions={"completeness": 99})
+    services.product_record_quality(actor=personas.producer, product=draft, score=97.5, dimensions={"completeness": 99})
     draft.refresh_from_db()
     assert float(draft.quality_score) == 97.5
     with pytest.raises(ValidationFailed):

@@ -55,16 +55,20 @@ def test_product_page_for_other_teams_draft_is_404(personas, client_for, draft):
 
 
 def test_documentation_is_rendered_without_scripts_or_javascript_links(personas, client_for, make_product):
-    make_product("xss", publish=True, documentation=(
-        "# Hello\n<script>alert('x')</script>\n[click](javascript:alert(1))\n"
-        '<a href="javascript:alert(2)" onclick="alert(3)">y</a><img src=x onerror="alert(4)">'))
+    make_product(
+        "xss",
+        publish=True,
+        documentation=(
+            "# Hello\n<script>alert('x')</script>\n[click](javascript:alert(1))\n"
+            '<a href="javascript:alert(2)" onclick="alert(3)">y</a><img src=x onerror="alert(4)">'
+        ),
+    )
     html = client_for(personas.consumer).get("/catalog/products/xss/").content.decode()
     assert "<h1>Hello</h1>" in html
     assert "alert(" not in html and "javascript:" not in html and "onerror" not in html
 
 
-def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_product,
-                                                  django_assert_max_num_queries):
+def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_product, django_assert_max_num_queries):
     def grow(prefix: str, n: int) -> None:
         for i in range(n):
             p = make_product(f"{prefix}-{i}", tags=[f"{prefix}{i}", "shared"], publish=True)
@@ -72,8 +76,13 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
             QualityMeasurementFactory(product=p)
 
     grow("a", 2)
-    urls = ["/catalog/", "/catalog/search/?q=shared&tag=shared", "/catalog/products/a-0/",
-            "/catalog/search/?domain=sales&sort=name", "/catalog/domains/sales/?sort=requested"]
+    urls = [
+        "/catalog/",
+        "/catalog/search/?q=shared&tag=shared",
+        "/catalog/products/a-0/",
+        "/catalog/search/?domain=sales&sort=name",
+        "/catalog/domains/sales/?sort=requested",
+    ]
     counts = {}
     for url in urls:
         client = fresh(client_for, personas.consumer)
@@ -95,22 +104,50 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
 def test_producer_creates_and_edits_in_the_browser(personas, client_for):
     client = client_for(personas.producer)
     assert client.get("/catalog/products/new/").status_code == 200
-    response = client.post("/catalog/products/new/", {
-        "name": "Web orders", "slug": "web-orders", "summary": "Orders.", "domain": "sales",
-        "owner_team": "sales-analytics", "classification": "internal", "criticality": "medium",
-        "tags": "orders, web", "version": "1.0.0"})
+    response = client.post(
+        "/catalog/products/new/",
+        {
+            "name": "Web orders",
+            "slug": "web-orders",
+            "summary": "Orders.",
+            "domain": "sales",
+            "owner_team": "sales-analytics",
+            "classification": "internal",
+            "criticality": "medium",
+            "tags": "orders, web",
+            "version": "1.0.0",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/catalog/products/web-orders/"
-    response = client.post("/catalog/products/web-orders/edit/", {
-        "name": "Web orders", "summary": "All web orders.", "domain": "sales", "owner_team": "sales-analytics",
-        "classification": "internal", "criticality": "high", "tags": "orders", "version": "1.0.1"})
+    response = client.post(
+        "/catalog/products/web-orders/edit/",
+        {
+            "name": "Web orders",
+            "summary": "All web orders.",
+            "domain": "sales",
+            "owner_team": "sales-analytics",
+            "classification": "internal",
+            "criticality": "high",
+            "tags": "orders",
+            "version": "1.0.1",
+        },
+    )
     assert response.status_code == 302
     assert DataProduct.objects.get(slug="web-orders").criticality == "high"
 
 
 def test_create_form_shows_service_errors(personas, client_for, published):
-    response = client_for(personas.producer).post("/catalog/products/new/", {
-        "name": "Dup", "slug": published.slug, "domain": "sales", "owner_team": "sales-analytics",
-        "criticality": "medium", "version": "1"})
+    response = client_for(personas.producer).post(
+        "/catalog/products/new/",
+        {
+            "name": "Dup",
+            "slug": published.slug,
+            "domain": "sales",
+            "owner_team": "sales-analytics",
+            "criticality": "medium",
+            "version": "1",
+        },
+    )
     assert response.status_code == 400
     assert "never reused" in response.content.decode()
 
@@ -123,10 +160,19 @@ def test_schema_form_classifies_columns_and_publish(personas, client_for, make_p
     make_product("p", classification="internal", columns=[{"name": "a"}, {"name": "b"}])
     client = client_for(personas.producer)
     assert client.get("/catalog/products/p/schema/").status_code == 200
-    response = client.post("/catalog/products/p/schema/", {
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2",
-        "form-0-name": "a", "form-0-classification": "internal", "form-0-description": "A",
-        "form-1-name": "b", "form-1-classification": "public", "form-1-description": ""})
+    response = client.post(
+        "/catalog/products/p/schema/",
+        {
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "2",
+            "form-0-name": "a",
+            "form-0-classification": "internal",
+            "form-0-description": "A",
+            "form-1-name": "b",
+            "form-1-classification": "public",
+            "form-1-description": "",
+        },
+    )
     assert response.status_code == 302
     response = client.post("/catalog/products/p/publish/")
     assert response.status_code == 302
@@ -141,8 +187,9 @@ def test_publish_refused_shows_a_message_and_changes_nothing(personas, client_fo
 
 
 def test_htmx_post_answers_with_client_redirect(personas, client_for, published):
-    response = client_for(personas.producer).post(f"/catalog/products/{published.slug}/deprecate/",
-                                                  headers={"HX-Request": "true"})
+    response = client_for(personas.producer).post(
+        f"/catalog/products/{published.slug}/deprecate/", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and response["HX-Redirect"] == f"/catalog/products/{published.slug}/"
 
 
@@ -150,11 +197,16 @@ def test_steward_override_in_the_browser(personas, client_for, make_product):
     make_product("hashed", columns=[{"name": "email", "classification": "internal"}])
     page = client_for(personas.steward).get("/catalog/products/hashed/")
     assert "Steward override" in page.content.decode()
-    client_for(personas.steward).post("/catalog/products/hashed/governance/override/",
-                                      {"reason": "Salted hashes, not addresses."})
+    client_for(personas.steward).post(
+        "/catalog/products/hashed/governance/override/", {"reason": "Salted hashes, not addresses."}
+    )
     assert DataProduct.objects.get(slug="hashed").pii_override_reason
-    assert client_for(personas.producer).post("/catalog/products/hashed/governance/override/",
-                                              {"reason": "Salted hashes, not addresses."}).status_code == 403
+    assert (
+        client_for(personas.producer)
+        .post("/catalog/products/hashed/governance/override/", {"reason": "Salted hashes, not addresses."})
+        .status_code
+        == 403
+    )
 
 
 def test_contract_import_page_creates_or_lists_problems(personas, client_for):
@@ -178,19 +230,28 @@ def test_producer_adds_an_output_port_in_the_browser(personas, client_for, make_
     client = client_for(personas.producer)
     page = client.get(f"/catalog/products/{product.slug}/ports/new/")
     assert page.status_code == 200 and b"Glue database" in page.content
-    bad = client.post(f"/catalog/products/{product.slug}/ports/new/",
-                      {"name": "glue", "aws_account": "999999999999", "database_name": "sales",
-                       "approval_policy": "producer"})
+    bad = client.post(
+        f"/catalog/products/{product.slug}/ports/new/",
+        {"name": "glue", "aws_account": "999999999999", "database_name": "sales", "approval_policy": "producer"},
+    )
     assert bad.status_code == 400 and not OutputPort.objects.exists()
-    response = client.post(f"/catalog/products/{product.slug}/ports/new/",
-                           {"name": "glue", "aws_account": "222222222222", "database_name": "sales",
-                            "table_name": "web_orders", "approval_policy": "auto"})
+    response = client.post(
+        f"/catalog/products/{product.slug}/ports/new/",
+        {
+            "name": "glue",
+            "aws_account": "222222222222",
+            "database_name": "sales",
+            "table_name": "web_orders",
+            "approval_policy": "auto",
+        },
+    )
     assert response.status_code == 302
     port = OutputPort.objects.get(product=product)
     assert (port.catalog_id, port.table_name, port.approval_policy) == ("222222222222", "web_orders", "auto")
-    duplicate = client.post(f"/catalog/products/{product.slug}/ports/new/",
-                            {"name": "glue", "aws_account": "222222222222", "database_name": "sales",
-                             "approval_policy": "auto"})
+    duplicate = client.post(
+        f"/catalog/products/{product.slug}/ports/new/",
+        {"name": "glue", "aws_account": "222222222222", "database_name": "sales", "approval_policy": "auto"},
+    )
     assert duplicate.status_code == 400 and b"already has an output port" in duplicate.content
     # a draft is invisible to consumers (404); the steward sees it but does not edit it (403)
     assert client_for(personas.consumer).get(f"/catalog/products/{product.slug}/ports/new/").status_code == 404
@@ -204,10 +265,17 @@ def test_sample_queries_are_edited_in_the_browser(personas, client_for, make_pro
     client = client_for(personas.producer)
     form = client.get(f"/catalog/products/{product.slug}/edit/")
     assert form.status_code == 200
-    data = {"name": product.name, "summary": "Visits.", "domain": product.domain.slug,
-            "owner_team": product.owner_team.slug, "classification": "internal", "criticality": "medium",
-            "tags": "", "version": "1.0.0",
-            "sample_queries": "Daily visits\nSELECT day, count(*)\nFROM visits GROUP BY day\n---\nSELECT 1"}
+    data = {
+        "name": product.name,
+        "summary": "Visits.",
+        "domain": product.domain.slug,
+        "owner_team": product.owner_team.slug,
+        "classification": "internal",
+        "criticality": "medium",
+        "tags": "",
+        "version": "1.0.0",
+        "sample_queries": "Daily visits\nSELECT day, count(*)\nFROM visits GROUP BY day\n---\nSELECT 1",
+    }
     assert client.post(f"/catalog/products/{product.slug}/edit/", data).status_code == 302
     product.refresh_from_db()
     assert product.sample_queries == [
@@ -220,8 +288,14 @@ def test_sample_queries_are_edited_in_the_browser(personas, client_for, make_pro
 def test_domain_page_shows_what_the_domain_publishes(personas, client_for, make_product):
     from tests.factories import DomainFactory
 
-    make_product("ledger", name="Ledger", tags=["finance"], publish=True, classification="confidential",
-                 columns=[{"name": "amount", "classification": "confidential"}])
+    make_product(
+        "ledger",
+        name="Ledger",
+        tags=["finance"],
+        publish=True,
+        classification="confidential",
+        columns=[{"name": "amount", "classification": "confidential"}],
+    )
     make_product("invoices", name="Invoices", publish=True)
     make_product("hidden-draft", name="Hidden draft")  # the owning team's draft: not for a consumer
     make_product("elsewhere", name="Elsewhere", domain=DomainFactory(name="Ops", slug="ops"), publish=True)

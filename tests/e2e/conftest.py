@@ -10,8 +10,14 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses that unless told it is safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +26,8 @@ def chromium_browser() -> Iterator:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=os.environ.get("MESHPORTAL_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+            executable_path=os.environ.get("MESHPORTAL_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

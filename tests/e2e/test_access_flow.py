@@ -12,6 +12,7 @@ from tests.provisioning.helpers import seed_emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+
 @pytest.fixture
 def browser(chromium_browser):
     """The session's one Chromium (tests/e2e/conftest.py); each login gets its own context."""
@@ -33,13 +34,15 @@ def _login(browser, live_server, username: str):
 def _run_pending_provisioning_jobs() -> None:
     from provisioning.execution import job_run
 
-    for job_id in ProvisioningJob.objects.filter(status__in=["pending", "queued", "retry"]).values_list("id",
-                                                                                                      flat=True):
+    for job_id in ProvisioningJob.objects.filter(status__in=["pending", "queued", "retry"]).values_list(
+        "id", flat=True
+    ):
         job_run(job_id=job_id)
 
 
-def test_consumer_request_is_approved_in_two_stages_and_reaches_granted(transactional_db, personas, aws, live_server,
-                                                                       browser):
+def test_consumer_request_is_approved_in_two_stages_and_reaches_granted(
+    transactional_db, personas, aws, live_server, browser
+):
     from playwright.sync_api import expect
 
     seed_emulator(aws, tables=("customer_360",))

@@ -17,6 +17,7 @@ from tests.factories import PASSWORD, DataProductFactory, OutputPortFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+
 @pytest.fixture
 def page(chromium_browser) -> Iterator:
     context = chromium_browser.new_context(accept_downloads=True)
@@ -26,20 +27,32 @@ def page(chromium_browser) -> Iterator:
     context.close()
 
 
-def test_auditor_filters_the_log_downloads_csv_and_checks_entitlements(transactional_db, personas, domain,
-                                                                      live_server, page):
+def test_auditor_filters_the_log_downloads_csv_and_checks_entitlements(
+    transactional_db, personas, domain, live_server, page
+):
     from playwright.sync_api import expect
 
     product = DataProductFactory(name="Sales Orders", slug="sales-orders", domain=domain)
     OutputPortFactory(product=product, database_name="sales", table_name="orders")
-    grant = make_grant(product=product, requester=personas.consumer, requested_at=at("2026-02-27 09:00"),
-                       granted_at=at("2026-02-28 09:00"), ended_at=at("2026-03-05 09:00"),
-                       approvals=approved_by(personas.producer, at("2026-02-27 10:00")))
+    grant = make_grant(
+        product=product,
+        requester=personas.consumer,
+        requested_at=at("2026-02-27 09:00"),
+        granted_at=at("2026-02-28 09:00"),
+        ended_at=at("2026-03-05 09:00"),
+        approvals=approved_by(personas.producer, at("2026-02-27 10:00")),
+    )
     audit_record(actor=personas.producer, event_type=EventType.PRODUCT_PUBLISHED, obj=product, product_id=product.pk)
-    audit_record(actor=personas.producer, event_type=EventType.REQUEST_APPROVED, obj=grant.request,
-                 product_id=product.pk, principal=grant.principal_arn)
-    audit_record(actor=personas.admin, event_type=EventType.ROLES_CHANGED, obj=personas.auditor,
-                 after={"is_auditor": True})
+    audit_record(
+        actor=personas.producer,
+        event_type=EventType.REQUEST_APPROVED,
+        obj=grant.request,
+        product_id=product.pk,
+        principal=grant.principal_arn,
+    )
+    audit_record(
+        actor=personas.admin, event_type=EventType.ROLES_CHANGED, obj=personas.auditor, after={"is_auditor": True}
+    )
 
     # Log in through the form.
     page.goto(f"{live_server.url}/accounts/login/?next=/audit/")
@@ -66,7 +79,9 @@ def test_auditor_filters_the_log_downloads_csv_and_checks_entitlements(transacti
     with open(download.path(), encoding="utf-8") as fh:
         exported = list(csv.DictReader(io.StringIO(fh.read())))
     assert [(r["actor"], r["event_type"]) for r in exported] == [
-        ("pat-producer", "catalog.product_published"), ("pat-producer", "access.request_approved")]
+        ("pat-producer", "catalog.product_published"),
+        ("pat-producer", "access.request_approved"),
+    ]
 
     # Entitlements: who could read sales.orders on 1 March?
     page.get_by_role("link", name="Entitlements").click()

@@ -28,19 +28,29 @@ def login(page, live_server, username: str) -> None:
     page.wait_for_url(re.compile(r".*/catalog/$"))
 
 
-def test_producer_harvests_fixes_findings_publishes_and_consumer_finds_it(transactional_db, personas, aws,
-                                                                          live_server, new_page):
+def test_producer_harvests_fixes_findings_publishes_and_consumer_finds_it(
+    transactional_db, personas, aws, live_server, new_page
+):
     from playwright.sync_api import expect
 
     account = AwsAccountFactory(account_id=ACCOUNT_ID, name="producer")
     glue = account_client("glue", ACCOUNT_ID, region=account.region)
     glue.create_database(DatabaseInput={"Name": "loyalty"})
-    glue.create_table(DatabaseName="loyalty", TableInput={
-        "Name": "members", "Description": "Loyalty programme members.",
-        "StorageDescriptor": {"Location": "s3://lake/loyalty/members/", "Columns": [
-            {"Name": "member_id", "Type": "string", "Comment": "Member number"},
-            {"Name": "member_email", "Type": "string", "Comment": "Where we send points statements"},
-            {"Name": "points_balance", "Type": "int", "Comment": "Points left"}]}})
+    glue.create_table(
+        DatabaseName="loyalty",
+        TableInput={
+            "Name": "members",
+            "Description": "Loyalty programme members.",
+            "StorageDescriptor": {
+                "Location": "s3://lake/loyalty/members/",
+                "Columns": [
+                    {"Name": "member_id", "Type": "string", "Comment": "Member number"},
+                    {"Name": "member_email", "Type": "string", "Comment": "Where we send points statements"},
+                    {"Name": "points_balance", "Type": "int", "Comment": "Points left"},
+                ],
+            },
+        },
+    )
 
     # --- the producer harvests the table -------------------------------------------------------------
     page = new_page()
@@ -83,4 +93,5 @@ def test_producer_harvests_fixes_findings_publishes_and_consumer_finds_it(transa
     expect(consumer).to_have_url(re.compile(r"q=member_email"))  # a shareable URL
     result.click()
     expect(consumer.locator("a:has-text('Request access')")).to_have_attribute(
-        "href", re.compile(r"^/requests/new/\?port=\d+$"))
+        "href", re.compile(r"^/requests/new/\?port=\d+$")
+    )

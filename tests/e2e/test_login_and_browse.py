@@ -13,19 +13,29 @@ pytestmark = [pytest.mark.e2e]
 
 
 def _product(domain, team):
-    product = DataProductFactory(name="Sales orders", slug="sales-orders", domain=domain, owner_team=team,
-                                 summary="Every confirmed order line.",
-                                 documentation="# Sales orders\n\nOne row per **order line**.")
+    product = DataProductFactory(
+        name="Sales orders",
+        slug="sales-orders",
+        domain=domain,
+        owner_team=team,
+        summary="Every confirmed order line.",
+        documentation="# Sales orders\n\nOne row per **order line**.",
+    )
     for i, name in enumerate(["order_id", "net_amount", "ordered_at"]):
-        Column.objects.create(product=product, name=name, data_type="string", classification="internal",
-                              position=i, description=f"The {name.replace('_', ' ')}")
+        Column.objects.create(
+            product=product,
+            name=name,
+            data_type="string",
+            classification="internal",
+            position=i,
+            description=f"The {name.replace('_', ' ')}",
+        )
     OutputPortFactory(product=product, database_name="sales", table_name="orders")
     refresh_search_fields([product.pk])  # what the catalog services do on every change
     return product
 
 
-def test_consumer_logs_in_and_browses_the_catalog(transactional_db, personas, domain, team, live_server,
-                                                  new_page):
+def test_consumer_logs_in_and_browses_the_catalog(transactional_db, personas, domain, team, live_server, new_page):
     from playwright.sync_api import expect
 
     _product(domain, team)

@@ -24,9 +24,7 @@ SHARED = {"Permissions": ["SELECT", "DESCRIBE"], "PermissionsWithGrantOption": [
 
 
 def share_orders(producer: Account, grantee: str = CONSUMER, **permissions: Any) -> None:
-    producer.lakeformation.grant_permissions(
-        Principal=principal(grantee), Resource=table(), **(permissions or SHARED)
-    )
+    producer.lakeformation.grant_permissions(Principal=principal(grantee), Resource=table(), **(permissions or SHARED))
 
 
 def pending_invitation(account: Account) -> dict[str, Any]:
@@ -45,9 +43,7 @@ def accept(account: Account) -> dict[str, Any]:
     )["resourceShareInvitation"]
 
 
-def test_grant_to_another_account_creates_a_share_and_an_invitation(
-    producer: Account, consumer: Account
-) -> None:
+def test_grant_to_another_account_creates_a_share_and_an_invitation(producer: Account, consumer: Account) -> None:
     share_orders(producer)
 
     [share] = producer.ram.get_resource_shares(resourceOwner="SELF")["resourceShares"]
@@ -65,9 +61,7 @@ def test_grant_to_another_account_creates_a_share_and_an_invitation(
     assert invitation["resourceShareArn"] == share["resourceShareArn"]
 
 
-def test_second_grant_extends_the_same_share_without_a_new_invitation(
-    producer: Account, consumer: Account
-) -> None:
+def test_second_grant_extends_the_same_share_without_a_new_invitation(producer: Account, consumer: Account) -> None:
     share_orders(producer)
     accept(consumer)
     producer.lakeformation.grant_permissions(
@@ -80,9 +74,7 @@ def test_second_grant_extends_the_same_share_without_a_new_invitation(
     assert [item["status"] for item in invitations] == ["ACCEPTED"]
 
 
-def test_shared_table_is_hidden_until_the_invitation_is_accepted(
-    producer: Account, consumer: Account
-) -> None:
+def test_shared_table_is_hidden_until_the_invitation_is_accepted(producer: Account, consumer: Account) -> None:
     share_orders(producer)
     with pytest.raises(ClientError) as excinfo:
         consumer.glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")
@@ -113,9 +105,7 @@ def test_recipient_lists_the_permissions_it_received(producer: Account, consumer
 
     [received] = consumer.lakeformation.list_permissions()["PrincipalResourcePermissions"]
     assert received["Principal"] == principal(CONSUMER)
-    assert received["Resource"] == {
-        "Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}
-    }
+    assert received["Resource"] == {"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}}
     assert received["PermissionsWithGrantOption"] == ["DESCRIBE", "SELECT"]
     assert received["AdditionalDetails"]["ResourceShare"]
 
@@ -150,23 +140,16 @@ def test_only_the_invited_account_can_answer_an_invitation(
     assert error_code(excinfo) == "ResourceShareInvitationArnNotFoundException"
 
 
-def test_grant_to_an_account_in_the_same_organization_needs_no_invitation(
-    producer: Account, sibling: Account
-) -> None:
+def test_grant_to_an_account_in_the_same_organization_needs_no_invitation(producer: Account, sibling: Account) -> None:
     share_orders(producer, SIBLING)
 
     assert sibling.ram.get_resource_share_invitations()["resourceShareInvitations"] == []
-    assert (
-        sibling.glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")["Table"]["Name"]
-        == "orders"
-    )
+    assert sibling.glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")["Table"]["Name"] == "orders"
     principals = producer.ram.list_principals(resourceOwner="SELF")["principals"]
     assert [(item["id"], item["external"]) for item in principals] == [(SIBLING, False)]
 
 
-def test_grant_to_an_organization_reaches_its_accounts(
-    producer: Account, sibling: Account, consumer: Account
-) -> None:
+def test_grant_to_an_organization_reaches_its_accounts(producer: Account, sibling: Account, consumer: Account) -> None:
     organization = f"arn:aws:organizations::{PRODUCER}:organization/{ORG_ID}"
     producer.lakeformation.grant_permissions(
         Principal=principal(organization), Resource=table(), Permissions=["SELECT"]
@@ -177,9 +160,7 @@ def test_grant_to_an_organization_reaches_its_accounts(
         consumer.glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")
 
 
-def test_grant_to_a_role_in_another_account_shares_with_that_account(
-    producer: Account, consumer: Account
-) -> None:
+def test_grant_to_a_role_in_another_account_shares_with_that_account(producer: Account, consumer: Account) -> None:
     consumer_role = role(CONSUMER, "Analyst")
     producer.lakeformation.grant_permissions(
         Principal=principal(consumer_role), Resource=table(), Permissions=["SELECT"]
@@ -236,14 +217,10 @@ def test_resource_links_resolve_to_the_shared_target(producer: Account, consumer
     assert database_link["Description"] == "Curated sales"
 
 
-def test_resource_link_to_an_unshared_table_returns_only_the_link(
-    producer: Account, consumer: Account
-) -> None:
+def test_resource_link_to_an_unshared_table_returns_only_the_link(producer: Account, consumer: Account) -> None:
     target = {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}
     consumer.glue.create_database(DatabaseInput={"Name": "links"})
-    consumer.glue.create_table(
-        DatabaseName="links", TableInput={"Name": "orders_link", "TargetTable": target}
-    )
+    consumer.glue.create_table(DatabaseName="links", TableInput={"Name": "orders_link", "TargetTable": target})
 
     link = consumer.glue.get_table(DatabaseName="links", Name="orders_link")["Table"]
     assert link["TargetTable"] == target
@@ -258,9 +235,7 @@ def test_recipient_admin_can_regrant_only_what_is_grantable_and_only_inside_its_
     shared_table = table(catalog_id=PRODUCER)
     lf = consumer.lakeformation
 
-    lf.grant_permissions(
-        Principal=principal(role(CONSUMER, "Analyst")), Resource=shared_table, Permissions=["SELECT"]
-    )
+    lf.grant_permissions(Principal=principal(role(CONSUMER, "Analyst")), Resource=shared_table, Permissions=["SELECT"])
     with pytest.raises(ClientError) as excinfo:
         lf.grant_permissions(
             Principal=principal(role(CONSUMER, "Analyst")), Resource=shared_table, Permissions=["DESCRIBE"]
@@ -283,9 +258,7 @@ def test_regrant_on_a_resource_not_shared_is_denied(producer: Account, consumer:
     assert error_code(excinfo) == "AccessDeniedException"
 
 
-def test_revoke_in_the_grantor_account_removes_everything_downstream(
-    producer: Account, consumer: Account
-) -> None:
+def test_revoke_in_the_grantor_account_removes_everything_downstream(producer: Account, consumer: Account) -> None:
     share_orders(producer)
     accept(consumer)
     consumer.lakeformation.grant_permissions(
@@ -324,9 +297,7 @@ def test_revoke_before_acceptance_expires_the_invitation(producer: Account, cons
 def test_partial_revoke_keeps_the_share(producer: Account, consumer: Account) -> None:
     share_orders(producer)
     accept(consumer)
-    producer.lakeformation.revoke_permissions(
-        Principal=principal(CONSUMER), Resource=table(), Permissions=["DESCRIBE"]
-    )
+    producer.lakeformation.revoke_permissions(Principal=principal(CONSUMER), Resource=table(), Permissions=["DESCRIBE"])
 
     [received] = consumer.lakeformation.list_permissions()["PrincipalResourcePermissions"]
     assert received["Permissions"] == ["SELECT"]
@@ -338,9 +309,9 @@ def test_ram_associate_and_disassociate_a_resource_share(producer: Account, cons
     arn = ram.create_resource_share(name="manual")["resourceShare"]["resourceShareArn"]
     subnet = f"arn:aws:ec2:us-east-1:{PRODUCER}:subnet/subnet-0123456789abcdef0"
 
-    associations = ram.associate_resource_share(
-        resourceShareArn=arn, principals=[CONSUMER], resourceArns=[subnet]
-    )["resourceShareAssociations"]
+    associations = ram.associate_resource_share(resourceShareArn=arn, principals=[CONSUMER], resourceArns=[subnet])[
+        "resourceShareAssociations"
+    ]
     assert {(item["associationType"], item["status"]) for item in associations} == {
         ("PRINCIPAL", "ASSOCIATING"),
         ("RESOURCE", "ASSOCIATING"),
@@ -348,9 +319,9 @@ def test_ram_associate_and_disassociate_a_resource_share(producer: Account, cons
     accept(consumer)
     [resource] = consumer.ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]
     assert (resource["arn"], resource["type"]) == (subnet, "ec2:Subnet")
-    assert [
-        item["id"] for item in consumer.ram.list_principals(resourceOwner="OTHER-ACCOUNTS")["principals"]
-    ] == [CONSUMER]
+    assert [item["id"] for item in consumer.ram.list_principals(resourceOwner="OTHER-ACCOUNTS")["principals"]] == [
+        CONSUMER
+    ]
 
     ram.disassociate_resource_share(resourceShareArn=arn, resourceArns=[subnet])
     assert consumer.ram.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []

@@ -44,12 +44,8 @@ def test_injected_error_reaches_botocore_as_its_client_error_code(
 
 
 def test_botocore_retries_throttling_and_succeeds(producer: Account, emulator: EmulatorHandle) -> None:
-    emulator.inject_fault(
-        service="lakeformation", operation="GrantPermissions", error="ThrottlingException", count=2
-    )
-    lf = producer.client(
-        "lakeformation", config=Config(retries={"mode": "standard", "total_max_attempts": 3})
-    )
+    emulator.inject_fault(service="lakeformation", operation="GrantPermissions", error="ThrottlingException", count=2)
+    lf = producer.client("lakeformation", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
 
     lf.grant_permissions(**GRANT)
 
@@ -58,9 +54,7 @@ def test_botocore_retries_throttling_and_succeeds(producer: Account, emulator: E
 
 
 def test_rate_injects_a_share_of_calls(producer: Account, emulator: EmulatorHandle) -> None:
-    emulator.inject_fault(
-        service="glue", operation="GetDatabase", error="ThrottlingException", rate=0.5, seed=7
-    )
+    emulator.inject_fault(service="glue", operation="GetDatabase", error="ThrottlingException", rate=0.5, seed=7)
     glue = producer.client("glue", config=NO_RETRIES)
     codes = []
     for _ in range(40):
@@ -147,9 +141,7 @@ def test_health_and_unknown_control_path(emulator: EmulatorHandle) -> None:
     assert "error" in json.loads(excinfo.value.read())
 
 
-def test_concurrent_grants_under_faults_all_land_and_are_counted(
-    producer: Account, emulator: EmulatorHandle
-) -> None:
+def test_concurrent_grants_under_faults_all_land_and_are_counted(producer: Account, emulator: EmulatorHandle) -> None:
     emulator.inject_fault(
         service="lakeformation", operation="GrantPermissions", error="ThrottlingException", rate=0.2, seed=3
     )
@@ -174,9 +166,7 @@ def test_concurrent_grants_under_faults_all_land_and_are_counted(
     assert emulator.calls("lakeformation", "GrantPermissions") == 40 + injected
 
 
-def test_moto_reset_endpoint_also_resets_shares_and_invitations(
-    producer: Account, emulator: EmulatorHandle
-) -> None:
+def test_moto_reset_endpoint_also_resets_shares_and_invitations(producer: Account, emulator: EmulatorHandle) -> None:
     producer.lakeformation.grant_permissions(
         Principal=principal("222222222222"), Resource=table(), Permissions=["SELECT"]
     )

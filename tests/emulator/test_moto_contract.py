@@ -61,9 +61,7 @@ def test_server_building_blocks() -> None:
         (ResourceAccessManagerResponse, "ResourceAccessManagerResponse.dispatch"),
     ],
 )
-def test_moto_routes_services_through_the_response_class_dispatch(
-    response_class: type, endpoint: str
-) -> None:
+def test_moto_routes_services_through_the_response_class_dispatch(response_class: type, endpoint: str) -> None:
     service = {
         "GlueResponse": "glue",
         "LakeFormationResponse": "lakeformation",

@@ -31,9 +31,7 @@ def test_revoke_after_merged_grants_removes_only_the_revoked_permission(producer
     assert entry["Permissions"] == ["DESCRIBE"]
     assert entry["PermissionsWithGrantOption"] == ["DESCRIBE"]
     assert entry["Resource"] == {"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}}
-    lf.revoke_permissions(
-        Principal=principal(ANALYST), Resource=table(catalog_id=PRODUCER), Permissions=["DESCRIBE"]
-    )
+    lf.revoke_permissions(Principal=principal(ANALYST), Resource=table(catalog_id=PRODUCER), Permissions=["DESCRIBE"])
     assert permissions_of(producer, ANALYST) == []
 
 
@@ -93,9 +91,7 @@ def test_list_permissions_filters_by_principal_and_resource(producer: Account) -
     mine = lf.list_permissions(Principal=principal(ANALYST), Resource=table("orders"))
     assert len(mine["PrincipalResourcePermissions"]) == 1
     databases = lf.list_permissions(ResourceType="DATABASE")["PrincipalResourcePermissions"]
-    assert [entry["Resource"] for entry in databases] == [
-        {"Database": {"CatalogId": PRODUCER, "Name": "sales"}}
-    ]
+    assert [entry["Resource"] for entry in databases] == [{"Database": {"CatalogId": PRODUCER, "Name": "sales"}}]
 
 
 @pytest.mark.parametrize(
@@ -115,9 +111,7 @@ def test_list_permissions_filters_by_principal_and_resource(producer: Account) -
         ),
     ],
 )
-def test_grant_on_a_resource_that_does_not_exist_is_refused(
-    producer: Account, resource: dict, code: str
-) -> None:
+def test_grant_on_a_resource_that_does_not_exist_is_refused(producer: Account, resource: dict, code: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         producer.lakeformation.grant_permissions(
             Principal=principal(ANALYST), Resource=resource, Permissions=["SELECT"]
@@ -196,9 +190,7 @@ def test_batch_grant_reports_failures_per_entry_and_keeps_grant_options(producer
         ]
     )
 
-    failures = {
-        failure["RequestEntry"]["Id"]: failure["Error"]["ErrorCode"] for failure in result["Failures"]
-    }
+    failures = {failure["RequestEntry"]["Id"]: failure["Error"]["ErrorCode"] for failure in result["Failures"]}
     assert failures == {"bad-table": "EntityNotFoundException", "bad-principal": "InvalidInputException"}
     [entry] = permissions_of(producer, ANALYST)
     assert entry["PermissionsWithGrantOption"] == ["SELECT"]
@@ -221,9 +213,9 @@ def test_batch_revoke_goes_through_revoke_and_reports_absent_grants(producer: Ac
         ]
     )
 
-    assert [
-        (failure["RequestEntry"]["Id"], failure["Error"]["ErrorCode"]) for failure in result["Failures"]
-    ] == [("2", "InvalidInputException")]
+    assert [(failure["RequestEntry"]["Id"], failure["Error"]["ErrorCode"]) for failure in result["Failures"]] == [
+        ("2", "InvalidInputException")
+    ]
     assert permissions_of(producer, ANALYST)[0]["Permissions"] == ["DESCRIBE"]
 
 
@@ -236,14 +228,17 @@ def test_granting_in_another_accounts_catalog_is_denied(producer: Account) -> No
 
 
 def _columns(names: list[str]) -> dict:
-    return {"TableWithColumns": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders",
-                                 "ColumnNames": names}}
+    return {
+        "TableWithColumns": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders", "ColumnNames": names}
+    }
 
 
 def test_column_grants_of_one_principal_on_one_table_merge_and_revokes_shrink_them(producer: Account) -> None:
     lf = producer.lakeformation
-    columns = [c["Name"] for c in producer.glue.get_table(DatabaseName="sales", Name="orders")["Table"]
-               ["StorageDescriptor"]["Columns"]][:3]
+    columns = [
+        c["Name"]
+        for c in producer.glue.get_table(DatabaseName="sales", Name="orders")["Table"]["StorageDescriptor"]["Columns"]
+    ][:3]
     a, b, c = columns
     lf.grant_permissions(Principal=principal(ANALYST), Resource=_columns([a, b]), Permissions=["SELECT"])
     lf.grant_permissions(Principal=principal(ANALYST), Resource=_columns([b, c]), Permissions=["SELECT"])

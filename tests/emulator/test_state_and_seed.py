@@ -92,16 +92,10 @@ def test_state_survives_a_clean_restart(tmp_path: Path) -> None:
 
     with running_emulator(mode="subprocess", state_path=state) as second:
         # Credentials issued before the restart still act in their account.
-        ram = boto3.client(
-            "ram", region_name=REGION, endpoint_url=second.endpoint_url, **consumer_credentials
-        )
+        ram = boto3.client("ram", region_name=REGION, endpoint_url=second.endpoint_url, **consumer_credentials)
         [invitation] = ram.get_resource_share_invitations()["resourceShareInvitations"]
-        ram.accept_resource_share_invitation(
-            resourceShareInvitationArn=invitation["resourceShareInvitationArn"]
-        )
-        shared = second.client("glue", CONSUMER).get_table(
-            CatalogId=PRODUCER, DatabaseName="sales", Name="orders"
-        )
+        ram.accept_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+        shared = second.client("glue", CONSUMER).get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")
         assert shared["Table"]["CatalogId"] == PRODUCER
         settings = second.client("lakeformation", PRODUCER).get_data_lake_settings()["DataLakeSettings"]
         assert settings["DataLakeAdmins"] == [principal(role(PRODUCER, "MeshPortal"))]
@@ -113,9 +107,7 @@ def test_save_endpoint_writes_a_file_a_new_emulator_loads(emulator: EmulatorHand
     saved = emulator.save(tmp_path / "saved.pickle")
 
     with running_emulator(mode="subprocess", state_path=saved) as restored:
-        entries = restored.client("lakeformation", PRODUCER).list_permissions()[
-            "PrincipalResourcePermissions"
-        ]
+        entries = restored.client("lakeformation", PRODUCER).list_permissions()["PrincipalResourcePermissions"]
         assert [entry["Principal"] for entry in entries] == [principal(CONSUMER)]
         shares = restored.client("ram", PRODUCER).get_resource_shares(resourceOwner="SELF")["resourceShares"]
         assert [share["status"] for share in shares] == ["ACTIVE"]

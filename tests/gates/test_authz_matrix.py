@@ -41,13 +41,27 @@ def world(personas: Any) -> dict[str, Any]:
     from catalog.models import HarvestJob, SchemaProposal
 
     product = m.port.product
-    job = HarvestJob.objects.create(requested_by=personas.producer, aws_account=m.producer_account,
-                                    database_name="sales", table_names=["orders"], domain=product.domain,
-                                    owner_team=product.owner_team, total=1)
+    job = HarvestJob.objects.create(
+        requested_by=personas.producer,
+        aws_account=m.producer_account,
+        database_name="sales",
+        table_names=["orders"],
+        domain=product.domain,
+        owner_team=product.owner_team,
+        total=1,
+    )
     proposal = SchemaProposal.objects.create(product=product, harvest=job)
-    return {"pk": m.producer_account.pk, "request": r.pk, "grant": r.grant.pk, "port": m.port.pk,
-            "team": "sales-analytics", "product": product.slug, "domain": product.domain.slug,
-            "harvest": job.pk, "proposal": proposal.pk}
+    return {
+        "pk": m.producer_account.pk,
+        "request": r.pk,
+        "grant": r.grant.pk,
+        "port": m.port.pk,
+        "team": "sales-analytics",
+        "product": product.slug,
+        "domain": product.domain.slug,
+        "harvest": job.pk,
+        "proposal": proposal.pk,
+    }
 
 
 SEE_OWN = {**EVERYONE, **PAGE_LOGIN, "outsider": 404}
@@ -85,8 +99,10 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "provisioning:grant-timeline": (lambda w: {"grant_id": w["grant"]}, SEE_OWN),
     "access_requests:new": (lambda w: {}, dict.fromkeys(PERSONAS, 302)),
     "access_requests:mine": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
-    "access_requests:approvals": (lambda w: {}, {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "producer": 200,
-                                                 "steward": 200, "admin": 200}),
+    "access_requests:approvals": (
+        lambda w: {},
+        {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "producer": 200, "steward": 200, "admin": 200},
+    ),
     "access_requests:approvals-bulk": (lambda w: {}, POST_ONLY_PAGE),
     "access_requests:detail": (R, SEE_OWN),
     "access_requests:approve": (R, POST_ONLY_PAGE),
@@ -96,8 +112,10 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "access_requests:grant-revoke": (G, POST_ONLY_PAGE),
     "access_requests:grant-retry": (G, POST_ONLY_PAGE),
     "access_requests:grant-extend": (G, SEE_OWN),
-    "access_requests:port-policy": (lambda w: {"port_id": w["port"]}, {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403),
-                                                                       "producer": 200, "admin": 200, "auditor": 200}),
+    "access_requests:port-policy": (
+        lambda w: {"port_id": w["port"]},
+        {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "producer": 200, "admin": 200, "auditor": 200},
+    ),
     "api-access-request-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-access-request-detail": (R, SEE_OWN_API),
     "api-access-request-approve": (R, POST_ONLY_API),

@@ -68,14 +68,24 @@ class FakeOIDCProvider:
                 return self._json(start_response, {"error": "invalid_grant"}, "400 Bad Request")
             now = int(time.time())
             id_token = jwt.encode(
-                {"iss": self.url, "aud": self.client_id, "sub": self.claims["sub"], "iat": now, "exp": now + 300,
-                 "nonce": grant["nonce"]},
-                self.key, algorithm="RS256", headers={"kid": self.kid},
+                {
+                    "iss": self.url,
+                    "aud": self.client_id,
+                    "sub": self.claims["sub"],
+                    "iat": now,
+                    "exp": now + 300,
+                    "nonce": grant["nonce"],
+                },
+                self.key,
+                algorithm="RS256",
+                headers={"kid": self.kid},
             )
             access = secrets.token_urlsafe(16)
             self.tokens[access] = self.claims
-            return self._json(start_response, {"access_token": access, "id_token": id_token, "token_type": "Bearer",
-                                               "expires_in": 300})
+            return self._json(
+                start_response,
+                {"access_token": access, "id_token": id_token, "token_type": "Bearer", "expires_in": 300},
+            )
         if path == "/userinfo":
             token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
             if token not in self.tokens:

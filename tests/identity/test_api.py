@@ -11,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_token_endpoint_exchanges_credentials_for_a_working_token(personas):
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "carol-consumer", "password": PASSWORD},
-                           format="json")
+    response = client.post("/api/v1/auth/token/", {"username": "carol-consumer", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -30,15 +29,20 @@ def test_token_endpoint_returns_the_same_token_twice(personas):
     assert client.post("/api/v1/auth/token/", body, format="json").json()["token"] == first
 
 
-@pytest.mark.parametrize("body", [
-    {"username": "carol-consumer", "password": "wrong"},
-    {"username": "nobody", "password": "x"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "carol-consumer", "password": "wrong"},
+        {"username": "nobody", "password": "x"},
+    ],
+)
 def test_bad_credentials_get_a_clear_400(personas, body):
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
-    assert response.json() == {"code": "invalid_credentials",
-                               "detail": "Unable to log in with the provided username and password."}
+    assert response.json() == {
+        "code": "invalid_credentials",
+        "detail": "Unable to log in with the provided username and password.",
+    }
     assert AuditEvent.objects.filter(event_type="identity.login_failed").count() == 1
 
 

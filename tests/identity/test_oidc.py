@@ -13,8 +13,14 @@ from tests.identity.fake_oidc import FakeOIDCProvider
 
 pytestmark = pytest.mark.django_db
 
-CLAIMS = {"sub": "u-123", "preferred_username": "olga", "email": "olga@example.com", "given_name": "Olga",
-          "family_name": "Oidc", "groups": ["mesh-auditors", "staff"]}
+CLAIMS = {
+    "sub": "u-123",
+    "preferred_username": "olga",
+    "email": "olga@example.com",
+    "given_name": "Olga",
+    "family_name": "Oidc",
+    "groups": ["mesh-auditors", "staff"],
+}
 
 
 @pytest.fixture
@@ -25,8 +31,10 @@ def provider(settings):
         settings.OIDC_ENABLED = True
         settings.OIDC_AUDITOR_GROUPS = ["mesh-auditors"]
         settings.OIDC_ADMIN_GROUPS = ["mesh-admins"]
-        settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend",
-                                            "meshportal.identity.oidc.MeshPortalOIDCBackend"]
+        settings.AUTHENTICATION_BACKENDS = [
+            "django.contrib.auth.backends.ModelBackend",
+            "meshportal.identity.oidc.MeshPortalOIDCBackend",
+        ]
         yield op
 
 

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_admin_creates_user_and_it_is_audited(personas):
-    user = services.user_create(actor=personas.admin, username="newbie", email="n@example.com",
-                                password="a-Long-enough-pass-123")
+    user = services.user_create(
+        actor=personas.admin, username="newbie", email="n@example.com", password="a-Long-enough-pass-123"
+    )
     assert user.check_password("a-Long-enough-pass-123")
     event = AuditEvent.objects.get(event_type="identity.user_created")
     assert event.actor == "ada-admin" and event.object_id == str(user.pk)
@@ -87,10 +88,14 @@ def test_roles_of_personas(personas):
 def test_idp_login_creates_user_and_maps_groups(db):
     user = services.user_sync_from_idp(
         claims={"sub": "s-1", "preferred_username": "ivy", "email": "ivy@example.com", "groups": ["mesh-auditors"]},
-        admin_groups=["mesh-admins"], auditor_groups=["mesh-auditors"])
+        admin_groups=["mesh-admins"],
+        auditor_groups=["mesh-auditors"],
+    )
     assert user.username == "ivy" and user.is_auditor and not user.is_platform_admin
     user = services.user_sync_from_idp(
         claims={"sub": "s-1", "preferred_username": "ivy", "groups": ["mesh-admins"]},
-        admin_groups=["mesh-admins"], auditor_groups=["mesh-auditors"])
+        admin_groups=["mesh-admins"],
+        auditor_groups=["mesh-auditors"],
+    )
     assert user.is_platform_admin and not user.is_auditor
     assert AuditEvent.objects.filter(event_type="identity.roles_changed", actor="system:oidc").count() == 2

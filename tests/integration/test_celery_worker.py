@@ -43,8 +43,11 @@ def _run_ping(tmp_path, broker_url: str, transport_options: dict, env: dict[str,
             app.send_task("platform.ping", kwargs={"note": "hello"})
         finally:
             set_request_id("")
-        return wait_for(lambda: next((r for r in _json_lines(log) if r.get("message") == "pong"), None),
-                        timeout=60, what="the worker to log pong")
+        return wait_for(
+            lambda: next((r for r in _json_lines(log) if r.get("message") == "pong"), None),
+            timeout=60,
+            what="the worker to log pong",
+        )
 
 
 def test_filesystem_broker_feeds_a_real_worker_and_request_id_follows(tmp_path):
@@ -54,8 +57,12 @@ def test_filesystem_broker_feeds_a_real_worker_and_request_id_follows(tmp_path):
     processed.mkdir(parents=True)
     control = tmp_path / "broker" / "control"
     control.mkdir(parents=True)
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "processed_folder": str(processed),
-               "control_folder": str(control)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "processed_folder": str(processed),
+        "control_folder": str(control),
+    }
     record = _run_ping(tmp_path, "filesystem://", options, {"MESHPORTAL_VAR_DIR": str(tmp_path)})
     assert record["request_id"] == "req-follows-work"
 

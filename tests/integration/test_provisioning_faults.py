@@ -43,8 +43,9 @@ def _wait(predicate, timeout: float, relay: bool = True) -> None:
     raise AssertionError("timed out")
 
 
-def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faults(transactional_db, tmp_path,
-                                                                                      settings):
+def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faults(
+    transactional_db, tmp_path, settings
+):
     from provisioning.emulator.testing import running_emulator
 
     redis = RedisServer()
@@ -58,12 +59,24 @@ def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faul
         from provisioning.aws import clear_session_cache
 
         clear_session_cache()
-        aws.seed({"region": "eu-west-1", "accounts": [
-            {"id": PRODUCER, "data_lake_admins": [f"arn:aws:iam::{PRODUCER}:role/MeshPortal"],
-             "databases": [{"name": "sales", "tables": [{"name": t, "columns": [{"name": "id", "type": "string"}]}
-                                                        for t in TABLES]}]},
-            {"id": CONSUMER, "data_lake_admins": [f"arn:aws:iam::{CONSUMER}:role/MeshPortal"]},
-        ]})
+        aws.seed(
+            {
+                "region": "eu-west-1",
+                "accounts": [
+                    {
+                        "id": PRODUCER,
+                        "data_lake_admins": [f"arn:aws:iam::{PRODUCER}:role/MeshPortal"],
+                        "databases": [
+                            {
+                                "name": "sales",
+                                "tables": [{"name": t, "columns": [{"name": "id", "type": "string"}]} for t in TABLES],
+                            }
+                        ],
+                    },
+                    {"id": CONSUMER, "data_lake_admins": [f"arn:aws:iam::{CONSUMER}:role/MeshPortal"]},
+                ],
+            }
+        )
         accounts()
         people = SimpleNamespace(consumer=UserFactory(username="fault-consumer"))
         products = {}
@@ -72,21 +85,33 @@ def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faul
             first = approved_grant(people, table=table, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst0")
             products[table] = first.product
             grants.append(first)
-            grants += [approved_grant(people, table=table, product=first.product,
-                                      principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}") for i in range(1, ROLES)]
+            grants += [
+                approved_grant(
+                    people, table=table, product=first.product, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}"
+                )
+                for i in range(1, ROLES)
+            ]
         assert len(grants) == 200
-        workers = Workers({
-            "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": redis.url, "AWS_ENDPOINT_URL": aws.endpoint_url,
-            "MESHPORTAL_AWS_MODE": "emulator", "AWS_DEFAULT_REGION": "eu-west-1",
-            "MESHPORTAL_JOB_LEASE_SECONDS": "8", "MESHPORTAL_JOB_RETRY_BASE_SECONDS": "0.2",
-            "MESHPORTAL_JOB_RETRY_MAX_SECONDS": "3", "MESHPORTAL_JOB_MAX_ATTEMPTS": "30",
-            "MESHPORTAL_AWS_MAX_ATTEMPTS": "2", "MESHPORTAL_VAR_DIR": str(tmp_path),
-        }, tmp_path)
+        workers = Workers(
+            {
+                "DATABASE_URL": _database_url(),
+                "CELERY_BROKER_URL": redis.url,
+                "AWS_ENDPOINT_URL": aws.endpoint_url,
+                "MESHPORTAL_AWS_MODE": "emulator",
+                "AWS_DEFAULT_REGION": "eu-west-1",
+                "MESHPORTAL_JOB_LEASE_SECONDS": "8",
+                "MESHPORTAL_JOB_RETRY_BASE_SECONDS": "0.2",
+                "MESHPORTAL_JOB_RETRY_MAX_SECONDS": "3",
+                "MESHPORTAL_JOB_MAX_ATTEMPTS": "30",
+                "MESHPORTAL_AWS_MAX_ATTEMPTS": "2",
+                "MESHPORTAL_VAR_DIR": str(tmp_path),
+            },
+            tmp_path,
+        )
         try:
             aws.inject_fault(service="*", operation="*", error="ThrottlingException", rate=0.2, seed=7)
             # 12.5% of the 80% not throttled = 10% of all calls
-            aws.inject_fault(service="*", operation="*", error="ConcurrentModificationException", rate=0.125,
-                             seed=11)
+            aws.inject_fault(service="*", operation="*", error="ConcurrentModificationException", rate=0.125, seed=11)
             first_worker = workers.start(concurrency=2)
             for grant in grants:  # each approval commits its job row; the enqueue happens on commit
                 with transaction.atomic():

@@ -71,13 +71,17 @@ def test_a_new_request_notifies_the_approvers_of_its_first_stage(personas, djang
     m = mesh(personas, classification="confidential")
     with django_capture_on_commit_callbacks(execute=True):
         request = ask(personas.consumer, m.port)
-    told = set(Notification.objects.filter(event_type="access_request.created").values_list("recipient__username",
-                                                                                                 flat=True))
+    told = set(
+        Notification.objects.filter(event_type="access_request.created").values_list("recipient__username", flat=True)
+    )
     assert told == {"carol-consumer", "pat-producer"}
     with django_capture_on_commit_callbacks(execute=True):
         services.access_request_approve(request=request, actor=personas.producer, comment="")
-    stage = set(Notification.objects.filter(event_type="access_request.stage_approved")
-                .values_list("recipient__username", flat=True))
+    stage = set(
+        Notification.objects.filter(event_type="access_request.stage_approved").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert stage == {"carol-consumer", "sam-steward"}
 
 
@@ -119,8 +123,12 @@ def test_webhook_receives_a_signed_cloudevent(personas, receiver, django_capture
 def test_failed_deliveries_are_retried_with_exponential_backoff_one_row_per_attempt(personas, receiver, settings):
     settings.MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS = 10
     m = mesh(personas)
-    notifications.webhook_create(actor=personas.producer, team=m.product.owner_team, url=receiver.url,
-                                 event_types=["com.meshportal.access_request.created"])
+    notifications.webhook_create(
+        actor=personas.producer,
+        team=m.product.owner_team,
+        url=receiver.url,
+        event_types=["com.meshportal.access_request.created"],
+    )
     receiver.statuses = [500, 503]
     ask(personas.consumer, m.port)  # on_commit callbacks are not run: deliver by hand, attempt by attempt
     first = WebhookDelivery.objects.get()
@@ -129,7 +137,10 @@ def test_failed_deliveries_are_retried_with_exponential_backoff_one_row_per_atte
         notifications.webhook_deliver(delivery_id=pending.pk)
     rows = list(WebhookDelivery.objects.filter(event_id=first.event_id).order_by("attempt"))
     assert [(r.attempt, r.status, r.response_status, r.will_retry) for r in rows] == [
-        (1, "failed", 500, True), (2, "failed", 503, True), (3, "succeeded", 200, False)]
+        (1, "failed", 500, True),
+        (2, "failed", 503, True),
+        (3, "succeeded", 200, False),
+    ]
     gaps = [(rows[i + 1].scheduled_for - rows[i].finished_at).total_seconds() for i in range(2)]
     assert 9 < gaps[0] < 11 and 19 < gaps[1] < 21
     assert len({h["X-Meshportal-Event-Id"] for h, _ in receiver.received}) == 1
@@ -160,19 +171,27 @@ def test_webhooks_page_shows_the_delivery_log_to_the_team_only(personas, client_
     notifications.webhook_deliver(delivery_id=WebhookDelivery.objects.get().pk)
     html = client.get(f"/notifications/teams/{m.product.owner_team.slug}/webhooks/").content.decode()
     assert "com.meshportal.access_request.created" in html and "Delivered" in html and "HMAC-SHA256" in html
-    assert client_for(personas.outsider).get(
-        f"/notifications/teams/{m.product.owner_team.slug}/webhooks/").status_code == 404
+    assert (
+        client_for(personas.outsider).get(f"/notifications/teams/{m.product.owner_team.slug}/webhooks/").status_code
+        == 404
+    )
     api = client_for(personas.producer).get(f"/api/v1/teams/{m.product.owner_team.slug}/webhooks/").json()
     assert api["count"] == 1 and api["results"][0]["secret"]
     auditor = client_for(personas.auditor).get(f"/api/v1/teams/{m.product.owner_team.slug}/webhooks/").json()
     assert auditor["results"][0]["secret"] == ""
-    log = client_for(personas.producer).get(
-        f"/api/v1/teams/{m.product.owner_team.slug}/webhooks/deliveries/").json()
+    log = client_for(personas.producer).get(f"/api/v1/teams/{m.product.owner_team.slug}/webhooks/deliveries/").json()
     assert log["results"][0]["status"] == "succeeded"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:5005/_emulator/reset", "http://169.254.169.254/latest/meta-data/",
-                                 "http://10.0.0.8/hook", "http://localhost/hook"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5005/_emulator/reset",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/hook",
+        "http://localhost/hook",
+    ],
+)
 def test_webhooks_may_not_call_internal_addresses(personas, team, settings, url):
     from meshportal.core.errors import ValidationFailed
     from meshportal.notifications import services as notification_services

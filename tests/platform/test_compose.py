@@ -34,20 +34,22 @@ def test_compose_file_has_the_full_stack_with_healthchecks_and_a_volume():
 
 def _env(tmp_path: Path, emulator_port: int, db_name: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "MESHPORTAL_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
-        "DJANGO_SECRET_KEY": "compose-test-" + "k7Qz!pL2#vR9wX4m" * 4,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
-        "CELERY_BROKER_URL": REDIS_URL,
-        "MESHPORTAL_AWS_MODE": "emulator",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulator_port}",
-        "MESHPORTAL_VAR_DIR": str(tmp_path),
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        # the image's python, gunicorn and celery are this virtualenv's
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
+            "DJANGO_SECRET_KEY": "compose-test-" + "k7Qz!pL2#vR9wX4m" * 4,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
+            "CELERY_BROKER_URL": REDIS_URL,
+            "MESHPORTAL_AWS_MODE": "emulator",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulator_port}",
+            "MESHPORTAL_VAR_DIR": str(tmp_path),
+            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+            # the image's python, gunicorn and celery are this virtualenv's
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -80,21 +82,38 @@ def test_every_compose_command_runs_outside_docker(tmp_path):
     admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
     emulator_port, web_port = _free_port(), _free_port()
     env = _env(tmp_path, emulator_port, db_name)
-    subs = {"/data/": f"{tmp_path}/", "5005": str(emulator_port), "0.0.0.0:8000": f"127.0.0.1:{web_port}",
-            "0.0.0.0": "127.0.0.1"}
+    subs = {
+        "/data/": f"{tmp_path}/",
+        "5005": str(emulator_port),
+        "0.0.0.0:8000": f"127.0.0.1:{web_port}",
+        "0.0.0.0": "127.0.0.1",
+    }
     procs: list[subprocess.Popen] = []
 
     def start(service: str) -> subprocess.Popen:
-        proc = subprocess.Popen(_command(service, subs), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            _command(service, subs),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         procs.append(proc)
         return proc
 
     try:
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-        migrate = subprocess.run(_command("migrate", subs), cwd=ROOT, env=env, capture_output=True, text=True,
-                                 timeout=180, check=False)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        migrate = subprocess.run(
+            _command("migrate", subs), cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
+        )
         assert migrate.returncode == 0, migrate.stderr
         start("aws-emulator")
         assert _wait_http(f"http://127.0.0.1:{emulator_port}/_emulator/health") == 200
@@ -105,8 +124,15 @@ def test_every_compose_command_runs_outside_docker(tmp_path):
         time.sleep(3)
         for proc in (web, worker, beat):
             assert proc.poll() is None, f"{proc.args} exited with {proc.returncode}"
-        ping = subprocess.run([*_command("worker", subs)[:3], "inspect", "ping", "--timeout", "10"], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        ping = subprocess.run(
+            [*_command("worker", subs)[:3], "inspect", "ping", "--timeout", "10"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert "pong" in ping.stdout, ping.stdout + ping.stderr
     finally:
         for proc in procs:

@@ -50,9 +50,11 @@ def _get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = No
 def _api(base: str, path: str, token: str = "", body: dict | None = None) -> dict:
     import json
 
-    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Token {token}"} if token else {})})
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=json.dumps(body).encode() if body else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Token {token}"} if token else {})},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -64,9 +66,20 @@ def _request_is_granted(base: str) -> None:
     product = _api(base, "/api/v1/products/sales-orders/", token)
     port = (product.get("ports") or product["output_ports"])[0]["id"]
     until = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
-    created = _api(base, "/api/v1/access-requests/", token, {
-        "port": port, "principal_arn": "arn:aws:iam::333333333333:role/Analyst", "permissions": ["SELECT"],
-        "columns": [], "purpose": "demo check", "requested_until": until, "accept_terms": True})
+    created = _api(
+        base,
+        "/api/v1/access-requests/",
+        token,
+        {
+            "port": port,
+            "principal_arn": "arn:aws:iam::333333333333:role/Analyst",
+            "permissions": ["SELECT"],
+            "columns": [],
+            "purpose": "demo check",
+            "requested_until": until,
+            "accept_terms": True,
+        },
+    )
     assert created["status"] == "approved", created
     deadline = time.monotonic() + 60
     status = created["status"]
@@ -78,13 +91,21 @@ def _request_is_granted(base: str) -> None:
 
 def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):
     port, emulator_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_",
-                                                                    "MESHPORTAL_", "AWS_"))}
-    env.update({"PORT": str(port), "MESHPORTAL_EMULATOR_PORT": str(emulator_port),
-                "MESHPORTAL_VAR_DIR": str(tmp_path)})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "MESHPORTAL_", "AWS_"))
+    }
+    env.update({"PORT": str(port), "MESHPORTAL_EMULATOR_PORT": str(emulator_port), "MESHPORTAL_VAR_DIR": str(tmp_path)})
     log = open(tmp_path / "demo.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(ROOT / "scripts" / "demo")], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(ROOT / "scripts" / "demo")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         opener = urllib.request.build_opener()
@@ -101,8 +122,11 @@ def test_demo_command_serves_the_demo_mesh_and_stops_on_ctrl_c(tmp_path):
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         _, login_page = _get(browser, f"{base}/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-        status, page = _get(browser, f"{base}/accounts/login/",
-                            {"username": "carol", "password": "meshportal-demo", "csrfmiddlewaretoken": token})
+        status, page = _get(
+            browser,
+            f"{base}/accounts/login/",
+            {"username": "carol", "password": "meshportal-demo", "csrfmiddlewaretoken": token},
+        )
         assert status == 200
         assert "Sales orders" in page or "Sales" in page
         status, page = _get(browser, f"{base}/catalog/products/sales-orders/")

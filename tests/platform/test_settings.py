@@ -9,18 +9,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
-        "DJANGO_SECRET_KEY": "h8Gk2#pLq9zR!vX4mN7wT1yB6cD3fJ0sE5uA_Kx%ZtQ@Wr-test-only-value",
-        "DJANGO_ALLOWED_HOSTS": "portal.example.com",
-        "MESHPORTAL_VAR_DIR": str(tmp_path),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
+            "DJANGO_SECRET_KEY": "h8Gk2#pLq9zR!vX4mN7wT1yB6cD3fJ0sE5uA_Kx%ZtQ@Wr-test-only-value",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+            "MESHPORTAL_VAR_DIR": str(tmp_path),
+        }
+    )
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)" in result.stdout
@@ -28,8 +37,13 @@ def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path):
 
 def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update({"DJANGO_SETTINGS_MODULE": "meshportal.settings.production", "DJANGO_ALLOWED_HOSTS": "x.example.com",
-                "MESHPORTAL_VAR_DIR": str(tmp_path)})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.production",
+            "DJANGO_ALLOWED_HOSTS": "x.example.com",
+            "MESHPORTAL_VAR_DIR": str(tmp_path),
+        }
+    )
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr

@@ -9,8 +9,14 @@ from provisioning.models import AwsAccount, GovernanceSettings
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"account_id": "222222222222", "name": "sales-prod", "role": "producer", "line_of_business": "retail",
-        "region": "eu-west-1", "role_arn": "arn:aws:iam::222222222222:role/MeshPortal"}
+GOOD = {
+    "account_id": "222222222222",
+    "name": "sales-prod",
+    "role": "producer",
+    "line_of_business": "retail",
+    "region": "eu-west-1",
+    "role_arn": "arn:aws:iam::222222222222:role/MeshPortal",
+}
 
 
 def test_admin_registers_an_account_and_it_is_audited(personas):
@@ -20,12 +26,15 @@ def test_admin_registers_an_account_and_it_is_audited(personas):
     assert event.account_id == "222222222222" and event.after["role_arn"] == GOOD["role_arn"]
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"account_id": "1234"}, "account_id"),
-    ({"role_arn": "arn:aws:iam::222222222222:user/bob"}, "role_arn"),
-    ({"role_arn": "arn:aws:iam::999999999999:role/MeshPortal"}, "role_arn"),
-    ({"role": "wizard"}, "role"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"account_id": "1234"}, "account_id"),
+        ({"role_arn": "arn:aws:iam::222222222222:user/bob"}, "role_arn"),
+        ({"role_arn": "arn:aws:iam::999999999999:role/MeshPortal"}, "role_arn"),
+        ({"role": "wizard"}, "role"),
+    ],
+)
 def test_bad_account_input_is_refused_and_nothing_is_saved(personas, change, field):
     with pytest.raises(ValidationFailed) as exc:
         services.account_register(actor=personas.admin, **{**GOOD, **change})
@@ -84,8 +93,9 @@ def test_governance_model_change_is_audited_and_validated(personas):
 
 def test_accounts_page_registers_through_the_form_and_shows_errors(personas, client_for):
     admin = client_for(personas.admin)
-    response = admin.post("/provisioning/accounts/", {**GOOD, "role_arn": "arn:aws:iam::999999999999:role/X",
-                                                       "is_active": "on"})
+    response = admin.post(
+        "/provisioning/accounts/", {**GOOD, "role_arn": "arn:aws:iam::999999999999:role/X", "is_active": "on"}
+    )
     assert response.status_code == 200
     assert b"The role ARN must be in the account" in response.content
     assert not AwsAccount.objects.exists()

@@ -60,8 +60,11 @@ def test_cross_account_grant_reaches_granted_with_invitation_link_and_role_permi
     assert link["TargetTable"] == {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}
     assert glue.get_table(CatalogId=PRODUCER, DatabaseName="sales", Name="orders")["Table"]["Name"] == "orders"
     consumer_side = lf_permissions(aws, CONSUMER)
-    assert ("Table", (("CatalogId", CONSUMER), ("DatabaseName", "mesh_sales"), ("Name", "sales_orders")),
-            ("DESCRIBE",)) in consumer_side
+    assert (
+        "Table",
+        (("CatalogId", CONSUMER), ("DatabaseName", "mesh_sales"), ("Name", "sales_orders")),
+        ("DESCRIBE",),
+    ) in consumer_side
     # exactly one "grant applied" event, and a timeline of attempt rows
     assert AuditEvent.objects.filter(event_type="grant.applied", object_id=str(grant.pk)).count() == 1
     operations = list(AwsCallAttempt.objects.filter(grant=grant).values_list("operation", flat=True))
@@ -72,8 +75,7 @@ def test_cross_account_grant_reaches_granted_with_invitation_link_and_role_permi
 def test_same_account_grant_needs_no_link(aws, personas):
     seed_emulator(aws)
     producer, _ = accounts()
-    grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting",
-                           consumer_account=producer)
+    grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting", consumer_account=producer)
     job = _grant_and_run(grant)
     assert job.status == "succeeded", job.last_error
     ops = set(AwsCallAttempt.objects.filter(grant=grant).values_list("operation", flat=True))
@@ -106,10 +108,13 @@ def test_lf_tag_grant(aws, personas):
     accounts(org=True)
     lf = aws.client("lakeformation", PRODUCER)
     lf.create_lf_tag(TagKey="domain", TagValues=["sales", "finance"])
-    lf.add_lf_tags_to_resource(Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
-                               LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}])
-    grant = approved_grant(personas, grant_method="lf_tags",
-                           lf_tag_expression=[{"TagKey": "domain", "TagValues": ["sales"]}])
+    lf.add_lf_tags_to_resource(
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}],
+    )
+    grant = approved_grant(
+        personas, grant_method="lf_tags", lf_tag_expression=[{"TagKey": "domain", "TagValues": ["sales"]}]
+    )
     job = _grant_and_run(grant)
     assert job.status == "succeeded", job.last_error
     assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) in {(k, p) for k, _, p in lf_permissions(aws, PRODUCER)}
@@ -168,8 +173,7 @@ def test_revoke_keeps_what_another_grant_of_the_same_role_still_needs(aws, perso
 def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
     seed_emulator(aws)
     accounts()
-    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="AccessDeniedException",
-                     count=1)
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="AccessDeniedException", count=1)
     grant = approved_grant(personas)
     job = _grant_and_run(grant)
     assert job.status == "failed" and job.attempts == 1
@@ -186,8 +190,7 @@ def test_throttling_is_retried_until_it_heals(aws, personas, settings):
     clear_session_cache()
     seed_emulator(aws)
     accounts()
-    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="ThrottlingException",
-                     count=2)
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="ThrottlingException", count=2)
     grant = approved_grant(personas)
     job = provisioning_job_create(grant=grant, action="grant")
     job_run(job_id=job.pk)
@@ -240,16 +243,21 @@ def test_many_grants_for_one_grantor_go_out_in_batches_of_twenty(aws, personas):
     accounts(org=True)
     first = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst0")
     # the same table for every grant, to different roles
-    grants = [first] + [approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}",
-                                       product=first.product) for i in range(1, 12)]
+    grants = [first] + [
+        approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Analyst{i}", product=first.product)
+        for i in range(1, 12)
+    ]
     jobs = [provisioning_job_create(grant=g, action="grant") for g in grants]
     ProvisioningJob.objects.update(status="queued")
     aws.reset_stats()
     job_run(job_id=jobs[0].pk)
     statuses = set(ProvisioningJob.objects.filter(pk__in=[j.pk for j in jobs[:10]]).values_list("status", flat=True))
     assert statuses == {"succeeded"}
-    grantor_batches = set(AwsCallAttempt.objects.filter(account_id=PRODUCER, operation="BatchGrantPermissions")
-                          .values_list("call_id", flat=True))
+    grantor_batches = set(
+        AwsCallAttempt.objects.filter(account_id=PRODUCER, operation="BatchGrantPermissions").values_list(
+            "call_id", flat=True
+        )
+    )
     # 10 jobs × 2 entries = 20 entries: one batch call in the grantor account
     assert len(grantor_batches) == 1
     # and the consumer side is shared too: one link, one DESCRIBE batch for the ten roles
@@ -265,8 +273,14 @@ def test_per_entry_failures_fail_only_their_grant(aws, personas):
     bad = approved_grant(personas, principal=f"arn:aws:iam::{CONSUMER}:role/Other", product=good.product)
     from catalog.models import OutputPort
 
-    bad_port = OutputPort.objects.create(product=bad.product, name="ghost", aws_account=bad.port.aws_account,
-                                         catalog_id=PRODUCER, database_name="sales", table_name="ghost")
+    bad_port = OutputPort.objects.create(
+        product=bad.product,
+        name="ghost",
+        aws_account=bad.port.aws_account,
+        catalog_id=PRODUCER,
+        database_name="sales",
+        table_name="ghost",
+    )
     Grant.objects.filter(pk=bad.pk).update(port=bad_port)
     bad.refresh_from_db()
     jobs = [provisioning_job_create(grant=g, action="grant") for g in (good, bad)]
@@ -333,8 +347,9 @@ def test_revoking_a_column_grant_keeps_the_columns_another_grant_of_the_role_nee
     from types import SimpleNamespace
 
     # another person asking for the same role (one open request per requester, port and role)
-    second = approved_grant(SimpleNamespace(consumer=personas.outsider), columns=["amount", "email"],
-                            product=first.product)
+    second = approved_grant(
+        SimpleNamespace(consumer=personas.outsider), columns=["amount", "email"], product=first.product
+    )
     _grant_and_run(first)
     _grant_and_run(second)
     _revoke_and_run(first)

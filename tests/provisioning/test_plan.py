@@ -16,11 +16,16 @@ def test_whole_table_grant_is_database_describe_plus_table_select(personas):
     grant = approved_grant(personas)
     entries = plan.grant_entries(grant)
     assert entries == [
-        {"Principal": ROLE, "Resource": {"Database": {"CatalogId": PRODUCER, "Name": "sales"}},
-         "Permissions": ["DESCRIBE"]},
-        {"Principal": ROLE, "Resource": {"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales",
-                                                    "Name": "orders"}},
-         "Permissions": ["DESCRIBE", "SELECT"]},
+        {
+            "Principal": ROLE,
+            "Resource": {"Database": {"CatalogId": PRODUCER, "Name": "sales"}},
+            "Permissions": ["DESCRIBE"],
+        },
+        {
+            "Principal": ROLE,
+            "Resource": {"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+            "Permissions": ["DESCRIBE", "SELECT"],
+        },
     ]
 
 
@@ -58,8 +63,7 @@ def test_same_organization_needs_no_invitation(personas):
 
 def test_same_account_needs_neither_invitation_nor_link(personas):
     producer, _ = accounts()
-    grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting",
-                           consumer_account=producer)
+    grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting", consumer_account=producer)
     steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
     assert steps == ["lf_permissions", "lf_permissions"]
 
@@ -70,8 +74,11 @@ def test_revoke_plan_undoes_consumer_side_first(personas):
     steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")]
     assert steps == ["lf_link_describe", "glue_unlink", "lf_permissions", "lf_permissions"]
     # table before database
-    entries = [s["entry"]["Resource"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")
-               if s["step"] == "lf_permissions"]
+    entries = [
+        s["entry"]["Resource"]
+        for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")
+        if s["step"] == "lf_permissions"
+    ]
     assert list(entries[0]) == ["Table"] and list(entries[1]) == ["Database"]
 
 
@@ -94,7 +101,8 @@ def test_governance_model_decides_the_grantor(personas):
     GovernanceSettings.objects.filter(id=1).update(model="lob")
     with pytest.raises(ValidationFailed, match="line of business"):
         grantor_account_for(port=grant.port)
-    AwsAccountFactory(account_id="444444444444", role="central",
-                      line_of_business=grant.port.aws_account.line_of_business)
+    AwsAccountFactory(
+        account_id="444444444444", role="central", line_of_business=grant.port.aws_account.line_of_business
+    )
     assert grantor_account_for(port=grant.port) == "444444444444"
     assert CONSUMER != PRODUCER

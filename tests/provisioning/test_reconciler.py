@@ -37,9 +37,11 @@ def test_missing_grant_is_reported_and_repaired(aws, personas):
     accounts(org=True)
     grant = _granted(aws, personas)
     lf = aws.client("lakeformation", PRODUCER)
-    lf.revoke_permissions(Principal={"DataLakePrincipalIdentifier": ROLE},
-                          Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
-                          Permissions=["SELECT", "DESCRIBE"])
+    lf.revoke_permissions(
+        Principal={"DataLakePrincipalIdentifier": ROLE},
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        Permissions=["SELECT", "DESCRIBE"],
+    )
     run = reconcile_run(repair=True)
     assert run.missing == 1 and run.repaired == 1
     finding = DriftFinding.objects.get(run=run)
@@ -58,9 +60,11 @@ def test_unexpected_permission_on_a_managed_table_is_flagged_not_removed(aws, pe
     _granted(aws, personas)
     intruder = f"arn:aws:iam::{CONSUMER}:role/Intruder"
     lf = aws.client("lakeformation", PRODUCER)
-    lf.grant_permissions(Principal={"DataLakePrincipalIdentifier": intruder},
-                         Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
-                         Permissions=["SELECT"])
+    lf.grant_permissions(
+        Principal={"DataLakePrincipalIdentifier": intruder},
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        Permissions=["SELECT"],
+    )
     run = reconcile_run(repair=True)
     assert run.unexpected == 1 and run.repaired == 0
     finding = DriftFinding.objects.get(run=run, kind="unexpected")
@@ -72,9 +76,11 @@ def test_extra_permissions_are_reported_as_different(aws, personas):
     accounts(org=True)
     _granted(aws, personas)
     lf = aws.client("lakeformation", PRODUCER)
-    lf.grant_permissions(Principal={"DataLakePrincipalIdentifier": ROLE},
-                         Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
-                         Permissions=["ALTER"])
+    lf.grant_permissions(
+        Principal={"DataLakePrincipalIdentifier": ROLE},
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        Permissions=["ALTER"],
+    )
     run = reconcile_run(repair=False)
     assert run.different == 1
     finding = DriftFinding.objects.get(run=run)
@@ -87,9 +93,11 @@ def test_reconciler_pages_through_many_permissions(aws, personas):
     first = _granted(aws, personas)
     lf = aws.client("lakeformation", PRODUCER)
     for i in range(120):  # more than one page of 100
-        lf.grant_permissions(Principal={"DataLakePrincipalIdentifier": f"arn:aws:iam::{CONSUMER}:role/Bulk{i}"},
-                             Resource={"Database": {"CatalogId": PRODUCER, "Name": "sales"}},
-                             Permissions=["DESCRIBE"])
+        lf.grant_permissions(
+            Principal={"DataLakePrincipalIdentifier": f"arn:aws:iam::{CONSUMER}:role/Bulk{i}"},
+            Resource={"Database": {"CatalogId": PRODUCER, "Name": "sales"}},
+            Permissions=["DESCRIBE"],
+        )
     aws.reset_stats()
     run = reconcile_run(repair=False)
     assert run.unexpected == 120

@@ -21,31 +21,177 @@ from catalog.search import column_text_for, is_postgres, search_head_expression,
 from meshportal.identity.models import Team
 
 SUBJECTS = [
-    "order", "customer", "invoice", "payment", "shipment", "parcel", "return", "refund", "campaign", "session",
-    "click", "impression", "product", "price", "stock", "warehouse", "supplier", "carrier", "route", "delivery",
-    "ledger", "account", "budget", "forecast", "revenue", "margin", "subscription", "contract", "claim", "policy",
-    "premium", "loan", "transaction", "card", "merchant", "store", "basket", "cart", "coupon", "discount",
-    "employee", "payroll", "vacancy", "candidate", "ticket", "incident", "device", "sensor", "reading", "meter",
-    "tariff", "energy", "emission", "fleet", "vehicle", "trip", "booking", "flight", "hotel", "room", "guest",
-    "review", "rating", "survey", "lead", "opportunity", "quote", "partner", "channel", "region", "country",
-    "currency", "exchange", "rate", "tax", "audit", "risk", "fraud", "alert", "case", "document", "asset", "lease",
+    "order",
+    "customer",
+    "invoice",
+    "payment",
+    "shipment",
+    "parcel",
+    "return",
+    "refund",
+    "campaign",
+    "session",
+    "click",
+    "impression",
+    "product",
+    "price",
+    "stock",
+    "warehouse",
+    "supplier",
+    "carrier",
+    "route",
+    "delivery",
+    "ledger",
+    "account",
+    "budget",
+    "forecast",
+    "revenue",
+    "margin",
+    "subscription",
+    "contract",
+    "claim",
+    "policy",
+    "premium",
+    "loan",
+    "transaction",
+    "card",
+    "merchant",
+    "store",
+    "basket",
+    "cart",
+    "coupon",
+    "discount",
+    "employee",
+    "payroll",
+    "vacancy",
+    "candidate",
+    "ticket",
+    "incident",
+    "device",
+    "sensor",
+    "reading",
+    "meter",
+    "tariff",
+    "energy",
+    "emission",
+    "fleet",
+    "vehicle",
+    "trip",
+    "booking",
+    "flight",
+    "hotel",
+    "room",
+    "guest",
+    "review",
+    "rating",
+    "survey",
+    "lead",
+    "opportunity",
+    "quote",
+    "partner",
+    "channel",
+    "region",
+    "country",
+    "currency",
+    "exchange",
+    "rate",
+    "tax",
+    "audit",
+    "risk",
+    "fraud",
+    "alert",
+    "case",
+    "document",
+    "asset",
+    "lease",
     "property",
 ]
 QUALIFIERS = [
-    "daily", "weekly", "monthly", "hourly", "raw", "curated", "enriched", "aggregated", "historical", "current",
-    "active", "closed", "open", "regional", "global", "online", "retail", "wholesale", "b2b", "b2c", "mobile",
-    "web", "store", "partner", "internal", "external",
+    "daily",
+    "weekly",
+    "monthly",
+    "hourly",
+    "raw",
+    "curated",
+    "enriched",
+    "aggregated",
+    "historical",
+    "current",
+    "active",
+    "closed",
+    "open",
+    "regional",
+    "global",
+    "online",
+    "retail",
+    "wholesale",
+    "b2b",
+    "b2c",
+    "mobile",
+    "web",
+    "store",
+    "partner",
+    "internal",
+    "external",
 ]
 COLUMN_ROOTS = [
-    "id", "key", "code", "name", "status", "type", "date", "time", "amount", "quantity", "total", "count", "price",
-    "currency", "country", "region", "channel", "category", "score", "rate", "flag", "source", "version", "created",
-    "updated", "deleted", "start", "end", "duration", "weight", "length", "height", "volume", "reason", "comment",
-    "description", "owner", "segment", "tier", "level", "rank", "group", "label",
+    "id",
+    "key",
+    "code",
+    "name",
+    "status",
+    "type",
+    "date",
+    "time",
+    "amount",
+    "quantity",
+    "total",
+    "count",
+    "price",
+    "currency",
+    "country",
+    "region",
+    "channel",
+    "category",
+    "score",
+    "rate",
+    "flag",
+    "source",
+    "version",
+    "created",
+    "updated",
+    "deleted",
+    "start",
+    "end",
+    "duration",
+    "weight",
+    "length",
+    "height",
+    "volume",
+    "reason",
+    "comment",
+    "description",
+    "owner",
+    "segment",
+    "tier",
+    "level",
+    "rank",
+    "group",
+    "label",
 ]
 DESCRIPTIONS = [
-    "identifier of the record", "when it happened", "value in euros", "as reported by the source system",
-    "derived nightly from the raw feed", "free text entered by staff", "ISO code", "business key", "last change",
-    "null when unknown", "one of a fixed set of values", "rolling seven-day figure",
+    "identifier of the record",
+    "when it happened",
+    "value in euros",
+    "as reported by the source system",
+    "derived nightly from the raw feed",
+    "free text entered by staff",
+    "ISO code",
+    "business key",
+    "last change",
+    "null when unknown",
+    "one of a fixed set of values",
+    "rolling seven-day figure",
 ]
 CLASSIFICATIONS = ["public", "internal", "internal", "internal", "confidential", "restricted"]
 CRITICALITY = ["low", "medium", "medium", "high", "critical"]
@@ -68,10 +214,16 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])  # noqa: S311 - reproducible test data, not secrets
         started = time.monotonic()
         prefix = options["prefix"]
-        domains = [Domain.objects.get_or_create(slug=f"{prefix}-domain-{i}", defaults={
-            "name": f"{SUBJECTS[i % len(SUBJECTS)].capitalize()} domain {i}"})[0] for i in range(options["domains"])]
-        teams = [Team.objects.get_or_create(slug=f"{prefix}-team-{i}", defaults={"name": f"Seed team {i}"})[0]
-                 for i in range(options["teams"])]
+        domains = [
+            Domain.objects.get_or_create(
+                slug=f"{prefix}-domain-{i}", defaults={"name": f"{SUBJECTS[i % len(SUBJECTS)].capitalize()} domain {i}"}
+            )[0]
+            for i in range(options["domains"])
+        ]
+        teams = [
+            Team.objects.get_or_create(slug=f"{prefix}-team-{i}", defaults={"name": f"Seed team {i}"})[0]
+            for i in range(options["teams"])
+        ]
         Tag.objects.bulk_create([Tag(name=w) for w in SUBJECTS + QUALIFIERS], ignore_conflicts=True)
         tags = list(Tag.objects.filter(name__in=SUBJECTS + QUALIFIERS))
         start = DataProduct.objects.filter(slug__startswith=f"{prefix}-").count()
@@ -84,21 +236,33 @@ class Command(BaseCommand):
             dropped_index = True
         try:
             for offset in range(0, total, batch):
-                self._batch(rng, prefix, start + offset, min(batch, total - offset), per, domains=domains, teams=teams,
-                            tags=tags, now=now)
+                self._batch(
+                    rng,
+                    prefix,
+                    start + offset,
+                    min(batch, total - offset),
+                    per,
+                    domains=domains,
+                    teams=teams,
+                    tags=tags,
+                    now=now,
+                )
                 done = offset + min(batch, total - offset)
                 self.stdout.write(f"{done:>8} products ({time.monotonic() - started:.0f} s)")
             if is_postgres():
                 t0 = time.monotonic()
                 DataProduct.objects.filter(slug__startswith=f"{prefix}-").update(
-                    search_vector=search_vector_expression(), search_head=search_head_expression())
+                    search_vector=search_vector_expression(), search_head=search_head_expression()
+                )
                 self.stdout.write(f"search vectors: {time.monotonic() - t0:.0f} s")
         finally:
             if dropped_index:
                 t0 = time.monotonic()
                 with connection.cursor() as cursor:
-                    cursor.execute("CREATE INDEX IF NOT EXISTS catalog_product_search_gin ON catalog_dataproduct "
-                                   "USING gin (search_vector)")
+                    cursor.execute(
+                        "CREATE INDEX IF NOT EXISTS catalog_product_search_gin ON catalog_dataproduct "
+                        "USING gin (search_vector)"
+                    )
                 self.stdout.write(f"GIN index: {time.monotonic() - t0:.0f} s")
                 # The vector UPDATE rewrote every row: compact the table so scans read live rows only.
                 t0 = time.monotonic()
@@ -107,12 +271,26 @@ class Command(BaseCommand):
                     cursor.execute("ANALYZE catalog_column")
                     cursor.execute("ANALYZE catalog_dataproduct_tags")
                 self.stdout.write(f"VACUUM FULL + ANALYZE: {time.monotonic() - t0:.0f} s")
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {total} products with {total * per} columns in {time.monotonic() - started:.0f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {total} products with {total * per} columns in {time.monotonic() - started:.0f} s."
+            )
+        )
 
     @transaction.atomic
-    def _batch(self, rng: random.Random, prefix: str, first: int, count: int, per: int, *,
-               domains: list[Domain], teams: list[Team], tags: list[Tag], now: Any) -> None:
+    def _batch(
+        self,
+        rng: random.Random,
+        prefix: str,
+        first: int,
+        count: int,
+        per: int,
+        *,
+        domains: list[Domain],
+        teams: list[Team],
+        tags: list[Tag],
+        now: Any,
+    ) -> None:
         products, schemas, product_tags = [], [], []
         for n in range(first, first + count):
             subject, other = rng.choice(SUBJECTS), rng.choice(SUBJECTS)
@@ -123,32 +301,61 @@ class Command(BaseCommand):
             for i in range(per):
                 root = rng.choice(COLUMN_ROOTS)
                 col_subject = subject if i < 3 else rng.choice(SUBJECTS)
-                columns.append({"name": f"{col_subject}_{root}_{i}", "description":
-                                f"{col_subject.capitalize()} {root}: {rng.choice(DESCRIPTIONS).strip()}"})
+                columns.append(
+                    {
+                        "name": f"{col_subject}_{root}_{i}",
+                        "description": f"{col_subject.capitalize()} {root}: {rng.choice(DESCRIPTIONS).strip()}",
+                    }
+                )
             slo = rng.choice([None, 1, 6, 24, 24, 168])
             refreshed = now - timedelta(hours=rng.randint(0, 200)) if slo else None
-            products.append(DataProduct(
-                slug=f"{prefix}-{n}", name=name,
-                summary=f"{qualifier.capitalize()} {subject} data joined with {other} records, for analytics.",
-                documentation=f"# {name}\n\nBuilt from the {subject} and {other} sources. "
-                              f"Refreshed {qualifier}. Ask the owning team before joining on {subject}_id.",
-                domain=rng.choice(domains), owner_team=rng.choice(teams), status=rng.choice(STATUS),
-                classification=rng.choice(CLASSIFICATIONS), criticality=rng.choice(CRITICALITY),
-                freshness_slo_hours=slo, last_refreshed_at=refreshed,
-                fresh_until=refreshed + timedelta(hours=slo) if slo and refreshed else None,
-                quality_score=rng.randint(60, 100), request_count=rng.randint(0, 500),
-                consumer_count=rng.randint(0, 80), tag_text=" ".join(t.name for t in chosen_tags),
-                column_text=column_text_for(columns), published_at=now,
-            ))
+            products.append(
+                DataProduct(
+                    slug=f"{prefix}-{n}",
+                    name=name,
+                    summary=f"{qualifier.capitalize()} {subject} data joined with {other} records, for analytics.",
+                    documentation=f"# {name}\n\nBuilt from the {subject} and {other} sources. "
+                    f"Refreshed {qualifier}. Ask the owning team before joining on {subject}_id.",
+                    domain=rng.choice(domains),
+                    owner_team=rng.choice(teams),
+                    status=rng.choice(STATUS),
+                    classification=rng.choice(CLASSIFICATIONS),
+                    criticality=rng.choice(CRITICALITY),
+                    freshness_slo_hours=slo,
+                    last_refreshed_at=refreshed,
+                    fresh_until=refreshed + timedelta(hours=slo) if slo and refreshed else None,
+                    quality_score=rng.randint(60, 100),
+                    request_count=rng.randint(0, 500),
+                    consumer_count=rng.randint(0, 80),
+                    tag_text=" ".join(t.name for t in chosen_tags),
+                    column_text=column_text_for(columns),
+                    published_at=now,
+                )
+            )
             schemas.append(columns)
             product_tags.append(chosen_tags)
         DataProduct.objects.bulk_create(products, batch_size=2_000)
         Column.objects.bulk_create(
-            [Column(product=p, position=i, name=c["name"], data_type=rng.choice(["string", "bigint", "date",
-                                                                                   "decimal(12,2)", "timestamp"]),
-                    description=c["description"], classification=p.classification)
-             for p, cols in zip(products, schemas, strict=True) for i, c in enumerate(cols)], batch_size=10_000)
+            [
+                Column(
+                    product=p,
+                    position=i,
+                    name=c["name"],
+                    data_type=rng.choice(["string", "bigint", "date", "decimal(12,2)", "timestamp"]),
+                    description=c["description"],
+                    classification=p.classification,
+                )
+                for p, cols in zip(products, schemas, strict=True)
+                for i, c in enumerate(cols)
+            ],
+            batch_size=10_000,
+        )
         through = DataProduct.tags.through
-        through.objects.bulk_create([through(dataproduct_id=p.pk, tag_id=t.pk)
-                                     for p, ts in zip(products, product_tags, strict=True) for t in ts],
-                                    batch_size=10_000)
+        through.objects.bulk_create(
+            [
+                through(dataproduct_id=p.pk, tag_id=t.pk)
+                for p, ts in zip(products, product_tags, strict=True)
+                for t in ts
+            ],
+            batch_size=10_000,
+        )

@@ -9,15 +9,33 @@ from meshportal.audit.models import AuditEvent
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = ["id", "seq", "occurred_at", "actor_kind", "actor_id", "actor", "request_id", "event_type",
-                  "object_type", "object_id", "object_repr", "product_id", "principal", "account_id", "before",
-                  "after", "prev_hash", "hash"]
+        fields = [
+            "id",
+            "seq",
+            "occurred_at",
+            "actor_kind",
+            "actor_id",
+            "actor",
+            "request_id",
+            "event_type",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "product_id",
+            "principal",
+            "account_id",
+            "before",
+            "after",
+            "prev_hash",
+            "hash",
+        ]
         read_only_fields = fields
 
 
 class ApprovalTrailSerializer(serializers.ModelSerializer):
-    approver = serializers.CharField(source="approver.username", default=None, allow_null=True,
-                                     help_text="Username; null when a policy decided.")
+    approver = serializers.CharField(
+        source="approver.username", default=None, allow_null=True, help_text="Username; null when a policy decided."
+    )
     by_policy = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,7 +71,23 @@ class EntitlementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Grant
-        fields = ["grant_id", "product", "product_name", "domain", "database_name", "table_name", "principal_arn",
-                  "consumer_account", "permissions", "columns", "status", "approved_at", "granted_at",
-                  "expires_at", "ended_at", "end_reason", "request"]
+        fields = [
+            "grant_id",
+            "product",
+            "product_name",
+            "domain",
+            "database_name",
+            "table_name",
+            "principal_arn",
+            "consumer_account",
+            "permissions",
+            "columns",
+            "status",
+            "approved_at",
+            "granted_at",
+            "expires_at",
+            "ended_at",
+            "end_reason",
+            "request",
+        ]
         read_only_fields = fields

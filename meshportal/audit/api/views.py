@@ -24,9 +24,11 @@ class AuditEventListView(generics.ListAPIView):
         return selectors.audit_event_list(user=self.request.user)
 
 
-@extend_schema(description="Who could read what at one instant: grants whose permissions were in place in AWS at "
-                           "`as_of` (default now), with the approval trail of each. Cursor-paginated, newest grant "
-                           "first. Auditors and platform admins only.")
+@extend_schema(
+    description="Who could read what at one instant: grants whose permissions were in place in AWS at "
+    "`as_of` (default now), with the approval trail of each. Cursor-paginated, newest grant "
+    "first. Auditors and platform admins only."
+)
 class EntitlementListView(generics.ListAPIView):
     serializer_class = EntitlementSerializer
     filterset_class = EntitlementFilter

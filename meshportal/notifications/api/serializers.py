@@ -12,9 +12,12 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
-                                max_length=1000,
-                                help_text="Notification ids; omit to mark all read.")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=1000,
+        help_text="Notification ids; omit to mark all read.",
+    )
 
 
 class MarkReadResultSerializer(serializers.Serializer):
@@ -35,8 +38,9 @@ class TeamWebhookSerializer(serializers.ModelSerializer):
 class TeamWebhookCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    event_types = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
-                                        max_length=50)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -44,5 +48,18 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "webhook", "event_id", "event_type", "attempt", "status", "scheduled_for", "started_at",
-                  "finished_at", "response_status", "error", "duration_ms", "will_retry"]
+        fields = [
+            "id",
+            "webhook",
+            "event_id",
+            "event_type",
+            "attempt",
+            "status",
+            "scheduled_for",
+            "started_at",
+            "finished_at",
+            "response_status",
+            "error",
+            "duration_ms",
+            "will_retry",
+        ]

@@ -35,8 +35,9 @@ class NotificationMarkReadView(APIView):
     def post(self, request: Request) -> Response:
         data = MarkReadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        marked = services.notification_mark_read(user=acting_user(request),
-                                                 notification_ids=data.validated_data.get("ids"))
+        marked = services.notification_mark_read(
+            user=acting_user(request), notification_ids=data.validated_data.get("ids")
+        )
         return Response({"marked": marked})
 
 
@@ -66,8 +67,9 @@ class TeamWebhookListView(generics.ListAPIView):
         data = TeamWebhookCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         webhook = services.webhook_create(actor=acting_user(request), team=team, **data.validated_data)
-        return Response(TeamWebhookSerializer(webhook, context={"can_manage": True}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            TeamWebhookSerializer(webhook, context={"can_manage": True}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class TeamWebhookDetailView(APIView):
@@ -87,4 +89,5 @@ class TeamWebhookDeliveryListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return WebhookDelivery.objects.none()
         return selectors.delivery_log(
-            team=selectors.team_get_for_webhooks(user=self.request.user, slug=self.kwargs["slug"]))
+            team=selectors.team_get_for_webhooks(user=self.request.user, slug=self.kwargs["slug"])
+        )

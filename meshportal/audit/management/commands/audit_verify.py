@@ -19,8 +19,11 @@ class Command(BaseCommand):
         report = audit_verify(exported_head=exported)
         if report.ok:
             extra = f"; matches exported head at event {exported['seq']}" if exported else ""
-            self.stdout.write(self.style.SUCCESS(
-                f"OK: {report.checked} events, chain head {report.head_seq} {report.head_hash[:16]}…{extra}"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"OK: {report.checked} events, chain head {report.head_seq} {report.head_hash[:16]}…{extra}"
+                )
+            )
             return
         problem = report.problem
         assert problem is not None

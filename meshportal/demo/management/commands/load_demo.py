@@ -18,8 +18,11 @@ class Command(BaseCommand):
     help = "Load the demo organisation, users, accounts and data products, and write the emulator seed file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed-file", default=str(Path(settings.VAR_DIR) / "emulator-seed.json"),
-                            help="Where to write the AWS emulator seed (Glue databases and tables).")
+        parser.add_argument(
+            "--seed-file",
+            default=str(Path(settings.VAR_DIR) / "emulator-seed.json"),
+            help="Where to write the AWS emulator seed (Glue databases and tables).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         seed_path = Path(options["seed_file"])
