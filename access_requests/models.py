@@ -39,9 +39,7 @@ class AccessRequest(models.Model):
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="access_requests")
     port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="access_requests")
     principal_arn = models.CharField(max_length=2048, help_text="IAM role ARN in a registered consumer account.")
-    consumer_account = models.ForeignKey(
-        "provisioning.AwsAccount", on_delete=models.PROTECT, related_name="access_requests"
-    )
+    consumer_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="access_requests")
     permissions = models.JSONField(default=list, help_text='["SELECT", "DESCRIBE"]')
     columns = models.JSONField(default=list, blank=True, help_text="Column names; empty means every column.")
     purpose = models.TextField()
@@ -127,7 +125,7 @@ class Grant(models.Model):
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="grants")
     port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="grants")
     principal_arn = models.CharField(max_length=2048)
-    consumer_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="grants")
+    consumer_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="grants")
     permissions = models.JSONField(default=list)
     columns = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

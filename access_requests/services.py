@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from access_requests import notify, permissions, policy, selectors
 from access_requests.models import AccessRequest, Approval, Grant
+from access_requests.provisioner import grant_provisioner
 from catalog.models import Column, DataProduct, OutputPort
 from meshportal.audit.events import EventType
 from meshportal.audit.services import Actor, SystemActor, audit_record
+from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity.models import User
-from provisioning.models import AwsAccount
-from provisioning.services import provisioning_job_create
 
 logger = logging.getLogger(__name__)
 
@@ -371,7 +371,7 @@ def _finalize_approval(request: AccessRequest, *, actor: Actor, reason: str) -> 
         expires_at=end_of_day(request.requested_until),
     )
     # May raise ValidationFailed("no_grantor_account"): it propagates and nothing is written.
-    provisioning_job_create(grant=grant, action="grant")
+    grant_provisioner().apply(grant=grant)
     notify.publish(event="access_request.approved", request=request, grant=grant)
 
 
@@ -554,7 +554,7 @@ def _end_grant(
     request.status = request_status
     request.decision_reason = reason
     request.save(update_fields=["status", "decision_reason", "updated_at"])
-    provisioning_job_create(grant=grant, action="revoke")
+    grant_provisioner().revoke(grant=grant)
     # Pending extensions of an ended grant have nothing left to extend.
     for extension in AccessRequest.objects.select_for_update().filter(extension_of=request, status=Status.PENDING):
         extension.status = Status.WITHDRAWN
@@ -763,7 +763,7 @@ def grant_retry(*, grant: Grant, actor: User) -> Grant:
         request=request,
         after={"previous_error": grant.last_error[:500]},
     )
-    provisioning_job_create(grant=grant, action="grant")
+    grant_provisioner().apply(grant=grant)
     notify.publish(event="grant.retried", request=request, grant=grant, exclude_user_id=actor.pk)
     return grant
 

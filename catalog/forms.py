@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 
 from catalog.contracts import MAX_YAML_BYTES
 from catalog.models import Classification, DataProduct, Domain, OutputPort
+from meshportal.aws.models import AwsAccount
 from meshportal.identity import roles
 from meshportal.identity.models import Team
-from provisioning.models import AwsAccount
 
 
 def _team_queryset(user: Any) -> Any:

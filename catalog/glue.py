@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioning.aws import AwsError, account_client
-from provisioning.models import AwsAccount
+from meshportal.aws.gateway import AwsError, account_client
+from meshportal.aws.models import AwsAccount
 
 SAMPLES_PARAMETER = "meshportal:samples"
 

@@ -176,7 +176,7 @@ class OutputPort(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.GLUE_TABLE)
-    aws_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="output_ports")
+    aws_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="output_ports")
     region = models.CharField(max_length=32, default="eu-west-1")
     catalog_id = models.CharField(max_length=12, help_text="Glue Data Catalog id: the owning account id.")
     database_name = models.CharField(max_length=255)
@@ -251,7 +251,7 @@ class HarvestJob(models.Model):
         FAILED = "failed", "Failed"
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    aws_account = models.ForeignKey("provisioning.AwsAccount", on_delete=models.PROTECT, related_name="harvests")
+    aws_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="harvests")
     database_name = models.CharField(max_length=255)
     table_names = models.JSONField(default=list)
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="harvests")

@@ -31,12 +31,12 @@ from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
 from catalog.models import DataProduct
 from catalog.search import CappedPaginator
+from meshportal.aws.gateway import AwsError
+from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meshportal.identity import roles
-from provisioning.aws import AwsError
-from provisioning.models import AwsAccount
 
 PAGE_SIZE = 20
 DOMAIN_SORTS = ("updated", "requested", "name")

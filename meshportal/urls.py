@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from meshportal.core.health import healthz
+from meshportal.health import healthz
 
 api_v1 = [
     path("", include("meshportal.identity.api.urls")),
@@ -11,7 +11,7 @@ api_v1 = [
     path("", include("access_requests.api.urls")),
     path("", include("provisioning.api.urls")),
     path("", include("meshportal.notifications.api.urls")),
-    path("", include("meshportal.audit.api.urls")),
+    path("", include("meshportal.console.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,7 +22,7 @@ urlpatterns = [
     path("requests/", include("access_requests.urls")),
     path("notifications/", include("meshportal.notifications.urls")),
     path("provisioning/", include("provisioning.urls")),
-    path("audit/", include("meshportal.audit.urls")),
+    path("audit/", include("meshportal.console.urls")),
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_v1)),

@@ -27,11 +27,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from meshportal.aws.gateway import RETRYABLE_CODES, AwsError, account_client
+from meshportal.aws.gateway import lakeformation as lf
+from meshportal.aws.models import AwsAccount
+from provisioning import attempts as recorder
 from provisioning import plan as planning
-from provisioning.aws import AwsError, account_client, recorder
-from provisioning.aws import lakeformation as lf
-from provisioning.aws.errors import RETRYABLE_CODES
-from provisioning.models import AwsAccount, ProvisioningJob
+from provisioning.attempts import attempt_recorder
+from provisioning.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
 BATCH_ENTRY_LIMIT = 20  # BatchGrantPermissions accepts at most 20 entries
@@ -256,7 +258,9 @@ def _grant_batch(client: Any, grantor: str, jobs: list[ProvisioningJob], failed:
     held: dict[tuple[str, str], set[str]] = {}
     grants = [j.grant for j in jobs]
     for key, resource in resources.items():
-        for entry in lf.iter_permissions(client, account_id=grantor, grants=grants, Resource=resource):
+        for entry in lf.iter_permissions(
+            client, account_id=grantor, observer=attempt_recorder(grants=grants), Resource=resource
+        ):
             if lf.same_resource(entry["Resource"], resource):
                 principal = entry["Principal"]["DataLakePrincipalIdentifier"]
                 held.setdefault((principal, key), set()).update(entry.get("Permissions", []))
@@ -449,7 +453,9 @@ def _grant_link_describe(consumer: str, jobs: list[ProvisioningJob], failed: dic
     held: dict[tuple[str, str], set[str]] = {}
     resources = {(step["database"], step["link"]): _link_resource(step) for _, step in steps}
     for (database, link), resource in resources.items():
-        for entry in lf.iter_permissions(client, account_id=consumer, grants=grants, Resource=resource):
+        for entry in lf.iter_permissions(
+            client, account_id=consumer, observer=attempt_recorder(grants=grants), Resource=resource
+        ):
             if lf.same_resource(entry["Resource"], resource):
                 held.setdefault(
                     (entry["Principal"]["DataLakePrincipalIdentifier"], f"{database}.{link}"), set()
@@ -496,7 +502,11 @@ def _link_describe(job: ProvisioningJob, step: dict[str, Any], *, grant: bool) -
     principal = {"DataLakePrincipalIdentifier": job.grant.principal_arn}
     if grant:
         if "DESCRIBE" in lf.held_permissions(
-            client, account_id=consumer, principal=job.grant.principal_arn, resource=resource, grants=[job.grant]
+            client,
+            account_id=consumer,
+            principal=job.grant.principal_arn,
+            resource=resource,
+            observer=attempt_recorder(grants=[job.grant]),
         ):
             return
         recorder.call(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from provisioning.models import AwsAccount, GovernanceSettings
+from meshportal.aws.models import AwsAccount, GovernanceSettings
 
 
 class AwsAccountForm(forms.ModelForm):

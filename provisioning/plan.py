@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from provisioning.aws import lakeformation as lf
-from provisioning.models import AwsAccount
+from meshportal.aws.gateway import lakeformation as lf
+from meshportal.aws.models import AwsAccount
 
 
 def link_database_name(domain_slug: str) -> str:

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from meshportal.audit.events import EventType
 from meshportal.audit.services import SystemActor, audit_record
+from meshportal.aws.gateway import AwsError
+from meshportal.aws.gateway import lakeformation as lf
 from provisioning import plan as planning
-from provisioning.aws import AwsError
-from provisioning.aws import lakeformation as lf
 from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun
 
 RECONCILER = SystemActor("reconciler")
@@ -75,8 +75,9 @@ def _in_scope(resource: dict[str, Any], managed: set[tuple[str, str]]) -> bool:
 
 
 def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
+    from meshportal.aws.services import governance_settings_get
     from provisioning.execution import _client
-    from provisioning.services import governance_settings_get, provisioning_job_create
+    from provisioning.services import provisioning_job_create
 
     repair = governance_settings_get().repair_missing_grants if repair is None else repair
     run = ReconcileRun.objects.create(started_at=timezone.now())

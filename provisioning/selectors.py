@@ -5,9 +5,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import NotAllowed
 from meshportal.identity import roles
-from provisioning.models import AwsAccount
 
 
 def account_list(*, user: Any) -> QuerySet[AwsAccount]:

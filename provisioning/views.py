@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from meshportal.aws import services as aws_services
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest
@@ -25,7 +26,7 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_admin_or_auditor(request)
     is_admin = roles.is_platform_admin(request.user)
     form = AwsAccountForm(request.POST or None) if is_admin else None
-    governance = services.governance_settings_get()
+    governance = aws_services.governance_settings_get()
     governance_form = GovernanceSettingsForm(instance=governance) if is_admin else None
     if request.method == "POST":
         if not is_admin:
@@ -33,7 +34,7 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
         assert form is not None
         if form.is_valid():
             try:
-                account = services.account_register(actor=request.user, **form.cleaned_data)
+                account = aws_services.account_register(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
@@ -57,7 +58,7 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_test(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get_for_user(user=request.user, pk=pk)
     try:
-        account = services.account_test_connection(actor=request.user, account=account)
+        account = aws_services.account_test_connection(actor=request.user, account=account)
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
     if request.htmx:
@@ -75,7 +76,7 @@ def governance(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Choose a governance model.")
         return redirect("provisioning:accounts")
     try:
-        services.governance_settings_update(actor=request.user, **form.cleaned_data)
+        aws_services.governance_settings_update(actor=request.user, **form.cleaned_data)
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
     messages.success(request, "Governance model saved.")

@@ -129,7 +129,7 @@ def aws_emulator():
 def aws(aws_emulator, settings):
     """The AWS emulator, empty, with the portal's gateway pointed at it. Yields the emulator handle
     (``.client(service, account_id)``, ``.inject_fault(...)``, ``.stats()``, ``.seed({...})``)."""
-    from provisioning.aws import clear_session_cache
+    from meshportal.aws.gateway import clear_session_cache
 
     aws_emulator.reset()
     settings.MESHPORTAL_AWS_MODE = "emulator"

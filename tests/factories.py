@@ -6,8 +6,8 @@ import factory
 from django.utils.text import slugify
 
 from catalog.models import Column, DataProduct, Domain, OutputPort
+from meshportal.aws.models import AwsAccount
 from meshportal.identity.models import Team, TeamMembership, User
-from provisioning.models import AwsAccount
 
 PASSWORD = "mesh-portal-test-pw"
 

@@ -10,8 +10,8 @@ from catalog.models import OutputPort
 
 if TYPE_CHECKING:
     from catalog.models import DataProduct
+    from meshportal.aws.models import AwsAccount
     from meshportal.identity.models import User
-    from provisioning.models import AwsAccount
 
 
 class ApprovalSerializer(serializers.ModelSerializer):

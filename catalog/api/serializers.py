@@ -21,8 +21,8 @@ from catalog.models import (
 )
 from catalog.selectors import product_freshness
 from catalog.services.products import MAX_DOCUMENTATION_BYTES
+from meshportal.aws.models import AwsAccount
 from meshportal.identity.models import Team, User
-from provisioning.models import AwsAccount
 
 # --- domains ----------------------------------------------------------------------------------------
 

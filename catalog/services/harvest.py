@@ -27,10 +27,10 @@ from catalog.services.products import (
 )
 from meshportal.audit.events import EventType
 from meshportal.audit.services import Actor, SystemActor, audit_record
+from meshportal.aws.gateway import AwsError
+from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity.models import Team
-from provisioning.aws import AwsError
-from provisioning.models import AwsAccount
 
 logger = logging.getLogger(__name__)
 MAX_TABLES = 500

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from catalog import services as catalog
 from catalog.models import DataProduct, Domain
+from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import DomainError
 from meshportal.demo import mesh
 from meshportal.identity.models import Team, User
-from provisioning.models import AwsAccount
 
 TERMS = (
     "Use for internal analytics and reporting only. Do not re-identify individuals, do not share "

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from meshportal.audit.services import SystemActor
+from meshportal.aws.models import AwsAccount
 from meshportal.demo import mesh
 from meshportal.identity import services as identity
 from meshportal.identity.models import Team, TeamMembership, User
 from provisioning import services as provisioning
-from provisioning.models import AwsAccount
 
 LOADER = SystemActor("demo-loader")
 

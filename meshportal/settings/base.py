@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "meshportal.identity",
     "meshportal.audit",
+    "meshportal.aws",
     "catalog",
     "access_requests",
     "provisioning",

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from provisioning.models import AwsAccount, AwsCallAttempt, DriftFinding, GovernanceSettings, ProvisioningJob
+from meshportal.aws.models import AwsAccount, GovernanceSettings
+from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob
 
 
 class AwsAccountSerializer(serializers.ModelSerializer):

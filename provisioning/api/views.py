@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meshportal.aws import services as aws_services
 from meshportal.core.api import PlatformAdminWrites
 from provisioning import selectors, services
 from provisioning.api.serializers import (
@@ -33,7 +34,7 @@ class AccountListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = AwsAccountSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account = services.account_register(actor=request.user, **data.validated_data)
+        account = aws_services.account_register(actor=request.user, **data.validated_data)
         return Response(AwsAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
@@ -49,7 +50,7 @@ class AccountDetailView(APIView):
         account = selectors.account_get_for_user(user=request.user, pk=pk)
         data = AwsAccountUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        account = services.account_update(actor=request.user, account=account, **data.validated_data)
+        account = aws_services.account_update(actor=request.user, account=account, **data.validated_data)
         return Response(AwsAccountSerializer(account).data)
 
 
@@ -59,7 +60,7 @@ class AccountTestConnectionView(APIView):
     @extend_schema(request=None, responses=AwsAccountSerializer)
     def post(self, request: Request, pk: int) -> Response:
         account = selectors.account_get_for_user(user=request.user, pk=pk)
-        account = services.account_test_connection(actor=request.user, account=account)
+        account = aws_services.account_test_connection(actor=request.user, account=account)
         return Response(AwsAccountSerializer(account).data)
 
 
@@ -68,13 +69,13 @@ class GovernanceView(APIView):
 
     @extend_schema(responses=GovernanceSettingsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(GovernanceSettingsSerializer(services.governance_settings_get()).data)
+        return Response(GovernanceSettingsSerializer(aws_services.governance_settings_get()).data)
 
     @extend_schema(request=GovernanceSettingsSerializer, responses=GovernanceSettingsSerializer)
     def patch(self, request: Request) -> Response:
         data = GovernanceSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        settings = services.governance_settings_update(actor=request.user, **data.validated_data)
+        settings = aws_services.governance_settings_update(actor=request.user, **data.validated_data)
         return Response(GovernanceSettingsSerializer(settings).data)
 
 

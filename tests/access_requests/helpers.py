@@ -10,7 +10,7 @@ from typing import Any
 from access_requests import services
 from access_requests.models import AccessRequest
 from catalog.models import DataProduct, OutputPort
-from provisioning.models import AwsAccount
+from meshportal.aws.models import AwsAccount
 from tests.factories import AwsAccountFactory, ColumnFactory, DataProductFactory, OutputPortFactory
 
 PRODUCER_ACCOUNT = "222222222222"

@@ -11,8 +11,9 @@ from access_requests import services
 from access_requests.models import AccessRequest, Approval, Grant
 from catalog.models import Column, DataProduct
 from meshportal.audit.models import AuditEvent
+from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
-from provisioning.models import AwsAccount, GovernanceSettings, ProvisioningJob
+from provisioning.models import ProvisioningJob
 from tests.access_requests.helpers import ROLE, ask, mesh
 from tests.factories import TeamMembershipFactory, UserFactory
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from access_requests.models import AccessRequest, Approval, Grant
 from catalog.models import DataProduct
-from meshportal.audit.dashboard import dashboard_figures, percentile
-from meshportal.audit.selectors import (
+from meshportal.console.dashboard import dashboard_figures, percentile
+from meshportal.console.selectors import (
     approval_trail,
     compliance_report,
     entitlements_as_of,

@@ -12,8 +12,8 @@ from catalog.glue import glue_database_names, glue_tables
 from catalog.models import DataProduct, OutputPort, SchemaProposal
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
+from meshportal.aws.gateway import account_client
 from meshportal.core.errors import NotAllowed, ValidationFailed
-from provisioning.aws import account_client
 from tests.factories import AwsAccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from provisioning.aws import account_client
+from meshportal.aws.gateway import account_client
 from tests.factories import PASSWORD, AwsAccountFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -56,7 +56,7 @@ def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faul
         settings.MESHPORTAL_AWS_MODE = "emulator"
         settings.MESHPORTAL_JOB_LEASE_SECONDS = 8
         settings.MESHPORTAL_JOB_REQUEUE_SECONDS = 6
-        from provisioning.aws import clear_session_cache
+        from meshportal.aws.gateway import clear_session_cache
 
         clear_session_cache()
         aws.seed(

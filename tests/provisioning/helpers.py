@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from access_requests.models import AccessRequest, Grant
 from catalog.models import Column
-from provisioning.models import AwsAccount
+from meshportal.aws.models import AwsAccount
 from tests.factories import AwsAccountFactory, DataProductFactory, OutputPortFactory
 
 PRODUCER = "222222222222"

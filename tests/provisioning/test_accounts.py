@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from meshportal.audit.models import AuditEvent
+from meshportal.aws import services as aws_services
+from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
-from provisioning import services
-from provisioning.models import AwsAccount, GovernanceSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ GOOD = {
 
 
 def test_admin_registers_an_account_and_it_is_audited(personas):
-    account = services.account_register(actor=personas.admin, **GOOD)
+    account = aws_services.account_register(actor=personas.admin, **GOOD)
     assert account.account_id == "222222222222"
     event = AuditEvent.objects.get(event_type="provisioning.account_registered")
     assert event.account_id == "222222222222" and event.after["role_arn"] == GOOD["role_arn"]
@@ -37,58 +37,58 @@ def test_admin_registers_an_account_and_it_is_audited(personas):
 )
 def test_bad_account_input_is_refused_and_nothing_is_saved(personas, change, field):
     with pytest.raises(ValidationFailed) as exc:
-        services.account_register(actor=personas.admin, **{**GOOD, **change})
+        aws_services.account_register(actor=personas.admin, **{**GOOD, **change})
     assert field in exc.value.errors or exc.value.field == field
     assert not AwsAccount.objects.exists()
     assert not AuditEvent.objects.filter(event_type="provisioning.account_registered").exists()
 
 
 def test_duplicate_account_is_a_conflict(personas):
-    services.account_register(actor=personas.admin, **GOOD)
+    aws_services.account_register(actor=personas.admin, **GOOD)
     with pytest.raises(Conflict):
-        services.account_register(actor=personas.admin, **GOOD)
+        aws_services.account_register(actor=personas.admin, **GOOD)
 
 
 @pytest.mark.parametrize("persona", ["consumer", "producer", "steward", "auditor", "outsider"])
 def test_only_platform_admins_manage_accounts(personas, persona):
     with pytest.raises(NotAllowed):
-        services.account_register(actor=getattr(personas, persona), **GOOD)
+        aws_services.account_register(actor=getattr(personas, persona), **GOOD)
 
 
 def test_update_records_only_what_changed(personas):
-    account = services.account_register(actor=personas.admin, **GOOD)
-    services.account_update(actor=personas.admin, account=account, line_of_business="wholesale")
+    account = aws_services.account_register(actor=personas.admin, **GOOD)
+    aws_services.account_update(actor=personas.admin, account=account, line_of_business="wholesale")
     event = AuditEvent.objects.get(event_type="provisioning.account_updated")
     assert event.before == {"line_of_business": "retail"} and event.after == {"line_of_business": "wholesale"}
     with pytest.raises(ValidationFailed):
-        services.account_update(actor=personas.admin, account=account, account_id="333333333333")
+        aws_services.account_update(actor=personas.admin, account=account, account_id="333333333333")
 
 
 def test_test_connection_assumes_the_role_and_reads_lake_formation(aws, personas):
-    account = services.account_register(actor=personas.admin, **GOOD)
-    account = services.account_test_connection(actor=personas.admin, account=account)
+    account = aws_services.account_register(actor=personas.admin, **GOOD)
+    account = aws_services.account_test_connection(actor=personas.admin, account=account)
     assert account.last_test_ok is True, account.last_test_message
     assert "Lake Formation" in account.last_test_message
     assert AuditEvent.objects.filter(event_type="provisioning.account_tested").count() == 1
 
 
 def test_test_connection_reports_the_aws_reason_when_it_fails(aws, personas):
-    account = services.account_register(actor=personas.admin, **GOOD)
+    account = aws_services.account_register(actor=personas.admin, **GOOD)
     aws.inject_fault(service="sts", operation="AssumeRole", error="AccessDenied", count=10)
-    account = services.account_test_connection(actor=personas.admin, account=account)
+    account = aws_services.account_test_connection(actor=personas.admin, account=account)
     assert account.last_test_ok is False
     assert "AccessDenied" in account.last_test_message
 
 
 def test_governance_model_change_is_audited_and_validated(personas):
-    services.governance_settings_update(actor=personas.admin, model="central", repair_missing_grants=False)
+    aws_services.governance_settings_update(actor=personas.admin, model="central", repair_missing_grants=False)
     assert GovernanceSettings.objects.get().model == "central"
     event = AuditEvent.objects.get(event_type="provisioning.governance_model_changed")
     assert event.after == {"model": "central", "repair_missing_grants": False}
     with pytest.raises(ValidationFailed):
-        services.governance_settings_update(actor=personas.admin, model="anarchy")
+        aws_services.governance_settings_update(actor=personas.admin, model="anarchy")
     with pytest.raises(NotAllowed):
-        services.governance_settings_update(actor=personas.producer, model="federated")
+        aws_services.governance_settings_update(actor=personas.producer, model="federated")
 
 
 def test_accounts_page_registers_through_the_form_and_shows_errors(personas, client_for):

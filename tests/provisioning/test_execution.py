@@ -185,7 +185,7 @@ def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
 def test_throttling_is_retried_until_it_heals(aws, personas, settings):
     settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the job-level retry do the work, not boto3
     settings.MESHPORTAL_JOB_RETRY_BASE_SECONDS = 0  # due at once, so the test need not wait
-    from provisioning.aws import clear_session_cache
+    from meshportal.aws.gateway import clear_session_cache
 
     clear_session_cache()
     seed_emulator(aws)
@@ -295,7 +295,7 @@ def test_per_entry_failures_fail_only_their_grant(aws, personas):
 
 
 def test_revocation_goes_where_the_grant_was_made_even_after_the_governance_model_changed(aws, personas):
-    from provisioning.models import GovernanceSettings
+    from meshportal.aws.models import GovernanceSettings
     from tests.factories import AwsAccountFactory
 
     seed_emulator(aws)

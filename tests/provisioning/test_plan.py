@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from meshportal.aws.models import GovernanceSettings
 from provisioning import plan
-from provisioning.models import GovernanceSettings
 from provisioning.services import grantor_account_for
 from tests.factories import AwsAccountFactory
 from tests.provisioning.helpers import CENTRAL, CONSUMER, PRODUCER, ROLE, accounts, approved_grant

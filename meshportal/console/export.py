@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from django.db.models import QuerySet
 
 from meshportal.audit.models import AuditEvent
-from meshportal.audit.selectors import audit_event_rows
+from meshportal.console.selectors import audit_event_rows
 
 EXPORT_FIELDS = [
     "seq",

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from access_requests.models import AccessRequest, Grant
 from catalog.models import Classification, DataProduct
-from meshportal.audit.charts import Chart, bar_chart, line_chart
-from meshportal.audit.selectors import require_audit_access
+from meshportal.console.charts import Chart, bar_chart, line_chart
+from meshportal.console.selectors import require_audit_access
 
 WEEKS = 12
 LEAD_TIME_SAMPLE = 20_000

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisioning.aws import recorder
+from meshportal.aws.gateway.calls import CallObserver, call
 
 
 def database_resource(catalog_id: str, database: str) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def lf_tag_resource(catalog_id: str, expression: list[dict[str, Any]], resource_
 
 
 def iter_permissions(
-    client: Any, *, account_id: str, grants: list[Any] | None = None, **filters: Any
+    client: Any, *, account_id: str, observer: CallObserver | None = None, **filters: Any
 ) -> Iterator[dict[str, Any]]:
     """All PrincipalResourcePermissions matching ``filters``, following NextToken."""
     token: str | None = None
@@ -42,7 +42,7 @@ def iter_permissions(
         params = dict(filters, MaxResults=100)
         if token:
             params["NextToken"] = token
-        page = recorder.call(client, "list_permissions", account_id=account_id, grants=grants or (), **params)
+        page = call(client, "list_permissions", account_id=account_id, observer=observer, **params)
         yield from page.get("PrincipalResourcePermissions", [])
         token = page.get("NextToken")
         if not token:
@@ -73,14 +73,14 @@ def same_resource(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def held_permissions(
-    client: Any, *, account_id: str, principal: str, resource: dict[str, Any], grants: list[Any] | None = None
+    client: Any, *, account_id: str, principal: str, resource: dict[str, Any], observer: CallObserver | None = None
 ) -> set[str]:
     """What ``principal`` holds on exactly ``resource`` in this account's Lake Formation, read live."""
     held: set[str] = set()
     for entry in iter_permissions(
         client,
         account_id=account_id,
-        grants=grants,
+        observer=observer,
         Principal={"DataLakePrincipalIdentifier": principal},
         Resource=resource,
     ):

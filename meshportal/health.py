@@ -34,7 +34,7 @@ def check_broker(timeout: int = 2) -> tuple[bool, str]:
 
 
 def check_aws() -> tuple[bool, str]:
-    from provisioning.aws import aws_endpoint_health
+    from meshportal.aws.gateway import aws_endpoint_health
 
     return aws_endpoint_health()
 

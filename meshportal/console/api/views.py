@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from access_requests.models import Grant
-from meshportal.audit import selectors
-from meshportal.audit.api.serializers import AuditEventSerializer, EntitlementSerializer
-from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
+from meshportal.console import selectors
+from meshportal.console.api.serializers import AuditEventSerializer, EntitlementSerializer
+from meshportal.console.filtersets import AuditEventFilter, EntitlementFilter
 from meshportal.audit.models import AuditEvent
 from meshportal.core.api import StableCursorPagination
 

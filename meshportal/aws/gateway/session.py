@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
-from provisioning.aws.errors import AwsError
+from meshportal.aws.gateway.errors import AwsError
 
 if TYPE_CHECKING:
     from botocore.config import _RetryDict

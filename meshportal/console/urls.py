@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meshportal.audit import views
+from meshportal.console import views
 
 app_name = "audit"
 urlpatterns = [

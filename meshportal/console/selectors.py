@@ -14,7 +14,7 @@ from django.utils import timezone
 from access_requests.models import Approval, Grant
 from catalog.governance import Check, governance_checklist
 from catalog.models import DataProduct
-from meshportal.audit.filtersets import EntitlementFilter
+from meshportal.console.filtersets import EntitlementFilter
 from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed, ValidationFailed
 from meshportal.identity import roles

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meshportal.audit.api import views
+from meshportal.console.api import views
 
 urlpatterns = [
     path("audit-events/", views.AuditEventListView.as_view(), name="api-audit-event-list"),

@@ -15,10 +15,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from meshportal.audit import selectors, services
-from meshportal.audit.dashboard import dashboard_figures
-from meshportal.audit.export import csv_lines, ndjson_lines
-from meshportal.audit.filtersets import AuditEventFilter, EntitlementFilter
+from meshportal.audit import services
+from meshportal.console import selectors
+from meshportal.console.dashboard import dashboard_figures
+from meshportal.console.export import csv_lines, ndjson_lines
+from meshportal.console.filtersets import AuditEventFilter, EntitlementFilter
 from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed
 from meshportal.core.forms import parse_id
