@@ -14,8 +14,8 @@ from django.utils import timezone
 from access_requests.models import Approval, Grant
 from catalog.governance import Check, governance_checklist
 from catalog.models import DataProduct
-from meshportal.console.filtersets import EntitlementFilter
 from meshportal.audit.models import AuditEvent
+from meshportal.console.filtersets import EntitlementFilter
 from meshportal.core.errors import NotAllowed, ValidationFailed
 from meshportal.identity import roles
 from provisioning.models import DriftFinding

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from meshportal.audit import services
+from meshportal.audit.models import AuditEvent
 from meshportal.console import selectors
 from meshportal.console.dashboard import dashboard_figures
 from meshportal.console.export import csv_lines, ndjson_lines
 from meshportal.console.filtersets import AuditEventFilter, EntitlementFilter
-from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed
 from meshportal.core.forms import parse_id
 from meshportal.core.http import AuthenticatedHttpRequest

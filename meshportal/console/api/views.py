@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from access_requests.models import Grant
+from meshportal.audit.models import AuditEvent
 from meshportal.console import selectors
 from meshportal.console.api.serializers import AuditEventSerializer, EntitlementSerializer
 from meshportal.console.filtersets import AuditEventFilter, EntitlementFilter
-from meshportal.audit.models import AuditEvent
 from meshportal.core.api import StableCursorPagination
 
 
