@@ -7,8 +7,12 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        # Access requests decide that a grant is made or ended; provisioning is how (access_requests/provisioner.py).
-        from access_requests.provisioner import register_grant_provisioner
-        from provisioning.services import JobProvisioner
+        # Imported here, not at the top: app modules load only once the app registry is ready.
+        from access_requests.provisioner import register_grant_provisioner  # noqa: PLC0415
+        from provisioning.backends import register_backend  # noqa: PLC0415
+        from provisioning.backends.lakeformation import LakeFormationBackend  # noqa: PLC0415
+        from provisioning.services import JobProvisioner  # noqa: PLC0415
 
+        # Access requests decide that a grant is made or ended; provisioning is how (access_requests/provisioner.py).
         register_grant_provisioner(JobProvisioner())
+        register_backend(LakeFormationBackend())

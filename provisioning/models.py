@@ -5,43 +5,30 @@ from __future__ import annotations
 
 from django.db import models
 
+from meshportal.core.outbox import OutboxJob, OutboxStatus
 
-class ProvisioningJob(models.Model):
+
+class ProvisioningJob(OutboxJob):
     """A durable unit of AWS work (transactional outbox): written in the same transaction as the decision
     that needs it, enqueued after commit, re-driven by the relay if the enqueue was lost, and claimed
-    with a conditional update so that two workers never run the same job."""
+    with a conditional update so that two workers never run the same job (``meshportal/core/outbox``)."""
 
     class Action(models.TextChoices):
         GRANT = "grant", "Grant"
         REVOKE = "revoke", "Revoke"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Committed, not yet enqueued"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        RETRY = "retry", "Waiting to retry"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled: the grant ended before it ran"
-
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    Status = OutboxStatus
 
     grant = models.ForeignKey("access_requests.Grant", on_delete=models.PROTECT, related_name="jobs")
     action = models.CharField(max_length=8, choices=Action.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    backend = models.CharField(
+        max_length=32,
+        default="lakeformation",
+        help_text="The grant backend that carries it out (provisioning/backends).",
+    )
     grantor_account_id = models.CharField(max_length=12, help_text="Whose Lake Formation makes the grant.")
     plan = models.JSONField(default=list, help_text="The steps, computed before running and shown to users.")
     steps_done = models.JSONField(default=list)
-    attempts = models.PositiveIntegerField(default=0)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=255, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    last_error_code = models.CharField(max_length=128, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]

@@ -15,73 +15,46 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from access_requests.models import Grant
+from catalog.models import OutputPort
 from meshportal.audit.events import EventType
 from meshportal.audit.services import SystemActor, audit_record
 from meshportal.aws.gateway import AwsError
-from meshportal.aws.gateway import lakeformation as lf
-from provisioning import plan as planning
+from meshportal.aws.services import governance_settings_get
+from provisioning import services
+from provisioning.backends import backend_for, backends
 from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun
 
 RECONCILER = SystemActor("reconciler")
-IGNORED_PRINCIPALS = {"IAM_ALLOWED_PRINCIPALS"}
 
 
-def _expected() -> tuple[dict[tuple[str, str, str], dict[str, Any]], set[tuple[str, str]]]:
-    """(grantor, principal, resource key) → {"perms", "grant", "resource"}; and the managed databases."""
-    from access_requests.models import Grant
-
+def _expected() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(grantor, principal, resource key) → {"perms", "grant", "resource"}, from every active grant and the
+    backend and grantor of the grant job that applied it."""
     expected: dict[tuple[str, str, str], dict[str, Any]] = {}
     # dict() keeps the last pair per grant: order by id ascending so the newest job wins.
-    grantors = dict(
-        ProvisioningJob.objects.filter(action="grant", status="succeeded")
+    applied_by = {
+        grant_id: (grantor, backend)
+        for grant_id, grantor, backend in ProvisioningJob.objects.filter(action="grant", status="succeeded")
         .order_by("grant_id", "id")
-        .values_list("grant_id", "grantor_account_id")
-    )
-    grants = Grant.objects.filter(status=Grant.Status.ACTIVE).select_related("port")
-    for grant in grants:
-        grantor = grantors.get(grant.pk)
-        if grantor is None:
+        .values_list("grant_id", "grantor_account_id", "backend")
+    }
+    for grant in Grant.objects.filter(status=Grant.Status.ACTIVE).select_related("port"):
+        if grant.pk not in applied_by:
             continue
-        for entry in planning.grant_entries(grant):
-            resource_key, perms, resource = _comparable(entry["Resource"], entry["Permissions"])
-            key = (grantor, entry["Principal"], resource_key)
-            slot = expected.setdefault(key, {"perms": set(), "grant": grant, "resource": resource})
-            slot["perms"].update(perms)
-    from catalog.models import OutputPort
-
-    managed = set(OutputPort.objects.values_list("catalog_id", "database_name"))
-    return expected, managed
-
-
-def _comparable(resource: dict[str, Any], permissions: list[str]) -> tuple[str, set[str], dict[str, Any]]:
-    """A resource key and permission set that compare the way Lake Formation stores grants: column grants
-    of one principal on one table merge into one set, so columns become part of the permission
-    ("SELECT(email)") and the key is the table."""
-    if "TableWithColumns" in resource:
-        body = resource["TableWithColumns"]
-        table = {k: body.get(k) for k in ("CatalogId", "DatabaseName", "Name")}
-        perms = {f"{p}({c})" for p in permissions for c in body.get("ColumnNames") or []}
-        return repr(("TableWithColumns", tuple(table.values()))), perms, {"TableWithColumns": table}
-    return repr(lf._normalise(resource)), set(permissions), resource
-
-
-def _in_scope(resource: dict[str, Any], managed: set[tuple[str, str]]) -> bool:
-    kind, body = next(iter(resource.items()))
-    if kind == "Database":
-        return (body.get("CatalogId"), body.get("Name")) in managed
-    if kind in ("Table", "TableWithColumns"):
-        return (body.get("CatalogId"), body.get("DatabaseName")) in managed
-    return False
+        grantor, backend = applied_by[grant.pk]
+        for held in backend_for(backend).expected(grant, grantor_account_id=grantor):
+            key = (held.account_id, held.principal, held.resource_key)
+            slot = expected.setdefault(key, {"perms": set(), "grant": grant, "resource": held.resource})
+            slot["perms"].update(held.permissions)
+    return expected
 
 
 def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
-    from meshportal.aws.services import governance_settings_get
-    from provisioning.execution import _client
-    from provisioning.services import provisioning_job_create
-
     repair = governance_settings_get().repair_missing_grants if repair is None else repair
     run = ReconcileRun.objects.create(started_at=timezone.now())
-    expected, managed = _expected()
+    expected = _expected()
+    managed = set(OutputPort.objects.values_list("catalog_id", "database_name"))
     grantor_accounts = sorted(
         {k[0] for k in expected} | set(ProvisioningJob.objects.values_list("grantor_account_id", flat=True).distinct())
     )
@@ -89,18 +62,12 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
     errors = []
     for account_id in grantor_accounts:
         try:
-            client = _client("lakeformation", account_id)
-            for entry in lf.iter_permissions(client, account_id=account_id):
-                principal = entry["Principal"]["DataLakePrincipalIdentifier"]
-                if principal in IGNORED_PRINCIPALS or not principal.startswith("arn:aws:iam::"):
-                    continue
-                if not _in_scope(entry["Resource"], managed):
-                    continue
-                resource_key, perms, resource = _comparable(entry["Resource"], entry.get("Permissions", []))
-                key = (account_id, principal, resource_key)
-                slot = actual.setdefault(key, {"perms": set(), "resource": resource})
-                slot["perms"].update(perms)
-                run.permissions_seen += 1
+            for backend in backends():
+                for held in backend.observe(account_id=account_id, managed=managed):
+                    key = (account_id, held.principal, held.resource_key)
+                    slot = actual.setdefault(key, {"perms": set(), "resource": held.resource})
+                    slot["perms"].update(held.permissions)
+                    run.permissions_seen += 1
         except AwsError as error:
             errors.append(f"{account_id}: {error.code}: {error.message}")
         run.accounts_checked += 1
@@ -173,7 +140,7 @@ def reconcile_run(*, repair: bool | None = None) -> ReconcileRun:
                 .exists()
             )
             if repair and finding.kind == DriftFinding.Kind.MISSING and finding.grant is not None and not unfinished:
-                job = provisioning_job_create(grant=finding.grant, action="grant")
+                job = services.provisioning_job_create(grant=finding.grant, action="grant")
                 finding.status = DriftFinding.Status.REPAIRED
                 finding.resolved_at = now
                 finding.save(update_fields=["status", "resolved_at"])

@@ -11,6 +11,10 @@ from meshportal.audit.services import Actor
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.aws.services import governance_settings_get, require_platform_admin
 from meshportal.core.errors import ValidationFailed
+from provisioning import tasks
+from provisioning.backends import backend_for, steps_from_json
+from provisioning.backends.lakeformation import LakeFormationBackend
+from provisioning.engine import JOBS
 from provisioning.models import ProvisioningJob
 
 # --- The outbox: jobs that carry approved decisions into AWS ------------------------------------------
@@ -41,35 +45,17 @@ def grantor_account_for(*, port: Any) -> str:
     return str(account.account_id)
 
 
-def _enqueue_on_commit(job_id: int) -> None:
-    from provisioning.tasks import run_job
-
-    def send() -> None:
-        # A lost enqueue is not lost work: the relay re-drives PENDING jobs (provisioning.relay_jobs).
-        if (
-            ProvisioningJob.objects.filter(pk=job_id, status=ProvisioningJob.Status.PENDING).update(
-                status=ProvisioningJob.Status.QUEUED, enqueued_at=timezone.now()
-            )
-            == 1
-        ):
-            run_job.delay(job_id)
-
-    transaction.on_commit(send)
-
-
 @transaction.atomic
-def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
+def provisioning_job_create(*, grant: Any, action: str, backend: str = LakeFormationBackend.name) -> ProvisioningJob:
     """Record the AWS work an approval or an ending needs, in the caller's transaction (outbox)."""
-    from provisioning import plan
-
     if action not in ProvisioningJob.Action.values:
         raise ValidationFailed(f"Unknown provisioning action {action!r}.")
     if action == ProvisioningJob.Action.GRANT:
         grantor = grantor_account_for(port=grant.port)
-        steps = plan.build(grant, grantor_account_id=grantor, action=action)
+        steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)
     else:
-        # A revocation undoes what was applied, where it was applied: the grantor and the permission
-        # entries of the latest grant job, whatever the governance model or the port say today.
+        # A revocation undoes what was applied, where it was applied, by the backend that applied it: the
+        # grantor and the plan of the latest grant job, whatever the governance model or the port say today.
         previous = (
             ProvisioningJob.objects.filter(grant=grant, action=ProvisioningJob.Action.GRANT)
             .exclude(status=ProvisioningJob.Status.CANCELLED)
@@ -88,27 +74,28 @@ def provisioning_job_create(*, grant: Any, action: str) -> ProvisioningJob:
         )
         if previous is None:
             grantor = grantor_account_for(port=grant.port)
-            steps = plan.build(grant, grantor_account_id=grantor, action=action)
+            steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)
         else:
-            grantor = previous.grantor_account_id
-            steps = plan.build(
-                grant,
-                grantor_account_id=grantor,
-                action=action,
-                applied=[s["entry"] for s in previous.plan if s["step"] == "lf_permissions"],
+            grantor, backend = previous.grantor_account_id, previous.backend
+            steps = backend_for(backend).plan(
+                grant, grantor_account_id=grantor, action=action, applied=steps_from_json(previous.plan)
             )
     # The plan is computed now, so people see it before the worker starts.
-    job = ProvisioningJob.objects.create(grant=grant, action=action, grantor_account_id=grantor, plan=steps)
-    _enqueue_on_commit(job.pk)
+    job = ProvisioningJob.objects.create(
+        grant=grant,
+        action=action,
+        backend=backend,
+        grantor_account_id=grantor,
+        plan=[step.to_json() for step in steps],
+    )
+    JOBS.enqueue_on_commit(job.pk)
     return job
 
 
 def reconcile_request(*, actor: Actor) -> None:
     """Run the reconciler now (it also runs on the beat schedule)."""
     require_platform_admin(actor)
-    from provisioning.tasks import reconcile
-
-    transaction.on_commit(reconcile.delay)
+    transaction.on_commit(tasks.reconcile.delay)
 
 
 class JobProvisioner:

@@ -7,7 +7,7 @@ from meshportal.aws.models import AwsAccount
 from meshportal.demo import mesh
 from meshportal.identity import services as identity
 from meshportal.identity.models import Team, TeamMembership, User
-from provisioning import services as provisioning
+from meshportal.aws import services as aws_services
 
 LOADER = SystemActor("demo-loader")
 
@@ -41,7 +41,7 @@ def load() -> dict[str, int]:
     for account in mesh.ACCOUNTS:
         if not AwsAccount.objects.filter(account_id=account["account_id"]).exists():
             org = mesh.ORG_ID if account["account_id"] in (mesh.CENTRAL, mesh.PRODUCER) else ""
-            provisioning.account_register(actor=LOADER, check_actor=False, organization_id=org, **account)
+            aws_services.account_register(actor=LOADER, check_actor=False, organization_id=org, **account)
             counts["accounts"] += 1
     from meshportal.demo import catalog_loader
 

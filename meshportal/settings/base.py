@@ -266,12 +266,28 @@ CELERY_BEAT_SCHEDULE["audit-export-chain-head"] = {
     "schedule": env_int("MESHPORTAL_AUDIT_EXPORT_SECONDS", 300),
 }
 CELERY_IMPORTS = ["meshportal.core.tasks"]
-# Provisioning jobs: lease after which a running job counts as abandoned, retry backoff, batching.
-MESHPORTAL_JOB_LEASE_SECONDS = env_float("MESHPORTAL_JOB_LEASE_SECONDS", 300.0)
-MESHPORTAL_JOB_REQUEUE_SECONDS = env_float("MESHPORTAL_JOB_REQUEUE_SECONDS", 120.0)
-MESHPORTAL_JOB_RETRY_BASE_SECONDS = env_float("MESHPORTAL_JOB_RETRY_BASE_SECONDS", 2.0)
-MESHPORTAL_JOB_RETRY_MAX_SECONDS = env_float("MESHPORTAL_JOB_RETRY_MAX_SECONDS", 600.0)
-MESHPORTAL_JOB_MAX_ATTEMPTS = env_int("MESHPORTAL_JOB_MAX_ATTEMPTS", 8)
+
+
+def _outbox_timing(prefix: str, *, lease: float, requeue: float, base: float, cap: float, attempts: int) -> dict:
+    """One kind of outbox work's timing (meshportal/core/outbox): each knob an environment variable."""
+    return {
+        "lease_seconds": env_float(f"{prefix}_LEASE_SECONDS", lease),
+        "requeue_seconds": env_float(f"{prefix}_REQUEUE_SECONDS", requeue),
+        "retry_base_seconds": env_float(f"{prefix}_RETRY_BASE_SECONDS", base),
+        "retry_max_seconds": env_float(f"{prefix}_RETRY_MAX_SECONDS", cap),
+        "max_attempts": env_int(f"{prefix}_MAX_ATTEMPTS", attempts),
+    }
+
+
+# The outbox engine's kinds of work. lease: a running row older than this counts as abandoned by a dead worker;
+# requeue: a queued row not picked up for this long is sent again; retry base/max: full-jitter backoff;
+# max attempts: when an error that could heal is given up on (revocations are never given up on).
+MESHPORTAL_OUTBOX = {
+    "provisioning": _outbox_timing("MESHPORTAL_JOB", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8),
+    "harvest": _outbox_timing("MESHPORTAL_HARVEST", lease=1800.0, requeue=120.0, base=5.0, cap=600.0, attempts=3),
+    "webhook": _outbox_timing("MESHPORTAL_WEBHOOK", lease=120.0, requeue=120.0, base=30.0, cap=3600.0, attempts=6),
+}
+# Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",

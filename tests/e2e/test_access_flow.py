@@ -32,7 +32,7 @@ def _login(browser, live_server, username: str):
 
 
 def _run_pending_provisioning_jobs() -> None:
-    from provisioning.execution import job_run
+    from provisioning.engine import job_run
 
     for job_id in ProvisioningJob.objects.filter(status__in=["pending", "queued", "retry"]).values_list(
         "id", flat=True

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from access_requests.models import AccessRequest, Grant
 from meshportal.audit.models import AuditEvent
-from provisioning.execution import jobs_relay
+from provisioning.engine import jobs_relay
 from provisioning.models import ProvisioningJob
 from provisioning.services import provisioning_job_create
 from tests.factories import UserFactory
@@ -54,8 +54,10 @@ def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faul
     with running_emulator(mode="subprocess", region="eu-west-1") as aws:
         settings.AWS_ENDPOINT_URL = aws.endpoint_url
         settings.MESHPORTAL_AWS_MODE = "emulator"
-        settings.MESHPORTAL_JOB_LEASE_SECONDS = 8
-        settings.MESHPORTAL_JOB_REQUEUE_SECONDS = 6
+        settings.MESHPORTAL_OUTBOX = {
+            **settings.MESHPORTAL_OUTBOX,
+            "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "lease_seconds": 8, "requeue_seconds": 6},
+        }
         from meshportal.aws.gateway import clear_session_cache
 
         clear_session_cache()

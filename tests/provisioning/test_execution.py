@@ -6,7 +6,7 @@ import pytest
 
 from access_requests.models import AccessRequest, Grant
 from meshportal.audit.models import AuditEvent
-from provisioning.execution import job_claim, job_run, jobs_relay
+from provisioning.engine import job_claim, job_run, jobs_relay
 from provisioning.models import AwsCallAttempt, ProvisioningJob
 from provisioning.services import provisioning_job_create
 from tests.provisioning.helpers import (
@@ -184,7 +184,11 @@ def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
 
 def test_throttling_is_retried_until_it_heals(aws, personas, settings):
     settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the job-level retry do the work, not boto3
-    settings.MESHPORTAL_JOB_RETRY_BASE_SECONDS = 0  # due at once, so the test need not wait
+    # due at once, so the test need not wait
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "retry_base_seconds": 0},
+    }
     from meshportal.aws.gateway import clear_session_cache
 
     clear_session_cache()
@@ -362,7 +366,7 @@ def test_revoking_a_column_grant_keeps_the_columns_another_grant_of_the_role_nee
 
 
 def test_a_claim_taken_over_after_its_lease_cannot_be_finished_by_the_old_worker(aws, personas):
-    from provisioning import execution
+    from provisioning import engine as execution
 
     accounts()
     job = provisioning_job_create(grant=approved_grant(personas), action="grant")
@@ -380,12 +384,12 @@ def test_a_claim_taken_over_after_its_lease_cannot_be_finished_by_the_old_worker
 
 
 def test_unexpected_errors_put_the_job_back_with_the_reason(aws, personas, monkeypatch):
-    from provisioning import execution
+    from provisioning import engine as execution
 
     accounts()
     job = provisioning_job_create(grant=approved_grant(personas), action="grant")
 
-    def boom(jobs):
+    def boom(backend, jobs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(execution, "_run_grants", boom)

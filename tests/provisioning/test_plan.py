@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 
 from meshportal.aws.models import GovernanceSettings
-from provisioning import plan
+from provisioning.backends import step_from_json
+from provisioning.backends.lakeformation import plan
+from provisioning.backends.lakeformation.steps import LfPermissions
 from provisioning.services import grantor_account_for
 from tests.factories import AwsAccountFactory
 from tests.provisioning.helpers import CENTRAL, CONSUMER, PRODUCER, ROLE, accounts, approved_grant
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_whole_table_grant_is_database_describe_plus_table_select(personas):
     accounts()
     grant = approved_grant(personas)
-    entries = plan.grant_entries(grant)
+    entries = [entry.to_json() for entry in plan.grant_entries(grant)]
     assert entries == [
         {
             "Principal": ROLE,
@@ -32,9 +34,9 @@ def test_whole_table_grant_is_database_describe_plus_table_select(personas):
 def test_column_subset_selects_on_table_with_columns_and_describes_the_table(personas):
     accounts()
     grant = approved_grant(personas, columns=["order_id", "amount"])
-    kinds = [(next(iter(e["Resource"])), e["Permissions"]) for e in plan.grant_entries(grant)]
+    kinds = [(next(iter(e.resource)), e.permissions) for e in plan.grant_entries(grant)]
     assert kinds == [("Database", ["DESCRIBE"]), ("TableWithColumns", ["SELECT"]), ("Table", ["DESCRIBE"])]
-    columns = plan.grant_entries(grant)[1]["Resource"]["TableWithColumns"]["ColumnNames"]
+    columns = plan.grant_entries(grant)[1].resource["TableWithColumns"]["ColumnNames"]
     assert columns == ["amount", "order_id"]
 
 
@@ -42,21 +44,21 @@ def test_lf_tag_port_grants_on_the_tag_expression(personas):
     accounts()
     expression = [{"TagKey": "domain", "TagValues": ["sales"]}]
     grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=expression)
-    resource = plan.grant_entries(grant)[1]["Resource"]
+    resource = plan.grant_entries(grant)[1].resource
     assert resource == {"LFTagPolicy": {"CatalogId": PRODUCER, "ResourceType": "TABLE", "Expression": expression}}
 
 
 def test_cross_account_plan_accepts_invitation_and_links_in_the_consumer(personas):
     accounts()
     grant = approved_grant(personas)
-    steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
+    steps = [s.KIND for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
     assert steps == ["lf_permissions", "lf_permissions", "ram_accept", "glue_link", "lf_link_describe"]
 
 
 def test_same_organization_needs_no_invitation(personas):
     accounts(org=True)
     grant = approved_grant(personas)
-    steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
+    steps = [s.KIND for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
     assert "ram_accept" not in steps
     assert "glue_link" in steps
 
@@ -64,20 +66,20 @@ def test_same_organization_needs_no_invitation(personas):
 def test_same_account_needs_neither_invitation_nor_link(personas):
     producer, _ = accounts()
     grant = approved_grant(personas, principal=f"arn:aws:iam::{PRODUCER}:role/Reporting", consumer_account=producer)
-    steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
+    steps = [s.KIND for s in plan.build(grant, grantor_account_id=PRODUCER, action="grant")]
     assert steps == ["lf_permissions", "lf_permissions"]
 
 
 def test_revoke_plan_undoes_consumer_side_first(personas):
     accounts()
     grant = approved_grant(personas)
-    steps = [s["step"] for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")]
+    steps = [s.KIND for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")]
     assert steps == ["lf_link_describe", "glue_unlink", "lf_permissions", "lf_permissions"]
     # table before database
     entries = [
-        s["entry"]["Resource"]
+        s.entry.resource
         for s in plan.build(grant, grantor_account_id=PRODUCER, action="revoke")
-        if s["step"] == "lf_permissions"
+        if isinstance(s, LfPermissions)
     ]
     assert list(entries[0]) == ["Table"] and list(entries[1]) == ["Database"]
 
@@ -106,3 +108,16 @@ def test_governance_model_decides_the_grantor(personas):
     )
     assert grantor_account_for(port=grant.port) == "444444444444"
     assert CONSUMER != PRODUCER
+
+
+def test_plan_steps_round_trip_through_the_jobs_json(personas):
+    accounts()
+    grant = approved_grant(personas, columns=["order_id"])
+    for action in ("grant", "revoke"):
+        steps = plan.build(grant, grantor_account_id=PRODUCER, action=action)
+        assert [step_from_json(step.to_json()) for step in steps] == steps
+
+
+def test_an_unknown_plan_step_is_refused_not_skipped():
+    with pytest.raises(ValueError, match="unknown plan step"):
+        step_from_json({"step": "s3_access_grant", "account_id": PRODUCER, "summary": "?"})

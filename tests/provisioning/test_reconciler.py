@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from meshportal.audit.models import AuditEvent
-from provisioning.execution import job_run
+from provisioning.engine import job_run
 from provisioning.models import DriftFinding, ProvisioningJob
 from provisioning.reconciler import reconcile_run
 from provisioning.services import provisioning_job_create

@@ -4,7 +4,12 @@ owns its shapes and paging."""
 
 from meshportal.aws.gateway.calls import AwsCall, CallObserver, call
 from meshportal.aws.gateway.errors import RETRYABLE_CODES, AwsError
-from meshportal.aws.gateway.session import account_client, aws_endpoint_health, clear_session_cache
+from meshportal.aws.gateway.session import (
+    account_client,
+    aws_endpoint_health,
+    clear_session_cache,
+    registered_account_client,
+)
 
 __all__ = [
     "RETRYABLE_CODES",
@@ -15,4 +20,5 @@ __all__ = [
     "aws_endpoint_health",
     "call",
     "clear_session_cache",
+    "registered_account_client",
 ]

@@ -4,9 +4,11 @@ comparison that makes grants and revokes idempotent."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from meshportal.aws.gateway.calls import CallObserver, call
+from meshportal.aws.gateway.errors import RETRYABLE_CODES, AwsError
 
 
 def database_resource(catalog_id: str, database: str) -> dict[str, Any]:
@@ -49,7 +51,7 @@ def iter_permissions(
             return
 
 
-def _normalise(resource: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+def resource_key(resource: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     kind, body = next(iter(resource.items()))
     if kind == "Database":
         return kind, (body.get("CatalogId"), body.get("Name"))
@@ -69,7 +71,7 @@ def _normalise(resource: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
 
 
 def same_resource(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return _normalise(a) == _normalise(b)
+    return resource_key(a) == resource_key(b)
 
 
 def held_permissions(
@@ -89,3 +91,95 @@ def held_permissions(
         ):
             held.update(entry.get("Permissions", []))
     return held
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+NO_PERMISSIONS_REVOKED = "No permissions revoked"
+BATCH_ENTRY_LIMIT = 20  # BatchGrantPermissions/BatchRevokePermissions take at most 20 entries
+# https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_BatchGrantPermissions.html
+
+
+@dataclass(frozen=True)
+class EntryFailure:
+    """One entry of a batch call that Lake Formation refused (the others went through)."""
+
+    entry_id: str
+    error: AwsError
+
+
+def batch_grant(
+    client: Any, *, account_id: str, entries: list[dict[str, Any]], observer: CallObserver | None = None
+) -> list[EntryFailure]:
+    """Grant up to 20 entries in one call; returns the entries that failed (an entry already granted is not a
+    failure). A failure of the whole call raises ``AwsError``."""
+    if len(entries) > BATCH_ENTRY_LIMIT:
+        raise ValueError(f"at most {BATCH_ENTRY_LIMIT} entries a call, got {len(entries)}")
+    response = call(client, "batch_grant_permissions", account_id=account_id, observer=observer, Entries=entries)
+    failures = []
+    for failure in response.get("Failures", []):
+        detail = failure.get("Error", {})
+        code = detail.get("ErrorCode", "Unknown")
+        if code == "AlreadyExistsException":
+            continue
+        failures.append(
+            EntryFailure(
+                entry_id=failure["RequestEntry"]["Id"],
+                error=AwsError(
+                    code=code,
+                    message=detail.get("ErrorMessage", ""),
+                    operation="lakeformation:BatchGrantPermissions",
+                    retryable=code in RETRYABLE_CODES,
+                ),
+            )
+        )
+    return failures
+
+
+def grant(
+    client: Any,
+    *,
+    account_id: str,
+    principal: str,
+    resource: dict[str, Any],
+    permissions: list[str],
+    observer: CallObserver | None = None,
+) -> None:
+    call(
+        client,
+        "grant_permissions",
+        account_id=account_id,
+        observer=observer,
+        Principal={"DataLakePrincipalIdentifier": principal},
+        Resource=resource,
+        Permissions=permissions,
+    )
+
+
+def revoke(
+    client: Any,
+    *,
+    account_id: str,
+    principal: str,
+    resource: dict[str, Any],
+    permissions: list[str],
+    observer: CallObserver | None = None,
+) -> bool:
+    """Revoke; True if something was revoked, False if it was already gone (the goal state holds either way)."""
+    try:
+        call(
+            client,
+            "revoke_permissions",
+            account_id=account_id,
+            observer=observer,
+            Principal={"DataLakePrincipalIdentifier": principal},
+            Resource=resource,
+            Permissions=permissions,
+        )
+    except AwsError as error:
+        if error.code == "EntityNotFoundException" or (
+            error.code == "InvalidInputException" and NO_PERMISSIONS_REVOKED in error.message
+        ):
+            return False
+        raise
+    return True

@@ -16,7 +16,9 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
+from meshportal.aws.gateway import sts
 from meshportal.aws.gateway.errors import AwsError
+from meshportal.aws.models import AwsAccount
 
 if TYPE_CHECKING:
     from botocore.config import _RetryDict
@@ -68,11 +70,7 @@ def account_session(account_id: str, *, role_arn: str = "", region: str = "") ->
         cached = _cache.get(key)
         if cached and cached[1] - _REFRESH_MARGIN_S > time.time():
             return cached[0]
-    sts = base_session().client("sts", endpoint_url=_endpoint(), config=_config())
-    try:
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="meshportal", DurationSeconds=3600)["Credentials"]
-    except Exception as exc:  # translated: callers see one error type
-        raise AwsError.from_exception(exc, "sts:AssumeRole") from exc
+    creds = sts.assume_role(base_session().client("sts", endpoint_url=_endpoint(), config=_config()), role_arn=role_arn)
     session = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -105,7 +103,16 @@ def aws_endpoint_health(timeout: float = 2.0) -> tuple[bool, str]:
         read_timeout=timeout,
     )
     try:
-        ident = base_session().client("sts", endpoint_url=_endpoint(), config=cfg).get_caller_identity()
-    except Exception as exc:  # noqa: BLE001 - any failure means "down"; the reason is reported
-        return False, f"{type(exc).__name__}: {exc}"
-    return True, f"account {ident.get('Account')} via {_endpoint() or 'AWS'}"
+        account = sts.caller_account(base_session().client("sts", endpoint_url=_endpoint(), config=cfg))
+    except AwsError as error:
+        return False, f"{error.code}: {error.message}"
+    return True, f"account {account} via {_endpoint() or 'AWS'}"
+
+
+def registered_account_client(service: str, account_id: str) -> Any:
+    """A client in a registered account, with the role and region its registry entry names (defaults when the
+    account is not registered)."""
+    account = AwsAccount.objects.filter(account_id=account_id).only("role_arn", "region").first()
+    return account_client(
+        service, account_id, role_arn=account.role_arn if account else "", region=account.region if account else ""
+    )

@@ -1,0 +1,350 @@
+"""Carrying Lake Formation grants into AWS, and reading them back.
+
+- The live state is read before acting: permissions already held are not granted again, and "No permissions
+  revoked" counts as success, so re-running a job is harmless.
+- Grant entries of one grantor account go out in ``BatchGrantPermissions`` calls of up to 20 entries; a
+  per-entry failure fails only the job it belongs to.
+- The consumer side is shared where grants share it: one invitation read per consumer account, one create per
+  link database and resource link, one permission read per link, DESCRIBE on links in batches of 20.
+- Every AWS call is an attempt row (``provisioning/attempts.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from access_requests.models import Grant
+from meshportal.aws.gateway import AwsError, glue, ram, registered_account_client
+from meshportal.aws.gateway import lakeformation as lf
+from provisioning.attempts import attempt_recorder
+from provisioning.backends.base import HeldPermission, PlanStep, steps_from_json
+from provisioning.backends.lakeformation import plan as planning
+from provisioning.backends.lakeformation.steps import (
+    GlueLink,
+    GlueUnlink,
+    LfLinkDescribe,
+    LfPermissions,
+    PermissionEntry,
+    RamAccept,
+)
+from provisioning.models import ProvisioningJob
+
+# Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need.
+LIVE_GRANT_STATUSES = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
+IGNORED_PRINCIPALS = {"IAM_ALLOWED_PRINCIPALS"}
+LINK_DATABASE_DESCRIPTION = "Resource links to data products shared through MeshPortal"
+
+type Failures = dict[int, AwsError]
+
+
+def _steps[S: PlanStep](jobs: Sequence[ProvisioningJob], kind: type[S]) -> list[tuple[ProvisioningJob, S]]:
+    return [(job, step) for job in jobs for step in steps_from_json(job.plan) if isinstance(step, kind)]
+
+
+def _link_resource(step: LfLinkDescribe) -> dict[str, Any]:
+    return lf.table_resource(step.account_id, step.database, step.link)
+
+
+def comparable(resource: dict[str, Any], permissions: Sequence[str]) -> tuple[str, set[str], dict[str, Any]]:
+    """A resource key and permission set that compare the way Lake Formation stores grants: column grants of
+    one principal on one table merge into one set, so columns become part of the permission ("SELECT(email)")
+    and the key is the table."""
+    if "TableWithColumns" in resource:
+        body = resource["TableWithColumns"]
+        table = {k: body.get(k) for k in ("CatalogId", "DatabaseName", "Name")}
+        perms = {f"{p}({c})" for p in permissions for c in body.get("ColumnNames") or []}
+        return repr(("TableWithColumns", tuple(table.values()))), perms, {"TableWithColumns": table}
+    return repr(lf.resource_key(resource)), set(permissions), resource
+
+
+def _in_scope(resource: dict[str, Any], managed: set[tuple[str, str]]) -> bool:
+    kind, body = next(iter(resource.items()))
+    if kind == "Database":
+        return (body.get("CatalogId"), body.get("Name")) in managed
+    if kind in ("Table", "TableWithColumns"):
+        return (body.get("CatalogId"), body.get("DatabaseName")) in managed
+    return False
+
+
+class LakeFormationBackend:
+    name: ClassVar[str] = "lakeformation"
+
+    # --- planning --------------------------------------------------------------------------------------
+
+    def plan(
+        self, grant: Any, *, grantor_account_id: str, action: str, applied: Sequence[PlanStep] | None = None
+    ) -> list[PlanStep]:
+        return planning.build(grant, grantor_account_id=grantor_account_id, action=action, applied=applied)
+
+    # --- grants ----------------------------------------------------------------------------------------
+
+    def apply(self, jobs: Sequence[ProvisioningJob]) -> Failures:
+        failed: Failures = {}
+        if not jobs:
+            return failed
+        grantor = jobs[0].grantor_account_id
+        try:
+            self._grant_batch(grantor, jobs, failed)
+        except AwsError as error:
+            for job in jobs:
+                failed.setdefault(job.pk, error)
+        by_consumer: dict[str, list[ProvisioningJob]] = {}
+        for job in jobs:
+            if job.pk not in failed:
+                by_consumer.setdefault(str(job.grant.consumer_account.account_id), []).append(job)
+        for consumer, group in by_consumer.items():
+            for stage in (self._accept_invitations, self._ensure_links, self._grant_link_describe):
+                live = [job for job in group if job.pk not in failed]
+                if not live:
+                    break
+                try:
+                    stage(consumer, live, failed)
+                except AwsError as error:
+                    for job in live:
+                        failed.setdefault(job.pk, error)
+        return failed
+
+    def _grant_batch(self, grantor: str, jobs: Sequence[ProvisioningJob], failed: Failures) -> None:
+        client = registered_account_client("lakeformation", grantor)
+        steps = _steps(jobs, LfPermissions)
+        # Read the live state once per distinct resource, then grant only what is missing.
+        resources: dict[str, dict[str, Any]] = {}
+        for _, step in steps:
+            resources.setdefault(repr(lf.resource_key(step.entry.resource)), step.entry.resource)
+        held: dict[tuple[str, str], set[str]] = {}
+        observer = attempt_recorder(grants=[j.grant for j in jobs])
+        for key, resource in resources.items():
+            for live in lf.iter_permissions(client, account_id=grantor, observer=observer, Resource=resource):
+                if lf.same_resource(live["Resource"], resource):
+                    principal = live["Principal"]["DataLakePrincipalIdentifier"]
+                    held.setdefault((principal, key), set()).update(live.get("Permissions", []))
+        pending: list[tuple[ProvisioningJob, PermissionEntry]] = []
+        for job, step in steps:
+            entry = step.entry
+            missing = sorted(
+                set(entry.permissions) - held.get((entry.principal, repr(lf.resource_key(entry.resource))), set())
+            )
+            if missing:  # "already granted" needs no call
+                pending.append((job, PermissionEntry(entry.principal, entry.resource, missing)))
+        self._batch_grant(client, grantor, pending, failed)
+
+    def _batch_grant(
+        self, client: Any, account_id: str, pending: list[tuple[ProvisioningJob, PermissionEntry]], failed: Failures
+    ) -> None:
+        for start in range(0, len(pending), lf.BATCH_ENTRY_LIMIT):
+            chunk = [
+                (job, entry) for job, entry in pending[start : start + lf.BATCH_ENTRY_LIMIT] if job.pk not in failed
+            ]
+            if not chunk:
+                continue
+            entries = [
+                {
+                    "Id": f"{job.pk}-{i}",
+                    "Principal": {"DataLakePrincipalIdentifier": entry.principal},
+                    "Resource": entry.resource,
+                    "Permissions": entry.permissions,
+                }
+                for i, (job, entry) in enumerate(chunk)
+            ]
+            grants = list({id(j.grant): j.grant for j, _ in chunk}.values())
+            try:
+                failures = lf.batch_grant(
+                    client, account_id=account_id, entries=entries, observer=attempt_recorder(grants=grants)
+                )
+            except AwsError as error:
+                for job, _ in chunk:
+                    failed.setdefault(job.pk, error)
+                continue
+            for failure in failures:
+                failed.setdefault(int(failure.entry_id.split("-")[0]), failure.error)
+
+    def _accept_invitations(self, consumer: str, jobs: Sequence[ProvisioningJob], failed: Failures) -> None:
+        steps = _steps(jobs, RamAccept)
+        if not steps:
+            return
+        client = registered_account_client("ram", consumer)
+        accepted = ram.accept_pending_from(
+            client,
+            account_id=consumer,
+            senders={step.owner for _, step in steps},
+            observer=attempt_recorder(grants=[job.grant for job in jobs]),
+        )
+        for job, step in steps:
+            if step.owner not in accepted:
+                # The invitation appears shortly after the grant; wait for it rather than fail.
+                failed.setdefault(
+                    job.pk,
+                    AwsError(
+                        code="InvitationNotYetVisible",
+                        message=f"no RAM invitation from {step.owner} yet",
+                        operation="ram:GetResourceShareInvitations",
+                        retryable=True,
+                    ),
+                )
+
+    def _ensure_links(self, consumer: str, jobs: Sequence[ProvisioningJob], failed: Failures) -> None:
+        links = _steps(jobs, GlueLink)
+        if not links:
+            return
+        client = registered_account_client("glue", consumer)
+        databases: dict[str, list[ProvisioningJob]] = {}
+        tables: dict[tuple[str, str], tuple[dict[str, str], list[ProvisioningJob]]] = {}
+        for job, step in links:
+            databases.setdefault(step.database, []).append(job)
+            tables.setdefault((step.database, step.link), (step.target, []))[1].append(job)
+        for database, users in databases.items():
+            try:
+                glue.ensure_database(
+                    client,
+                    account_id=consumer,
+                    name=database,
+                    description=LINK_DATABASE_DESCRIPTION,
+                    observer=attempt_recorder(grants=[j.grant for j in users]),
+                )
+            except AwsError as error:
+                for job in users:
+                    failed.setdefault(job.pk, error)
+        for (database, link), (target, waiting) in tables.items():
+            users = [j for j in waiting if j.pk not in failed]
+            if not users:
+                continue
+            try:
+                glue.ensure_resource_link(
+                    client,
+                    account_id=consumer,
+                    database=database,
+                    name=link,
+                    target=target,
+                    observer=attempt_recorder(grants=[j.grant for j in users]),
+                )
+            except AwsError as error:
+                for job in users:
+                    failed.setdefault(job.pk, error)
+
+    def _grant_link_describe(self, consumer: str, jobs: Sequence[ProvisioningJob], failed: Failures) -> None:
+        steps = _steps(jobs, LfLinkDescribe)
+        if not steps:
+            return
+        client = registered_account_client("lakeformation", consumer)
+        observer = attempt_recorder(grants=[job.grant for job in jobs])
+        held: dict[tuple[str, str], set[str]] = {}
+        resources = {(step.database, step.link): _link_resource(step) for _, step in steps}
+        for (database, link), resource in resources.items():
+            for entry in lf.iter_permissions(client, account_id=consumer, observer=observer, Resource=resource):
+                if lf.same_resource(entry["Resource"], resource):
+                    key = (entry["Principal"]["DataLakePrincipalIdentifier"], f"{database}.{link}")
+                    held.setdefault(key, set()).update(entry.get("Permissions", []))
+        pending = [
+            (job, PermissionEntry(job.grant.principal_arn, _link_resource(step), ["DESCRIBE"]))
+            for job, step in steps
+            if "DESCRIBE" not in held.get((job.grant.principal_arn, f"{step.database}.{step.link}"), set())
+        ]
+        self._batch_grant(client, consumer, pending, failed)
+
+    # --- revocations -----------------------------------------------------------------------------------
+
+    def revoke(self, job: ProvisioningJob) -> None:
+        grant = job.grant
+        observer = attempt_recorder(grants=[grant], job=job)
+        others = Grant.objects.filter(status__in=LIVE_GRANT_STATUSES).exclude(pk=grant.pk)
+        for step in steps_from_json(job.plan):
+            match step:
+                case LfLinkDescribe():
+                    if not others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
+                        lf.revoke(
+                            registered_account_client("lakeformation", step.account_id),
+                            account_id=step.account_id,
+                            principal=grant.principal_arn,
+                            resource=_link_resource(step),
+                            permissions=["DESCRIBE"],
+                            observer=observer,
+                        )
+                case GlueUnlink():
+                    if not others.filter(consumer_account=grant.consumer_account, port=grant.port).exists():
+                        glue.delete_table(
+                            registered_account_client("glue", step.account_id),
+                            account_id=step.account_id,
+                            database=step.database,
+                            name=step.link,
+                            observer=observer,
+                        )
+                case LfPermissions():
+                    resource, permissions = self._what_to_revoke(step.entry, others)
+                    if permissions:
+                        lf.revoke(
+                            registered_account_client("lakeformation", step.account_id),
+                            account_id=step.account_id,
+                            principal=step.entry.principal,
+                            resource=resource,
+                            permissions=permissions,
+                            observer=observer,
+                        )
+                case _:
+                    continue  # grant-only steps (RAM acceptance, link creation) have nothing to undo
+
+    def _what_to_revoke(self, entry: PermissionEntry, others: Any) -> tuple[dict[str, Any], list[str]]:
+        """What to revoke of ``entry`` so that other live grants of the same principal keep what they rely on.
+        Lake Formation merges column grants per principal and table: revoking one grant's columns keeps the
+        columns another live grant still gives, and a table-wide SELECT of another grant keeps them all."""
+        other_entries = [
+            other_entry
+            for other in others.filter(principal_arn=entry.principal).select_related("port")
+            for other_entry in planning.grant_entries(other)
+        ]
+        if "TableWithColumns" not in entry.resource:
+            needed: set[str] = set()
+            for other_entry in other_entries:
+                if lf.same_resource(other_entry.resource, entry.resource):
+                    needed.update(other_entry.permissions)
+            return entry.resource, sorted(set(entry.permissions) - needed)
+        body = entry.resource["TableWithColumns"]
+        table = (body["CatalogId"], body["DatabaseName"], body["Name"])
+        columns = set(body.get("ColumnNames") or [])
+        for other_entry in other_entries:
+            kind, other_body = next(iter(other_entry.resource.items()))
+            if (other_body.get("CatalogId"), other_body.get("DatabaseName"), other_body.get("Name")) != table:
+                continue
+            if "SELECT" not in other_entry.permissions:
+                continue
+            if kind == "Table":
+                return entry.resource, []
+            if kind == "TableWithColumns":
+                columns -= set(other_body.get("ColumnNames") or [])
+        if not columns:
+            return entry.resource, []
+        return {"TableWithColumns": dict(body, ColumnNames=sorted(columns))}, list(entry.permissions)
+
+    # --- the live state, for the reconciler ------------------------------------------------------------
+
+    def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
+        held = []
+        for entry in planning.grant_entries(grant):
+            key, permissions, resource = comparable(entry.resource, entry.permissions)
+            held.append(
+                HeldPermission(
+                    account_id=grantor_account_id,
+                    principal=entry.principal,
+                    resource_key=key,
+                    resource=resource,
+                    permissions=frozenset(permissions),
+                )
+            )
+        return held
+
+    def observe(self, *, account_id: str, managed: set[tuple[str, str]]) -> Iterator[HeldPermission]:
+        client = registered_account_client("lakeformation", account_id)
+        for entry in lf.iter_permissions(client, account_id=account_id):
+            principal = entry["Principal"]["DataLakePrincipalIdentifier"]
+            if principal in IGNORED_PRINCIPALS or not principal.startswith("arn:aws:iam::"):
+                continue
+            if not _in_scope(entry["Resource"], managed):
+                continue
+            key, permissions, resource = comparable(entry["Resource"], entry.get("Permissions", []))
+            yield HeldPermission(
+                account_id=account_id,
+                principal=principal,
+                resource_key=key,
+                resource=resource,
+                permissions=frozenset(permissions),
+            )

@@ -1,0 +1,170 @@
+"""The provisioning job engine: grant and revoke jobs carried into AWS exactly once in effect, whatever fails.
+
+Claims, leases, fencing, backoff and the relay come from the one outbox engine (``meshportal/core/outbox``);
+the AWS work from the job's grant backend (``provisioning/backends``). This module decides what to do with
+their outcomes: a grant job that succeeded makes its grant active, one whose error cannot heal fails it (a
+person can retry it), an error that can heal is retried with backoff, and a revocation is never given up on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+
+from access_requests import services as access_requests
+from access_requests.models import Grant
+from meshportal.aws.gateway import AwsError
+from meshportal.core.outbox import Outbox, OutboxStatus
+from meshportal.core.outbox.engine import worker_token
+from provisioning.backends import GrantBackend, backend_for
+from provisioning.models import ProvisioningJob
+
+logger = logging.getLogger(__name__)
+
+JOBS: Outbox[ProvisioningJob] = Outbox(kind="provisioning", model=ProvisioningJob, task_name="provisioning.run_job")
+# A grant job runs while its grant is one of these; otherwise its ending was asked for before it ran, and
+# applying it now would outlive the revocation.
+GRANT_RUNNABLE = (Grant.Status.PENDING, Grant.Status.FAILED, Grant.Status.ACTIVE)
+
+
+def job_claim(*, job_id: int, worker: str) -> bool:
+    """Take the job if nobody else holds it (conditional update: exactly one claimant wins)."""
+    return JOBS.claim(job_id=job_id, worker=worker)
+
+
+def _load(job_ids: list[int]) -> list[ProvisioningJob]:
+    return list(
+        ProvisioningJob.objects.filter(pk__in=job_ids)
+        .select_related(
+            "grant__port__aws_account", "grant__product__domain", "grant__consumer_account", "grant__request"
+        )
+        .order_by("id")
+    )
+
+
+def job_run(*, job_id: int) -> None:
+    """Entry point of the ``provisioning.run_job`` task."""
+    job = (
+        ProvisioningJob.objects.filter(pk=job_id)
+        .only("id", "action", "status", "grantor_account_id", "backend")
+        .first()
+    )
+    if job is None or job.status in ProvisioningJob.FINISHED:
+        return
+    worker = worker_token()
+    if not job_claim(job_id=job_id, worker=worker):
+        return  # another worker holds it, it is not due yet, or it finished meanwhile
+    claimed = [job_id]
+    try:
+        backend = backend_for(job.backend)
+        if job.action == ProvisioningJob.Action.GRANT:
+            # Take other waiting grant jobs of the same backend and grantor account into the same batch.
+            companions = (
+                ProvisioningJob.objects.filter(
+                    action=ProvisioningJob.Action.GRANT,
+                    backend=job.backend,
+                    grantor_account_id=job.grantor_account_id,
+                    status__in=[OutboxStatus.QUEUED, OutboxStatus.PENDING],
+                )
+                .exclude(pk=job_id)
+                .order_by("id")
+                .values_list("id", flat=True)[: settings.MESHPORTAL_GRANT_BATCH_JOBS - 1]
+            )
+            claimed += [cid for cid in companions if job_claim(job_id=cid, worker=worker)]
+            _run_grants(backend, _load(claimed))
+        else:
+            _run_revoke(backend, _load([job_id])[0])
+    except Exception as exc:
+        # Not an AWS answer (a database error, a bug): back for a later try, with the reason.
+        logger.exception("provisioning job(s) %s failed unexpectedly", claimed)
+        JOBS.release_after_crash(job_ids=claimed, worker=worker, error=exc)
+        raise
+
+
+def _start(backend: GrantBackend, job: ProvisioningJob) -> None:
+    if job.action != ProvisioningJob.Action.GRANT:
+        return  # a revocation keeps the plan of what was applied
+    with transaction.atomic():
+        # Grants follow the port as it is now.
+        steps = backend.plan(job.grant, grantor_account_id=job.grantor_account_id, action=job.action)
+        job.plan = [step.to_json() for step in steps]
+        JOBS.mine(job).update(plan=job.plan)
+        access_requests.grant_mark_provisioning(grant=job.grant)
+
+
+def _fail(job: ProvisioningJob, error: AwsError) -> None:
+    message = f"{error.operation}: {error.message}"
+    if error.retryable and JOBS.may_retry(job):
+        with transaction.atomic():
+            JOBS.reschedule(job, code=error.code, message=message)
+        return
+    reason = f"{error.code}: {error.message}"
+    if job.action == ProvisioningJob.Action.REVOKE:
+        # A revocation is never given up: it is retried (slowly) and shown to admins until it succeeds.
+        with transaction.atomic():
+            if JOBS.reschedule(job, code=error.code, message=message):
+                access_requests.grant_mark_end_failed(grant=job.grant, error=reason)
+        return
+    with transaction.atomic():
+        if JOBS.finish(job, status=OutboxStatus.FAILED, code=error.code, message=reason):
+            access_requests.grant_mark_failed(grant=job.grant, error=reason)
+
+
+def _succeed(job: ProvisioningJob) -> None:
+    with transaction.atomic():
+        if not JOBS.finish(job, status=OutboxStatus.SUCCEEDED, steps_done=[step["summary"] for step in job.plan]):
+            return  # the lease expired and another worker took the job over; it will finish it
+        if job.action == ProvisioningJob.Action.GRANT:
+            access_requests.grant_mark_applied(grant=job.grant)
+        else:
+            access_requests.grant_mark_ended(grant=job.grant)
+
+
+def _run_grants(backend: GrantBackend, jobs: Sequence[ProvisioningJob]) -> None:
+    live = []
+    for job in jobs:
+        if job.grant.status in GRANT_RUNNABLE:
+            live.append(job)
+        else:
+            JOBS.finish(job, status=OutboxStatus.CANCELLED, message=f"the grant is {job.grant.status}")
+    if not live:
+        return
+    for job in live:
+        _start(backend, job)
+    failed = backend.apply(live)
+    for job in live:
+        if job.pk in failed:
+            _fail(job, failed[job.pk])
+        else:
+            _succeed(job)
+
+
+def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
+    if JOBS.in_flight(
+        ProvisioningJob.objects.filter(grant_id=job.grant_id, action=ProvisioningJob.Action.GRANT)
+    ).exists():
+        # Revoking while the grant is still being applied could leave permissions behind: wait for it.
+        _fail(
+            job,
+            AwsError(
+                code="GrantInFlight",
+                message="the grant is still being applied; revoking after it",
+                operation="meshportal:revoke",
+                retryable=True,
+            ),
+        )
+        return
+    try:
+        backend.revoke(job)
+    except AwsError as error:
+        _fail(job, error)
+        return
+    _succeed(job)
+
+
+def jobs_relay() -> int:
+    """Re-drive provisioning jobs whose message may be lost (the beat's ``provisioning.relay_jobs``)."""
+    return JOBS.relay()
