@@ -20,8 +20,7 @@ pytestmark = pytest.mark.django_db
 def job(personas, django_capture_on_commit_callbacks):
     accounts()
     with django_capture_on_commit_callbacks(execute=False):  # keep it PENDING: no worker runs it
-        created = provisioning_job_create(grant=approved_grant(personas), action="grant")
-    return created
+        return provisioning_job_create(grant=approved_grant(personas), action="grant")
 
 
 def _timing(settings, **changes):
