@@ -5,9 +5,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from access_requests.models import Grant
+from access_requests.selectors import grant_get_for_user, grant_list
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import NotAllowed
 from meshportal.identity import roles
+from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob, ReconcileRun
 
 
 def account_list(*, user: Any) -> QuerySet[AwsAccount]:
@@ -31,8 +34,6 @@ def require_account_admin(user: Any) -> None:
 
 def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
     """The plan and the AWS calls behind one grant, for people who may see the grant (404 otherwise)."""
-    from access_requests.selectors import grant_get_for_user
-    from provisioning.models import AwsCallAttempt, ProvisioningJob
 
     grant = grant_get_for_user(user=user, pk=grant_id)
     jobs = list(ProvisioningJob.objects.filter(grant=grant).order_by("id"))
@@ -49,8 +50,6 @@ def grant_timeline(*, user: Any, grant_id: int) -> dict[str, Any]:
 
 def operations_overview(*, user: Any) -> dict[str, Any]:
     """The admin console: work that needs attention. Platform admins and auditors only."""
-    from access_requests.models import Grant
-    from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun
 
     if not roles.sees_everything(user):
         raise NotAllowed("The provisioning console is for platform admins and auditors.")
@@ -78,8 +77,6 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
 
 def job_list(*, user: Any) -> Any:
     """Provisioning jobs of the grants the user may see."""
-    from access_requests.selectors import grant_list
-    from provisioning.models import ProvisioningJob
 
     return (
         ProvisioningJob.objects.filter(grant__in=grant_list(user=user).values("pk"))
@@ -89,7 +86,6 @@ def job_list(*, user: Any) -> Any:
 
 
 def drift_list(*, user: Any) -> Any:
-    from provisioning.models import DriftFinding
 
     if not roles.sees_everything(user):
         raise NotAllowed("Drift findings are for platform admins and auditors.")

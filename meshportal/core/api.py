@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from meshportal.core.errors import DomainError, ValidationFailed
+from meshportal.identity import roles
 from meshportal.identity.models import User
 
 _DRF_CODES = {
@@ -172,6 +173,4 @@ class PlatformAdminWrites(permissions.BasePermission):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        from meshportal.identity import roles
-
         return roles.is_platform_admin(request.user)
