@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshportal.aws.gateway import AwsError, account_client
+from meshportal.aws.gateway import account_client, glue
 from meshportal.aws.models import AwsAccount
 
 SAMPLES_PARAMETER = "meshportal:samples"
@@ -47,15 +47,6 @@ class GlueTable:
 
 def _client(account: AwsAccount) -> Any:
     return account_client("glue", account.account_id, role_arn=account.role_arn, region=account.region)
-
-
-def _call(operation: str, fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except AwsError:
-        raise
-    except Exception as exc:
-        raise AwsError.from_exception(exc, f"glue:{operation}") from exc
 
 
 def _samples(raw: Any) -> list[str]:
@@ -106,33 +97,15 @@ def _table(database: str, raw: dict[str, Any]) -> GlueTable:
 
 
 def glue_database_names(account: AwsAccount) -> list[str]:
-    client = _client(account)
-    names: list[str] = []
-    token = None
-    while True:
-        kwargs: dict[str, str] = {"NextToken": token} if token else {}
-        page = _call("GetDatabases", client.get_databases, **kwargs)
-        names += [db["Name"] for db in page.get("DatabaseList", [])]
-        token = page.get("NextToken")
-        if not token:
-            return sorted(names)
+    databases = glue.iter_databases(_client(account), account_id=account.account_id)
+    return sorted(db["Name"] for db in databases)
 
 
 def glue_tables(account: AwsAccount, database: str) -> list[GlueTable]:
-    client = _client(account)
-    tables: list[GlueTable] = []
-    token = None
-    while True:
-        kwargs: dict[str, Any] = {"DatabaseName": database}
-        if token:
-            kwargs["NextToken"] = token
-        page = _call("GetTables", client.get_tables, **kwargs)
-        tables += [_table(database, t) for t in page.get("TableList", [])]
-        token = page.get("NextToken")
-        if not token:
-            return sorted(tables, key=lambda t: t.name)
+    raw = glue.iter_tables(_client(account), account_id=account.account_id, database=database)
+    return sorted((_table(database, t) for t in raw), key=lambda t: t.name)
 
 
 def glue_table(account: AwsAccount, database: str, name: str) -> GlueTable:
-    page = _call("GetTable", _client(account).get_table, DatabaseName=database, Name=name)
-    return _table(database, page["Table"])
+    raw = glue.get_table(_client(account), account_id=account.account_id, database=database, name=name)
+    return _table(database, raw)
