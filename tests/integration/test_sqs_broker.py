@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 
 import pytest
 from celery import Celery
+from django.db import connection
 
+from catalog.models import Column
 from meshportal.core.request_id import set_request_id
+from tests.access_requests.helpers import PRODUCER_ACCOUNT, mesh
+from tests.fleet import restore_broker, use_broker
+from tests.provisioning.helpers import lf_permissions
 from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
@@ -80,3 +86,58 @@ def test_a_real_worker_consumes_a_task_from_sqs(sqs, tmp_path):
     assert stats.get("SendMessage", 0) >= 1 and stats.get("DeleteMessage", 0) >= 1, stats
     assert "meshportal-celery" in " ".join(sqs.client("sqs", "123456789012").list_queues()["QueueUrls"])
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.postgres
+def test_an_approved_request_is_granted_by_a_worker_fed_through_sqs(sqs, transactional_db, personas, tmp_path):
+    from access_requests import services
+    from access_requests.models import AccessRequest
+    from meshportal.celery import app
+
+    sqs.seed(
+        {
+            "region": REGION,
+            "accounts": [
+                {
+                    "id": PRODUCER_ACCOUNT,
+                    "data_lake_admins": [f"arn:aws:iam::{PRODUCER_ACCOUNT}:role/MeshPortal"],
+                    "databases": [
+                        {
+                            "name": "sales",
+                            "tables": [{"name": "sales_orders", "columns": [{"name": "order_id", "type": "string"}]}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    m = mesh(personas, policy="auto")
+    Column.objects.filter(name="email").update(is_pii=False)  # policy "auto" then applies to the whole table
+    s = connection.settings_dict
+    database_url = f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = {**_worker_env(sqs, tmp_path), "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": sqs.endpoint_url}
+    saved = use_broker("sqs://")  # the web side enqueues on commit through the portal's own Celery app
+    app.conf.broker_transport_options = {"region": REGION, "queue_name_prefix": "meshportal-"}
+    principal = f"arn:aws:iam::{PRODUCER_ACCOUNT}:role/Reporting"
+    try:
+        with celery_worker(env=env, log_file=tmp_path / "worker.log"):
+            request = services.access_request_create(
+                actor=personas.consumer,
+                port=m.port,
+                principal_arn=principal,
+                permissions=["SELECT", "DESCRIBE"],
+                columns=[],
+                purpose="Quarterly planning",
+                requested_until=date.today() + timedelta(days=30),
+                accept_terms=True,
+            )
+            assert request.status == "approved"  # policy "auto", internal data
+            wait_for(
+                lambda: AccessRequest.objects.get(pk=request.pk).status == "granted",
+                timeout=30,
+                what="the request to be granted",
+            )
+    finally:
+        restore_broker(saved)
+    assert lf_permissions(sqs, PRODUCER_ACCOUNT, principal=principal)
+    assert sqs.stats()["services"]["sqs"].get("DeleteMessage", 0) >= 1
