@@ -201,8 +201,9 @@ elif CELERY_BROKER_URL.startswith("sqs://"):
         "region": env_str("MESHPORTAL_SQS_REGION") or env_str("AWS_DEFAULT_REGION", "eu-west-1"),
         "queue_name_prefix": env_str("MESHPORTAL_SQS_QUEUE_PREFIX", "meshportal-"),
         # A received message stays invisible this long: it must outlast the longest task, the job lease
-        # and the longest retry countdown, or SQS hands the message to a second worker.
-        "visibility_timeout": env_int("MESHPORTAL_SQS_VISIBILITY_TIMEOUT", 3600),
+        # and the longest countdown (job retries, checked below; webhook retries, capped at 3600 s in
+        # meshportal/notifications/services.py), or SQS hands the message to a second worker.
+        "visibility_timeout": env_int("MESHPORTAL_SQS_VISIBILITY_TIMEOUT", 7200),
         "wait_time_seconds": env_int("MESHPORTAL_SQS_WAIT_TIME_SECONDS", 10),  # long polling, at most 20
         "client-config": {
             "connect_timeout": env_int("MESHPORTAL_AWS_CONNECT_TIMEOUT", 5),

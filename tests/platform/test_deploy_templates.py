@@ -239,3 +239,4 @@ def test_sqs_queue_visibility_outlasts_the_job_lease_and_retry_backoff(settings)
     minimum = template["Parameters"]["SqsVisibilityTimeout"]["MinValue"]
     assert minimum > max(settings.MESHPORTAL_JOB_LEASE_SECONDS, settings.MESHPORTAL_JOB_RETRY_MAX_SECONDS)
     assert template["Parameters"]["SqsQueuePrefix"]["Default"] == "meshportal-"
+    assert template["Parameters"]["SqsVisibilityTimeout"]["Default"] == 7200  # the settings' default

@@ -109,14 +109,14 @@ def test_sqs_broker_options_come_from_the_environment(tmp_path):
     result = _sqs_settings(
         tmp_path,
         AWS_DEFAULT_REGION="eu-central-1",
-        MESHPORTAL_SQS_VISIBILITY_TIMEOUT="7200",
+        MESHPORTAL_SQS_VISIBILITY_TIMEOUT="9000",
         MESHPORTAL_SQS_QUEUE_URLS="celery=https://sqs.eu-central-1.amazonaws.com/444455556666/meshportal-celery",
     )
     assert result.returncode == 0, result.stderr
     options = json.loads(result.stdout.strip().splitlines()[-1])
     assert options["region"] == "eu-central-1"
     assert options["queue_name_prefix"] == "meshportal-"
-    assert options["visibility_timeout"] == 7200
+    assert options["visibility_timeout"] == 9000
     assert options["wait_time_seconds"] == 10
     assert options["predefined_queues"] == {
         "celery": {"url": "https://sqs.eu-central-1.amazonaws.com/444455556666/meshportal-celery"}
