@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -27,10 +28,31 @@ def check_broker(timeout: int = 2) -> tuple[bool, str]:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
+            if conn.transport.driver_type == "sqs":
+                return True, _sqs_queue_detail(conn.default_channel, app.conf.task_default_queue)
             transport = conn.transport_cls
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return False, f"{type(exc).__name__}: {exc}"
     return True, str(transport)
+
+
+def _sqs_queue_detail(channel: Any, queue: str) -> str:
+    """Read the default queue's depth through kombu's own SQS client (the broker's, not the portal's
+    AWS gateway). Opening the channel listed the queues already, unless they are predefined; reading
+    the queue's attributes proves the endpoint, the credentials and the queue policy in both cases."""
+    name = channel.canonical_queue_name(queue)
+    predefined = channel.predefined_queues.get(queue)
+    sqs = channel.sqs(queue=queue if predefined else None)
+    if predefined:
+        url = predefined["url"]
+    else:
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            # The first worker (or the first task sent) creates it; not an outage.
+            return f"sqs: queue {name} not created yet"
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return f"sqs: queue {name}, {attributes['Attributes']['ApproximateNumberOfMessages']} message(s) waiting"
 
 
 def check_aws() -> tuple[bool, str]:

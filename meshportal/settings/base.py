@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from meshportal.settings.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -180,6 +181,7 @@ SPECTACULAR_SETTINGS = {
 # Default: kombu's filesystem transport, a broker that needs no server but still hands work to
 # a real worker process. Set CELERY_BROKER_URL=redis://... for the full stack.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
@@ -191,6 +193,30 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith("sqs://"):
+    # Amazon SQS through kombu's SQS transport. Use a bare ``sqs://``: kombu then hands boto3 no keys and
+    # boto3 takes its default credential chain (task role, instance profile); boto3's standard
+    # AWS_ENDPOINT_URL_SQS points it elsewhere (the emulator in tests).
+    # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/sqs.html
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "region": env_str("MESHPORTAL_SQS_REGION") or env_str("AWS_DEFAULT_REGION", "eu-west-1"),
+        "queue_name_prefix": env_str("MESHPORTAL_SQS_QUEUE_PREFIX", "meshportal-"),
+        # A received message stays invisible this long: it must outlast the longest task, the job lease
+        # and the longest countdown (job retries, checked below; webhook retries, capped at 3600 s in
+        # meshportal/notifications/services.py), or SQS hands the message to a second worker.
+        "visibility_timeout": env_int("MESHPORTAL_SQS_VISIBILITY_TIMEOUT", 7200),
+        "wait_time_seconds": env_int("MESHPORTAL_SQS_WAIT_TIME_SECONDS", 10),  # long polling, at most 20
+        "client-config": {
+            "connect_timeout": env_int("MESHPORTAL_AWS_CONNECT_TIMEOUT", 5),
+            "retries": {"mode": "standard", "max_attempts": env_int("MESHPORTAL_AWS_MAX_ATTEMPTS", 5)},
+        },
+    }
+    # "celery=https://sqs.<region>.amazonaws.com/<account>/meshportal-celery,…": queues made beforehand (by
+    # CloudFormation), so the portal needs neither sqs:ListQueues nor sqs:CreateQueue.
+    if _predefined := env_list("MESHPORTAL_SQS_QUEUE_URLS"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["predefined_queues"] = {
+            name.strip(): {"url": url.strip()} for name, url in (item.split("=", 1) for item in _predefined)
+        }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -289,6 +315,13 @@ MESHPORTAL_OUTBOX = {
 }
 # Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
+if CELERY_BROKER_URL.startswith("sqs://") and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(
+    MESHPORTAL_JOB_LEASE_SECONDS, MESHPORTAL_JOB_RETRY_MAX_SECONDS
+):
+    raise ImproperlyConfigured(
+        "MESHPORTAL_SQS_VISIBILITY_TIMEOUT must be longer than MESHPORTAL_JOB_LEASE_SECONDS and "
+        "MESHPORTAL_JOB_RETRY_MAX_SECONDS, or SQS redelivers running and delayed tasks to a second worker."
+    )
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",
     "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),

@@ -43,3 +43,54 @@ def test_healthz_checks_a_real_redis_broker(aws, monkeypatch):
     response = Client().get("/healthz")
     assert response.status_code == 200, response.content
     assert "redis" in response.json()["checks"]["broker"]["detail"].lower()
+
+
+@pytest.fixture
+def sqs_broker(aws, monkeypatch):
+    """The portal's Celery app on ``sqs://`` against the emulator: no keys in the URL, boto3's default
+    chain (here the environment) and its standard per-service endpoint variable."""
+    from meshportal.celery import app
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", aws.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEMULATOR00000000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "emulator")
+    monkeypatch.setattr(app.conf, "broker_url", "sqs://")
+    monkeypatch.setitem(
+        app.conf, "broker_transport_options", {"region": "eu-west-1", "queue_name_prefix": "meshportal-"}
+    )
+    return aws.client("sqs", "123456789012")
+
+
+def test_healthz_checks_an_sqs_broker_and_reports_the_queue_depth(sqs_broker):
+    response = Client().get("/healthz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["broker"]["detail"] == "sqs: queue meshportal-celery not created yet"
+
+    url = sqs_broker.create_queue(QueueName="meshportal-celery")["QueueUrl"]
+    sqs_broker.send_message(QueueUrl=url, MessageBody="{}")
+    response = Client().get("/healthz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["broker"]["detail"] == "sqs: queue meshportal-celery, 1 message(s) waiting"
+
+
+def test_healthz_reads_a_predefined_sqs_queue(sqs_broker, monkeypatch):
+    from meshportal.celery import app
+
+    url = sqs_broker.create_queue(QueueName="meshportal-celery")["QueueUrl"]
+    options = {**app.conf.broker_transport_options, "predefined_queues": {"celery": {"url": url}}}
+    monkeypatch.setitem(app.conf, "broker_transport_options", options)
+    response = Client().get("/healthz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["broker"]["detail"] == "sqs: queue meshportal-celery, 0 message(s) waiting"
+
+    options["predefined_queues"] = {"celery": {"url": url.replace("meshportal-celery", "meshportal-gone")}}
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert "NonExistentQueue" in response.json()["checks"]["broker"]["detail"]
+
+
+def test_healthz_reports_an_sqs_endpoint_that_is_down(sqs_broker, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9")
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False

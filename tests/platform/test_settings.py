@@ -87,3 +87,43 @@ def test_swagger_ui_is_served_locally(db):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def _sqs_settings(tmp_path, **extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MESHPORTAL_", "CELERY_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meshportal.settings.dev",
+            "MESHPORTAL_VAR_DIR": str(tmp_path),
+            "CELERY_BROKER_URL": "sqs://",
+            **extra,
+        }
+    )
+    code = "import json; from django.conf import settings; print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    return _manage("shell", "-c", code, env=env)
+
+
+def test_sqs_broker_options_come_from_the_environment(tmp_path):
+    import json
+
+    result = _sqs_settings(
+        tmp_path,
+        AWS_DEFAULT_REGION="eu-central-1",
+        MESHPORTAL_SQS_VISIBILITY_TIMEOUT="9000",
+        MESHPORTAL_SQS_QUEUE_URLS="celery=https://sqs.eu-central-1.amazonaws.com/444455556666/meshportal-celery",
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert options["region"] == "eu-central-1"
+    assert options["queue_name_prefix"] == "meshportal-"
+    assert options["visibility_timeout"] == 9000
+    assert options["wait_time_seconds"] == 10
+    assert options["predefined_queues"] == {
+        "celery": {"url": "https://sqs.eu-central-1.amazonaws.com/444455556666/meshportal-celery"}
+    }
+
+
+def test_sqs_visibility_timeout_shorter_than_the_job_lease_is_refused(tmp_path):
+    result = _sqs_settings(tmp_path, MESHPORTAL_SQS_VISIBILITY_TIMEOUT="120", MESHPORTAL_JOB_LEASE_SECONDS="300")
+    assert result.returncode != 0
+    assert "MESHPORTAL_SQS_VISIBILITY_TIMEOUT must be longer" in result.stderr
