@@ -315,12 +315,19 @@ MESHPORTAL_OUTBOX = {
 }
 # Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
-if CELERY_BROKER_URL.startswith("sqs://") and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(
-    MESHPORTAL_JOB_LEASE_SECONDS, MESHPORTAL_JOB_RETRY_MAX_SECONDS
+# SQS hands a message that is not deleted within the visibility timeout to another worker: it must outlast
+# every outbox kind's lease (a running task) and retry cap (a delayed task's countdown).
+_longest_outbox_wait = max(
+    max(timing["lease_seconds"], timing["retry_max_seconds"]) for timing in MESHPORTAL_OUTBOX.values()
+)
+if (
+    CELERY_BROKER_URL.startswith("sqs://")
+    and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= _longest_outbox_wait
 ):
     raise ImproperlyConfigured(
-        "MESHPORTAL_SQS_VISIBILITY_TIMEOUT must be longer than MESHPORTAL_JOB_LEASE_SECONDS and "
-        "MESHPORTAL_JOB_RETRY_MAX_SECONDS, or SQS redelivers running and delayed tasks to a second worker."
+        f"MESHPORTAL_SQS_VISIBILITY_TIMEOUT must be longer than every outbox lease and retry cap "
+        f"({_longest_outbox_wait:g} s, settings.MESHPORTAL_OUTBOX), or SQS redelivers running and delayed "
+        "tasks to a second worker."
     )
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",

@@ -183,13 +183,15 @@ def test_glue_and_ram_resources_are_scoped_to_the_account_and_region():
         f"{prefix}database/*",
         f"{prefix}table/*/*",
     ]
-    # Only the per-domain resource-link databases, named as provisioning/plan.py names them.
+    # Only the per-domain resource-link databases, named as the Lake Formation plan names them.
     assert _subs(consumer["GlueResourceLinks"]["Resource"]) == [
         f"{prefix}catalog",
         f"{prefix}database/mesh_*",
         f"{prefix}table/mesh_*/*",
     ]
-    assert 'return "mesh_" +' in (ROOT / "provisioning" / "plan.py").read_text()
+    from provisioning.backends.lakeformation.plan import link_database_name
+
+    assert link_database_name("Sales-EU").startswith("mesh_")
     assert _subs(grantor["RamManageLakeFormationShares"]["Resource"]) == [
         f"arn:${{AWS::Partition}}:ram:{account}resource-share/*"
     ]
@@ -237,6 +239,8 @@ def test_base_identity_assumes_exactly_the_registered_role_arns():
 def test_sqs_queue_visibility_outlasts_the_job_lease_and_retry_backoff(settings):
     template = _template("portal-base-identity.yaml")
     minimum = template["Parameters"]["SqsVisibilityTimeout"]["MinValue"]
-    assert minimum > max(settings.MESHPORTAL_JOB_LEASE_SECONDS, settings.MESHPORTAL_JOB_RETRY_MAX_SECONDS)
+    assert minimum > max(
+        max(timing["lease_seconds"], timing["retry_max_seconds"]) for timing in settings.MESHPORTAL_OUTBOX.values()
+    )
     assert template["Parameters"]["SqsQueuePrefix"]["Default"] == "meshportal-"
     assert template["Parameters"]["SqsVisibilityTimeout"]["Default"] == 7200  # the settings' default

@@ -127,3 +127,10 @@ def test_sqs_visibility_timeout_shorter_than_the_job_lease_is_refused(tmp_path):
     result = _sqs_settings(tmp_path, MESHPORTAL_SQS_VISIBILITY_TIMEOUT="120", MESHPORTAL_JOB_LEASE_SECONDS="300")
     assert result.returncode != 0
     assert "MESHPORTAL_SQS_VISIBILITY_TIMEOUT must be longer" in result.stderr
+
+
+def test_sqs_visibility_timeout_must_outlast_every_outbox_kind(tmp_path):
+    # 4,000 s covers provisioning and webhooks by default, but not a harvest leased for 5,000 s.
+    result = _sqs_settings(tmp_path, MESHPORTAL_SQS_VISIBILITY_TIMEOUT="4000", MESHPORTAL_HARVEST_LEASE_SECONDS="5000")
+    assert result.returncode != 0
+    assert "every outbox lease and retry cap (5000 s" in result.stderr
