@@ -11,6 +11,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from meshportal.aws.gateway import aws_endpoint_health
+from meshportal.celery import app
+
 
 def check_database() -> tuple[bool, str]:
     try:
@@ -23,8 +26,6 @@ def check_database() -> tuple[bool, str]:
 
 
 def check_broker(timeout: int = 2) -> tuple[bool, str]:
-    from meshportal.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
@@ -56,8 +57,6 @@ def _sqs_queue_detail(channel: Any, queue: str) -> str:
 
 
 def check_aws() -> tuple[bool, str]:
-    from meshportal.aws.gateway import aws_endpoint_health
-
     return aws_endpoint_health()
 
 
