@@ -20,6 +20,7 @@ from meshportal.aws.gateway import AwsError
 from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
 from provisioning.backends import GrantBackend, backend_for
+from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
         _fail(
             job,
             AwsError(
-                code="GrantInFlight",
+                code=ProvisioningErrorCode.GRANT_IN_FLIGHT,
                 message="the grant is still being applied; revoking after it",
                 operation="meshportal:revoke",
                 retryable=True,

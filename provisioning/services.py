@@ -15,6 +15,7 @@ from provisioning import tasks
 from provisioning.backends import backend_for, steps_from_json
 from provisioning.backends.lakeformation import LakeFormationBackend
 from provisioning.engine import JOBS
+from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
 
 # --- The outbox: jobs that carry approved decisions into AWS ------------------------------------------
@@ -40,7 +41,7 @@ def grantor_account_for(*, port: Any) -> str:
             "No active central governance account is registered"
             + (f" for line of business {owner.line_of_business!r}" if model == "lob" else "")
             + "; register one or switch the governance model.",
-            code="no_grantor_account",
+            code=ProvisioningErrorCode.NO_GRANTOR_ACCOUNT,
         )
     return str(account.account_id)
 
@@ -49,7 +50,7 @@ def grantor_account_for(*, port: Any) -> str:
 def provisioning_job_create(*, grant: Any, action: str, backend: str = LakeFormationBackend.name) -> ProvisioningJob:
     """Record the AWS work an approval or an ending needs, in the caller's transaction (outbox)."""
     if action not in ProvisioningJob.Action.values:
-        raise ValidationFailed(f"Unknown provisioning action {action!r}.")
+        raise ValidationFailed(f"Unknown provisioning action {action!r}.", code=ProvisioningErrorCode.UNKNOWN_ACTION)
     if action == ProvisioningJob.Action.GRANT:
         grantor = grantor_account_for(port=grant.port)
         steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)

@@ -28,6 +28,7 @@ from provisioning.backends.lakeformation.steps import (
     PermissionEntry,
     RamAccept,
 )
+from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
 
 # Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need.
@@ -176,7 +177,7 @@ class LakeFormationBackend:
                 failed.setdefault(
                     job.pk,
                     AwsError(
-                        code="InvitationNotYetVisible",
+                        code=ProvisioningErrorCode.INVITATION_NOT_YET_VISIBLE,
                         message=f"no RAM invitation from {step.owner} yet",
                         operation="ram:GetResourceShareInvitations",
                         retryable=True,
