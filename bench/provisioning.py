@@ -56,8 +56,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from access_requests.models import Grant
+    from aws_emulator.testing import running_emulator
     from meshportal.aws.gateway import clear_session_cache
-    from provisioning.emulator.testing import running_emulator
     from provisioning.models import ProvisioningJob
     from provisioning.services import provisioning_job_create
     from tests.factories import UserFactory

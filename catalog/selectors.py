@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.utils import timezone
-from django_stubs_ext import WithAnnotations
 
 from catalog import permissions
 from catalog.filtersets import Freshness, ProductFilter, freshness_q
@@ -27,6 +26,10 @@ from catalog.models import (
 )
 from catalog.search import index_plans
 from meshportal.identity import roles
+
+if TYPE_CHECKING:
+    # django-stubs-ext is a dev (typing) dependency; the portal must run on requirements/base.txt alone.
+    from django_stubs_ext import WithAnnotations
 
 QUALITY_HISTORY_POINTS = 30
 

@@ -119,7 +119,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def aws_emulator():
-    from provisioning.emulator.testing import running_emulator
+    from aws_emulator.testing import running_emulator
 
     with running_emulator(region="eu-west-1") as emulator:
         yield emulator

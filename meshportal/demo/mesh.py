@@ -635,7 +635,7 @@ PRODUCTS: list[dict[str, Any]] = [
 
 
 def glue_seed(region: str = "eu-west-1") -> dict[str, Any]:
-    """The emulator seed (provisioning/emulator/seed.py format): Glue databases and tables per account,
+    """The emulator seed (aws_emulator/seed.py format): Glue databases and tables per account,
     Lake Formation admins, and the organization whose accounts share without RAM invitations."""
     databases: dict[str, list[dict[str, Any]]] = {}
     for product in PRODUCTS:

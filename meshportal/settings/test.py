@@ -1,4 +1,7 @@
-"""Test settings: the dev settings with fast hashing and in-memory mail."""
+"""Test settings: the dev settings with fast hashing and in-memory mail.
+
+INSTALLED_APPS comes from dev.py, including the "aws_emulator" app when moto is installed.
+"""
 
 from meshportal.settings.dev import *  # noqa: F403
 

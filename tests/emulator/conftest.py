@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from provisioning.emulator.testing import EmulatorHandle, running_emulator
+from aws_emulator.testing import EmulatorHandle, running_emulator
 from tests.emulator.helpers import CONSUMER, ORG_ID, PRODUCER, SIBLING, Account, create_sales_catalog
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from provisioning.emulator.testing import EmulatorHandle
+from aws_emulator.testing import EmulatorHandle
 
 # Personas of the data mesh: a producer account owning data, a consumer account outside its
 # organization, and a sibling account inside the producer's organization.

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from provisioning.emulator.testing import EmulatorControlError, EmulatorHandle
+from aws_emulator.testing import EmulatorControlError, EmulatorHandle
 from tests.emulator.helpers import PRODUCER, Account, error_code, principal, role, table
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})

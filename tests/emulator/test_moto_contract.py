@@ -37,7 +37,7 @@ def parameters(function: object) -> list[str]:
 
 def test_moto_is_the_pinned_version() -> None:
     assert moto.__version__ == PINNED_MOTO, (
-        f"moto {moto.__version__} is installed but provisioning/emulator was written against {PINNED_MOTO}. "
+        f"moto {moto.__version__} is installed but aws_emulator/ was written against {PINNED_MOTO}. "
         "Re-check every internal listed in tests/emulator/test_moto_contract.py, re-run the emulator suite, "
         "re-measure which gaps docs/emulator.md lists as still open, then update PINNED_MOTO."
     )

@@ -10,9 +10,9 @@ import boto3
 import pytest
 import yaml
 
-from provisioning.emulator.cli import parse_organization
-from provisioning.emulator.persistence import StateFileError, load_state
-from provisioning.emulator.testing import EmulatorControlError, EmulatorHandle, running_emulator
+from aws_emulator.cli import parse_organization
+from aws_emulator.persistence import StateFileError, load_state
+from aws_emulator.testing import EmulatorControlError, EmulatorHandle, running_emulator
 from tests.emulator.helpers import CONSUMER, ORG_ID, PRODUCER, REGION, SIBLING, principal, role
 
 SEED = {

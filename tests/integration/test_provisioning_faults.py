@@ -46,7 +46,7 @@ def _wait(predicate, timeout: float, relay: bool = True) -> None:
 def test_200_grants_exactly_once_through_worker_kill_broker_restart_and_aws_faults(
     transactional_db, tmp_path, settings
 ):
-    from provisioning.emulator.testing import running_emulator
+    from aws_emulator.testing import running_emulator
 
     redis = RedisServer()
     redis.start()

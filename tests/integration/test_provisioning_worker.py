@@ -48,8 +48,8 @@ def _ask(personas, port, principal, **kw):
 
 
 def test_worker_grants_revokes_and_expires_in_aws(transactional_db, personas, tmp_path, settings):
+    from aws_emulator.testing import running_emulator
     from meshportal.aws.gateway import clear_session_cache
-    from provisioning.emulator.testing import running_emulator
 
     redis = RedisServer()
     redis.start()

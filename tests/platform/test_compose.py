@@ -32,6 +32,31 @@ def test_compose_file_has_the_full_stack_with_healthchecks_and_a_volume():
     assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
 
 
+def _dockerfile_stages() -> dict[str, str]:
+    """Dockerfile stage name -> its text; an unnamed stage is "<default>"."""
+    stages: dict[str, str] = {}
+    name = ""
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("FROM "):
+            words = line.split()
+            name = words[3] if len(words) >= 4 and words[2].upper() == "AS" else "<default>"
+            stages[name] = ""
+        if name:
+            stages[name] += line + "\n"
+    return stages
+
+
+def test_only_the_emulator_image_installs_moto():
+    services = COMPOSE["services"]
+    stages = _dockerfile_stages()
+    assert list(stages)[-1] == "<default>" and stages["<default>"].startswith("FROM portal")
+    assert "requirements/base.txt" in stages["portal"] and "emulator.txt" not in stages["portal"]
+    assert "requirements/emulator.txt" in stages["aws-emulator"]
+    assert services["aws-emulator"]["build"]["target"] == "aws-emulator"
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["build"]["target"] == "portal", name
+
+
 def _env(tmp_path: Path, emulator_port: int, db_name: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "MESHPORTAL_"))}
     env.update(

@@ -1,4 +1,7 @@
-"""``python manage.py aws_emulator``: run the local AWS emulator (see docs/emulator.md)."""
+"""``python manage.py aws_emulator``: run the local AWS emulator (see docs/emulator.md).
+
+A thin wrapper over ``python -m aws_emulator``, which needs no Django settings at all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from provisioning.emulator.cli import add_arguments, serve
+from aws_emulator.cli import add_arguments, serve
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Test helpers: run the emulator once per test session and talk to it like any AWS endpoint.
 
-    from provisioning.emulator.testing import running_emulator
+    from aws_emulator.testing import running_emulator
 
     @pytest.fixture(scope="session")
     def aws_emulator():
@@ -17,7 +17,7 @@
 
 ``mode="thread"`` (default) serves from a daemon thread of the test process; do not combine it with
 moto's in-process ``mock_aws`` in the same process, which resets the same global backends and
-intercepts botocore. ``mode="subprocess"`` runs ``python -m provisioning.emulator`` instead.
+intercepts botocore. ``mode="subprocess"`` runs ``python -m aws_emulator`` instead.
 """
 
 from __future__ import annotations
@@ -228,14 +228,14 @@ def _thread_emulator(state_path: Any, organizations: Any, seed_path: Any, region
 @contextmanager
 def _subprocess_emulator(state_path: Any, organizations: Any, seed_path: Any, region: str) -> Iterator[EmulatorHandle]:
     port = free_port()
-    command = [sys.executable, "-m", "provisioning.emulator", "--port", str(port)]
+    command = [sys.executable, "-m", "aws_emulator", "--port", str(port)]
     if state_path:
         command += ["--state", str(state_path)]
     if seed_path:
         command += ["--seed", str(seed_path)]
     for org, accounts in (organizations or {}).items():
         command += ["--org", f"{org}={','.join(accounts)}"]
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     # Output goes to a file, not a pipe nobody reads (a full pipe would block the server).
     with tempfile.TemporaryFile(mode="w+") as output:
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments

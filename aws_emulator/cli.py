@@ -1,4 +1,4 @@
-"""Command line: ``python -m provisioning.emulator`` and ``python manage.py aws_emulator`` share it."""
+"""Command line: ``python -m aws_emulator`` and ``python manage.py aws_emulator`` share it."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m provisioning.emulator",
+        prog="python -m aws_emulator",
         description="Local AWS emulator (moto + Lake Formation cross-account sharing) for MeshPortal.",
     )
     add_arguments(parser)
