@@ -12,18 +12,19 @@ from django.utils import timezone
 from access_requests.models import AccessRequest, Grant
 from catalog.models import DataProduct
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, SystemActor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import ValidationFailed
+from meshportal.identity.actors import ACCESS_POLICY, GRANT_EXPIRY, PROVISIONING_WORKER, Actor
 from meshportal.identity.models import User
 
 ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 REQUESTABLE = (DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED)
 REQUESTER_ACCOUNT_ROLES = (AwsAccount.Role.CONSUMER, AwsAccount.Role.PRODUCER)
 REMINDER_DAYS = 7
-POLICY = SystemActor("access-policy")
-WORKER = SystemActor("provisioning")
-EXPIRY = SystemActor("grant-expiry")
+POLICY = ACCESS_POLICY
+WORKER = PROVISIONING_WORKER
+EXPIRY = GRANT_EXPIRY
 LIVE_GRANT = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
 Status = AccessRequest.Status
 REQUEST_FIELDS = ["status", "required_stages", "decision_reason", "requested_until"]

@@ -12,11 +12,8 @@ from catalog import permissions
 from catalog.contracts import ContractInvalid, contract_to_data, parse_contract
 from catalog.models import DataContract, DataProduct, Domain
 from catalog.search import refresh_product_search
-from catalog.services.products import (
-    columns_replace,
-    product_create,
-    product_update,
-)
+from catalog.services.products import product_create, product_update
+from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
 from meshportal.audit.services import Actor, audit_record
 from meshportal.core.errors import Conflict, ValidationFailed

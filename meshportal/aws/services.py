@@ -46,9 +46,8 @@ def _validate(account: AwsAccount) -> None:
 
 
 @transaction.atomic
-def account_register(*, actor: Actor, check_actor: bool = True, **fields: Any) -> AwsAccount:
-    if check_actor:
-        require_platform_admin(actor)
+def account_register(*, actor: Actor, **fields: Any) -> AwsAccount:
+    require_platform_admin(actor)
     unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.")
