@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Approval, Grant
 from access_requests.policy import PRODUCER, STEWARD
 from meshportal.identity import roles
@@ -51,25 +52,28 @@ def already_approved(user: Any, request: AccessRequest) -> bool:
     )
 
 
-def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[str, str] | None:
+def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[AccessRequestErrorCode, str] | None:
     """Why ``user`` may not decide the pending stage of ``request`` now, as (code, message); None when they may.
     The code ``not_pending`` is a conflict with the request's state; the others are refusals of the person."""
     stage = request.pending_stage
     if stage is None:
         return (
-            "not_pending",
+            AccessRequestErrorCode.NOT_PENDING,
             f"Request #{request.pk} is {request.get_status_display().lower()}, not waiting for a decision.",
         )
     if isinstance(user, SystemActor):
-        return "not_an_approver", "Access requests are decided by people, not by the platform's own jobs."
+        return (
+            AccessRequestErrorCode.NOT_AN_APPROVER,
+            "Access requests are decided by people, not by the platform's own jobs.",
+        )
     if request.requester_id == user.pk:
-        return "own_request", "You cannot decide your own access request; another person must."
+        return AccessRequestErrorCode.OWN_REQUEST, "You cannot decide your own access request; another person must."
     if not may_decide_stage(user, request.product, stage):
         who = "the owning team" if stage == PRODUCER else "a steward of the product's domain"
-        return "not_an_approver", f"The {stage} stage of this request is decided by {who}."
+        return AccessRequestErrorCode.NOT_AN_APPROVER, f"The {stage} stage of this request is decided by {who}."
     if already_approved(user, request):
         return (
-            "same_approver",
+            AccessRequestErrorCode.SAME_APPROVER,
             "You approved an earlier stage of this request; another person must approve this stage.",
         )
     return None

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
 from catalog.models import DataProduct
 from meshportal.audit.events import EventType
@@ -107,5 +108,5 @@ def _require_requestable(product: DataProduct, *, action: str = "requested") -> 
         raise ValidationFailed(
             f"Data product {product.name!r} is {product.get_status_display().lower()}: access to it cannot be "
             f"{action}.",
-            code="product_not_available",
+            code=AccessRequestErrorCode.PRODUCT_NOT_AVAILABLE,
         )

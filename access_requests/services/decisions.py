@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access_requests import notify, permissions, policy, selectors
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Approval, Grant
 from access_requests.provisioner import grant_provisioner
 from access_requests.services.common import (
@@ -80,7 +81,7 @@ def _recheck_product(request: AccessRequest) -> None:
         raise Conflict(
             f"Data product {product.name!r} is now {product.get_status_display().lower()}: this request "
             "can no longer be approved. Reject it with a reason.",
-            code="product_not_available",
+            code=AccessRequestErrorCode.PRODUCT_NOT_AVAILABLE,
         )
     if request.columns:
         existing = set(Column.objects.filter(product=product, name__in=request.columns).values_list("name", flat=True))
@@ -89,7 +90,7 @@ def _recheck_product(request: AccessRequest) -> None:
             raise Conflict(
                 f"Column(s) {', '.join(gone)} no longer exist on {product.name}: this request can no longer "
                 "be approved. Reject it so that the requester can ask again.",
-                code="columns_changed",
+                code=AccessRequestErrorCode.COLUMNS_CHANGED,
             )
     if policy.STEWARD not in request.required_stages:
         findings = policy.needs_steward_now(
@@ -101,7 +102,7 @@ def _recheck_product(request: AccessRequest) -> None:
                 f"The product changed since this request was made ({'; '.join(findings)}): it now needs "
                 "two-stage approval with a domain steward. Reject it with this reason and the requester can ask "
                 "again under the current policy.",
-                code="policy_changed",
+                code=AccessRequestErrorCode.POLICY_CHANGED,
             )
 
 
@@ -112,7 +113,7 @@ def access_request_approve(*, request: AccessRequest, actor: User, comment: str 
     refusal = permissions.refusal_to_decide(actor, request)
     if refusal is not None:
         code, message = refusal
-        raise (Conflict if code == "not_pending" else NotAllowed)(message, code=code)
+        raise (Conflict if code == AccessRequestErrorCode.NOT_PENDING else NotAllowed)(message, code=code)
     _recheck_product(request)
     stage = request.required_stages[0]
     comment = comment.strip()
@@ -158,9 +159,11 @@ def access_request_reject(*, request: AccessRequest, actor: User, reason: str) -
     refusal = permissions.refusal_to_decide(actor, request)
     if refusal is not None:
         code, message = refusal
-        raise (Conflict if code == "not_pending" else NotAllowed)(message, code=code)
+        raise (Conflict if code == AccessRequestErrorCode.NOT_PENDING else NotAllowed)(message, code=code)
     if not reason:
-        raise ValidationFailed("Say why the request is rejected.", field="reason", code="reason_required")
+        raise ValidationFailed(
+            "Say why the request is rejected.", field="reason", code=AccessRequestErrorCode.REASON_REQUIRED
+        )
     stage = request.required_stages[0]
     Approval.objects.create(
         request=request, stage=stage, approver=actor, decision=Approval.Decision.REJECTED, reason=reason
@@ -186,7 +189,9 @@ def _apply_extension(extension: AccessRequest, *, actor: Actor) -> None:
     original = _lock_request(extension.extension_of_id)
     grant = _lock_grant(original.grant.pk)
     if grant.status not in LIVE_GRANT:
-        raise Conflict(f"Grant #{grant.pk} has ended; there is nothing left to extend.", code="grant_ended")
+        raise Conflict(
+            f"Grant #{grant.pk} has ended; there is nothing left to extend.", code=AccessRequestErrorCode.GRANT_ENDED
+        )
     before = grant.expires_at
     grant.expires_at = end_of_day(extension.requested_until)
     grant.reminder_sent_at = None
@@ -224,7 +229,7 @@ def access_policy_set(
             f"Unknown approval policy {approval_policy!r}; choose one of "
             f"{', '.join(OutputPort.ApprovalPolicy.values)}.",
             field="approval_policy",
-            code="invalid_policy",
+            code=AccessRequestErrorCode.INVALID_POLICY,
         )
     before = {"approval_policy": port.approval_policy, "auto_approve_owning_team": port.auto_approve_owning_team}
     port.approval_policy = approval_policy

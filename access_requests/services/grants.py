@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_requests import notify, permissions
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
 from access_requests.provisioner import grant_provisioner
 from access_requests.services.common import (
@@ -38,7 +39,10 @@ def _end_grant(
     *, grant: Grant, request: AccessRequest, actor: Actor, end_reason: str, request_status: str, note: str, reason: str
 ) -> None:
     if grant.status not in LIVE_GRANT:
-        raise Conflict(f"Grant #{grant.pk} is already {grant.get_status_display().lower()}.", code="grant_ended")
+        raise Conflict(
+            f"Grant #{grant.pk} is already {grant.get_status_display().lower()}.",
+            code=AccessRequestErrorCode.GRANT_ENDED,
+        )
     grant.status = Grant.Status.REVOKING
     grant.end_reason = end_reason
     grant.ended_by = _user(actor)
@@ -68,10 +72,14 @@ def grant_revoke(*, grant: Grant, actor: User, reason: str) -> Grant:
     """The owning team or a platform admin ends a grant, with a reason."""
     grant = _lock_grant(grant.pk)
     if not permissions.can_manage_grant(actor, grant):
-        raise NotAllowed("Only the owning team and platform admins revoke grants.", code="not_an_owner")
+        raise NotAllowed(
+            "Only the owning team and platform admins revoke grants.", code=AccessRequestErrorCode.NOT_AN_OWNER
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Say why the grant is revoked.", field="reason", code="reason_required")
+        raise ValidationFailed(
+            "Say why the grant is revoked.", field="reason", code=AccessRequestErrorCode.REASON_REQUIRED
+        )
     request = _lock_request(grant.request_id)
     _end_grant(
         grant=grant,
@@ -164,11 +172,12 @@ def grant_retry(*, grant: Grant, actor: User) -> Grant:
     if grant.status != Grant.Status.FAILED:
         raise Conflict(
             f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only failed grants are retried.",
-            code="not_failed",
+            code=AccessRequestErrorCode.NOT_FAILED,
         )
     if not permissions.can_retry(actor, grant):
         raise NotAllowed(
-            "Only the requester, the owning team and platform admins retry a grant.", code="not_allowed_to_retry"
+            "Only the requester, the owning team and platform admins retry a grant.",
+            code=AccessRequestErrorCode.NOT_ALLOWED_TO_RETRY,
         )
     request = _lock_request(grant.request_id)
     _require_requestable(DataProduct.objects.get(pk=grant.product_id), action="granted")

@@ -4,6 +4,7 @@ to extend an active grant."""
 from __future__ import annotations
 
 from datetime import UTC, date, timedelta
+from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_requests import notify, selectors
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
 from access_requests.services.common import (
     ARN_RE,
@@ -40,7 +42,7 @@ def principal_account(principal_arn: str) -> AwsAccount:
         raise ValidationFailed(
             "Enter an IAM role ARN: arn:aws:iam::<12-digit account id>:role/<role name>.",
             field="principal_arn",
-            code="malformed_arn",
+            code=AccessRequestErrorCode.MALFORMED_ARN,
         )
     account = AwsAccount.objects.filter(
         account_id=match.group(1), is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
@@ -50,7 +52,7 @@ def principal_account(principal_arn: str) -> AwsAccount:
             f"Account {match.group(1)} is not a registered, active consumer or producer account; ask a platform "
             "admin to register it.",
             field="principal_arn",
-            code="unknown_account",
+            code=AccessRequestErrorCode.UNKNOWN_ACCOUNT,
         )
     return account
 
@@ -66,7 +68,7 @@ def _check_request_input(
     requested_until: date | None,
     accept_terms: bool,
 ) -> tuple[AwsAccount | None, list[str], list[str], str, date]:
-    errors: list[tuple[str, str, str]] = []  # (field, code, message)
+    errors: list[tuple[str, StrEnum | str, str]] = []  # (field, code, message)
     account = None
     try:
         account = principal_account(principal_arn)
@@ -78,7 +80,7 @@ def _check_request_input(
         errors.append(
             (
                 "permissions",
-                "invalid_permissions",
+                AccessRequestErrorCode.INVALID_PERMISSIONS,
                 "Choose SELECT and/or DESCRIBE." + (f" Unknown: {', '.join(unknown_perms)}." if unknown_perms else ""),
             )
         )
@@ -86,7 +88,11 @@ def _check_request_input(
     if cols:
         if port.kind == OutputPort.Kind.GLUE_DATABASE:
             errors.append(
-                ("columns", "columns_not_supported", "This port shares a whole database: columns cannot be chosen.")
+                (
+                    "columns",
+                    AccessRequestErrorCode.COLUMNS_NOT_SUPPORTED,
+                    "This port shares a whole database: columns cannot be chosen.",
+                )
             )
         else:
             known = set(Column.objects.filter(product=product, name__in=cols).values_list("name", flat=True))
@@ -95,28 +101,34 @@ def _check_request_input(
                 errors.append(
                     (
                         "columns",
-                        "unknown_columns",
+                        AccessRequestErrorCode.UNKNOWN_COLUMNS,
                         (f"{product.name} has no column{'s' if len(missing) > 1 else ''} {', '.join(missing)}."),
                     )
                 )
     purpose = (purpose or "").strip()
     if not purpose:
-        errors.append(("purpose", "purpose_required", "Say what you need the data for."))
+        errors.append(("purpose", AccessRequestErrorCode.PURPOSE_REQUIRED, "Say what you need the data for."))
     today = _today()
     until = requested_until or today + timedelta(days=product.default_access_days)
     latest = today + timedelta(days=product.max_access_days)
     if until < today:
-        errors.append(("requested_until", "end_date_past", "The end date is in the past."))
+        errors.append(("requested_until", AccessRequestErrorCode.END_DATE_PAST, "The end date is in the past."))
     elif until > latest:
         errors.append(
             (
                 "requested_until",
-                "end_date_too_late",
+                AccessRequestErrorCode.END_DATE_TOO_LATE,
                 f"The end date can be at most {product.max_access_days} days ahead ({latest.isoformat()}).",
             )
         )
     if not accept_terms:
-        errors.append(("accept_terms", "terms_not_accepted", "Accept the product's terms of use to request access."))
+        errors.append(
+            (
+                "accept_terms",
+                AccessRequestErrorCode.TERMS_NOT_ACCEPTED,
+                "Accept the product's terms of use to request access.",
+            )
+        )
     if len(errors) == 1:
         field, code, message = errors[0]
         raise ValidationFailed(message, field=field, code=code)
@@ -149,7 +161,7 @@ def _duplicate(existing: AccessRequest) -> Conflict:
     return Conflict(
         f"You already have an open request for this port and principal: #{existing.pk} "
         f"({existing.get_status_display().lower()}), see {url}.",
-        code="duplicate_request",
+        code=AccessRequestErrorCode.DUPLICATE_REQUEST,
         extra={"existing_request_id": existing.pk, "existing_request_url": url},
     )
 
@@ -241,14 +253,19 @@ def access_request_withdraw(*, request: AccessRequest, actor: User) -> AccessReq
     request = _lock_request(request.pk)
     if request.requester_id != getattr(actor, "pk", None):
         raise NotAllowed(
-            "Only the requester can withdraw a request; owners and admins revoke grants instead.", code="not_requester"
+            "Only the requester can withdraw a request; owners and admins revoke grants instead.",
+            code=AccessRequestErrorCode.NOT_REQUESTER,
         )
     if request.extension_of_id is not None and request.status != Status.PENDING:
         raise Conflict(
-            "This extension was already decided; withdraw the original request to end the access.", code="not_open"
+            "This extension was already decided; withdraw the original request to end the access.",
+            code=AccessRequestErrorCode.NOT_OPEN,
         )
     if request.status not in AccessRequest.OPEN_STATUSES:
-        raise Conflict(f"Request #{request.pk} is already {request.get_status_display().lower()}.", code="not_open")
+        raise Conflict(
+            f"Request #{request.pk} is already {request.get_status_display().lower()}.",
+            code=AccessRequestErrorCode.NOT_OPEN,
+        )
     before = request.status
     if before == Status.PENDING:
         request.status = Status.WITHDRAWN
@@ -298,11 +315,11 @@ def access_request_extend(*, grant: Grant, actor: User, requested_until: date, p
     grant = _lock_grant(grant.pk)
     original = _lock_request(grant.request_id)
     if original.requester_id != getattr(actor, "pk", None):
-        raise NotAllowed("Only the requester can ask for an extension.", code="not_requester")
+        raise NotAllowed("Only the requester can ask for an extension.", code=AccessRequestErrorCode.NOT_REQUESTER)
     if grant.status != Grant.Status.ACTIVE:
         raise Conflict(
             f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only active grants are extended.",
-            code="grant_not_active",
+            code=AccessRequestErrorCode.GRANT_NOT_ACTIVE,
         )
     product = DataProduct.objects.get(pk=grant.product_id)
     _require_requestable(product, action="extended")
@@ -310,7 +327,7 @@ def access_request_extend(*, grant: Grant, actor: User, requested_until: date, p
     if pending is not None:
         raise Conflict(
             f"An extension of this grant is already waiting for approval: #{pending.pk}.",
-            code="duplicate_extension",
+            code=AccessRequestErrorCode.DUPLICATE_EXTENSION,
             extra={"existing_request_id": pending.pk},
         )
     current_end = grant.expires_at.astimezone(UTC).date()
@@ -319,13 +336,13 @@ def access_request_extend(*, grant: Grant, actor: User, requested_until: date, p
         raise ValidationFailed(
             f"Choose an end date after the current one ({current_end.isoformat()}).",
             field="requested_until",
-            code="end_date_not_later",
+            code=AccessRequestErrorCode.END_DATE_NOT_LATER,
         )
     if requested_until > latest:
         raise ValidationFailed(
             f"The end date can be at most {product.max_access_days} days ahead ({latest.isoformat()}).",
             field="requested_until",
-            code="end_date_too_late",
+            code=AccessRequestErrorCode.END_DATE_TOO_LATE,
         )
     port = OutputPort.objects.get(pk=grant.port_id)
     decision = selectors.policy_decision(port=port, product=product, requester=actor, columns=list(grant.columns))

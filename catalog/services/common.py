@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from catalog import permissions
+from catalog.errors import CatalogErrorCode
 from catalog.models import Classification, DataProduct
 from meshportal.audit.services import Actor, snapshot
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -55,7 +56,7 @@ def require_editor(actor: Actor, product: DataProduct) -> None:
 
 def require_not_retired(product: DataProduct) -> None:
     if product.status == DataProduct.Status.RETIRED:
-        raise Conflict("This data product is retired and read-only.", code="product_retired")
+        raise Conflict("This data product is retired and read-only.", code=CatalogErrorCode.PRODUCT_RETIRED)
 
 
 def _product_snapshot(product: DataProduct) -> dict[str, Any]:

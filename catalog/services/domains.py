@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.text import slugify
 
+from catalog.errors import CatalogErrorCode
 from catalog.models import Domain
 from catalog.services.common import (
     DOMAIN_FIELDS,
@@ -40,7 +41,7 @@ def domain_create(
     if len(name) > 120 or len(slug) > 80:
         raise ValidationFailed("A domain name is at most 120 characters.", field="name")
     if Domain.objects.filter(slug=slug).exists() or Domain.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A domain named {name!r} already exists.", code="duplicate_domain")
+        raise Conflict(f"A domain named {name!r} already exists.", code=CatalogErrorCode.DUPLICATE_DOMAIN)
     domain = Domain.objects.create(name=name, slug=slug, description=description or "")
     if stewards:
         domain.stewards.set(stewards)
@@ -70,7 +71,7 @@ def domain_update(
         if not name or len(name) > 120:
             raise ValidationFailed("A domain name is 1–120 characters.", field="name")
         if Domain.objects.filter(name__iexact=name).exclude(pk=domain.pk).exists():
-            raise Conflict(f"A domain named {name!r} already exists.", code="duplicate_domain")
+            raise Conflict(f"A domain named {name!r} already exists.", code=CatalogErrorCode.DUPLICATE_DOMAIN)
         domain.name = name
     if description is not None:
         domain.description = description

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from catalog import permissions
+from catalog.errors import CatalogErrorCode
 from catalog.models import DataProduct, OutputPort
 from catalog.services.common import (
     lock_product,
@@ -59,7 +60,7 @@ def port_create(
     if approval_policy not in OutputPort.ApprovalPolicy.values:
         raise ValidationFailed(f"Unknown approval policy {approval_policy!r}.", field="approval_policy")
     if product.output_ports.filter(name=name).exists():
-        raise Conflict(f"This product already has an output port named {name!r}.", code="duplicate_port")
+        raise Conflict(f"This product already has an output port named {name!r}.", code=CatalogErrorCode.DUPLICATE_PORT)
     port = OutputPort.objects.create(
         product=product,
         name=name,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog import permissions
+from catalog.errors import CatalogErrorCode
 from catalog.governance import governance_checklist
 from catalog.models import DataProduct, Domain, QualityMeasurement, Tag
 from catalog.search import refresh_product_search
@@ -118,7 +119,7 @@ def product_create(
     if DataProduct.objects.filter(slug=slug).exists():
         raise Conflict(
             f"The slug {slug!r} is taken: slugs are stable addresses and never reused.",
-            code="duplicate_slug",
+            code=CatalogErrorCode.DUPLICATE_SLUG,
             field="slug",
         )
     product = DataProduct.objects.create(
@@ -198,14 +199,15 @@ def product_publish(*, actor: Actor, product: DataProduct) -> DataProduct:
     allowed = {DataProduct.Status.DRAFT, DataProduct.Status.DEPRECATED}
     if product.status not in allowed:
         raise Conflict(
-            f"A {product.get_status_display().lower()} data product cannot be published.", code="invalid_transition"
+            f"A {product.get_status_display().lower()} data product cannot be published.",
+            code=CatalogErrorCode.INVALID_TRANSITION,
         )
     checklist = governance_checklist(product)
     if not checklist.passed:
         raise ValidationFailed(
             "The data product cannot be published yet: " + " ".join(c.detail for c in checklist.failures),
             errors=checklist.errors(),
-            code="governance_failed",
+            code=CatalogErrorCode.GOVERNANCE_FAILED,
         )
     before = product.status
     product.status = DataProduct.Status.PUBLISHED
@@ -229,7 +231,8 @@ def _transition(
     require_editor(actor, product)
     if product.status not in source:
         raise Conflict(
-            f"A {product.get_status_display().lower()} data product cannot become {target}.", code="invalid_transition"
+            f"A {product.get_status_display().lower()} data product cannot become {target}.",
+            code=CatalogErrorCode.INVALID_TRANSITION,
         )
     before = product.status
     product.status = target

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meshportal.audit.events import EventType
 from meshportal.audit.services import Actor, audit_record, changed_fields, snapshot
+from meshportal.aws.errors import AwsRegistryErrorCode
 from meshportal.aws.gateway import AwsError, account_client
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -52,7 +53,9 @@ def account_register(*, actor: Actor, **fields: Any) -> AwsAccount:
     if unknown:
         raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     if AwsAccount.objects.filter(account_id=fields.get("account_id", "")).exists():
-        raise Conflict(f"Account {fields['account_id']} is already registered.", code="duplicate_account")
+        raise Conflict(
+            f"Account {fields['account_id']} is already registered.", code=AwsRegistryErrorCode.DUPLICATE_ACCOUNT
+        )
     account = AwsAccount(**fields)
     _validate(account)
     account.save()

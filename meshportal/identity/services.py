@@ -15,6 +15,7 @@ from meshportal.audit.services import audit_record
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
 from meshportal.identity.actors import IDENTITY_PROVIDER, Actor, SystemActor
+from meshportal.identity.errors import IdentityErrorCode
 from meshportal.identity.models import Team, TeamMembership, User
 
 ROLE_FIELDS = ("is_platform_admin", "is_auditor", "is_active")
@@ -45,7 +46,7 @@ def user_create(
     if not username:
         raise ValidationFailed("A username is required.", field="username")
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"A user named {username!r} already exists.", code="duplicate_username")
+        raise Conflict(f"A user named {username!r} already exists.", code=IdentityErrorCode.DUPLICATE_USERNAME)
     user = User(
         username=username,
         email=email,
@@ -82,7 +83,9 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
     if unknown:
         raise ValidationFailed(f"Unknown role field(s): {', '.join(sorted(unknown))}.")
     if isinstance(actor, User) and actor.pk == user.pk and changes.get("is_platform_admin") is False:
-        raise NotAllowed("You cannot remove your own platform-admin role; ask another admin.", code="self_demotion")
+        raise NotAllowed(
+            "You cannot remove your own platform-admin role; ask another admin.", code=IdentityErrorCode.SELF_DEMOTION
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
     before = {f: getattr(user, f) for f in ROLE_FIELDS}
     for field, value in changes.items():
@@ -104,7 +107,7 @@ def team_create(*, actor: Actor, name: str, slug: str = "", description: str = "
     if not name or not slug:
         raise ValidationFailed("A team needs a name.", field="name")
     if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A team named {name!r} already exists.", code="duplicate_team")
+        raise Conflict(f"A team named {name!r} already exists.", code=IdentityErrorCode.DUPLICATE_TEAM)
     team = Team.objects.create(name=name, slug=slug, description=description, email=email)
     audit_record(
         actor=actor, event_type=EventType.TEAM_CREATED, obj=team, after={"name": name, "slug": slug, "email": email}
