@@ -22,8 +22,9 @@ from access_requests.services.common import (
 )
 from catalog.models import Column, DataProduct, OutputPort
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import User
 
 

@@ -26,8 +26,8 @@ from access_requests.services.common import (
 )
 from catalog.models import DataProduct
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import User
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,9 @@ from typing import Any
 from catalog import permissions
 from catalog.errors import CatalogErrorCode
 from catalog.models import Classification, DataProduct
-from meshportal.audit.services import Actor, snapshot
+from meshportal.audit.services import snapshot
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.identity.actors import Actor
 
 MAX_DOCUMENTATION_BYTES = 200 * 1024
 MAX_TERMS_BYTES = 50 * 1024

@@ -16,9 +16,10 @@ from catalog.search import refresh_product_search
 from catalog.services.products import product_create, product_update
 from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.core.errors import Conflict, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 
 

@@ -13,9 +13,10 @@ from catalog.services.common import (
     DOMAIN_FIELDS,
 )
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, changed_fields, snapshot
+from meshportal.audit.services import audit_record, changed_fields, snapshot
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import User
 
 

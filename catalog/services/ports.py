@@ -14,8 +14,9 @@ from catalog.services.common import (
     require_not_retired,
 )
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, snapshot
+from meshportal.audit.services import audit_record, snapshot
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.identity.actors import Actor
 
 # --- output ports -----------------------------------------------------------------------------------
 

@@ -30,9 +30,10 @@ from catalog.services.common import (
 )
 from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, changed_fields
+from meshportal.audit.services import audit_record, changed_fields
 from meshportal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 
 

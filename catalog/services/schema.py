@@ -21,8 +21,9 @@ from catalog.services.common import (
     require_not_retired,
 )
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, changed_fields
+from meshportal.audit.services import audit_record, changed_fields
 from meshportal.core.errors import NotAllowed, ValidationFailed
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import User
 
 

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, changed_fields, snapshot
+from meshportal.audit.services import audit_record, changed_fields, snapshot
 from meshportal.aws.errors import AwsRegistryErrorCode
 from meshportal.aws.gateway import AwsError, account_client
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 
 ACCOUNT_FIELDS = [
     "account_id",
