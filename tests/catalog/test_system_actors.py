@@ -98,3 +98,29 @@ def test_team_scoped_permission_must_name_its_teams_and_only_scoped_ones_take_te
     )
     with pytest.raises(ValueError, match="team-scoped"):
         SystemActor("odd", permissions=frozenset({Permission.CREATE_USERS}), team_ids=frozenset({team.pk}))
+
+
+def test_a_harvest_run_creates_drafts_as_the_harvest_actor_for_the_person_who_started_it(
+    personas, team, domain, aws, django_capture_on_commit_callbacks
+):
+    from tests.catalog.test_harvest import glue_seed
+
+    account = AwsAccountFactory(account_id="222222222222", name="producer", region="eu-west-1")
+    glue_seed(account, "sales", {"orders": [{"Name": "order_id", "Type": "string"}]})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.harvest_start(
+            actor=personas.producer,
+            aws_account=account,
+            database_name="sales",
+            table_names=["orders"],
+            domain=domain,
+            owner_team=team,
+        )
+    product = DataProduct.objects.get(slug="sales-orders")
+    assert product.created_by == personas.producer and product.status == DataProduct.Status.DRAFT
+    actors = dict(
+        AuditEvent.objects.filter(event_type__in=["catalog.product_created", "catalog.port_created"]).values_list(
+            "event_type", "actor"
+        )
+    )
+    assert actors == {"catalog.product_created": "system:harvest", "catalog.port_created": "system:harvest"}
