@@ -6,19 +6,25 @@ Separation of duties:
 - nobody decides their own request, not even a platform admin;
 - the producer stage: members of the product's owning team, and platform admins;
 - the steward stage: stewards of the product's domain, and platform admins;
-- whoever approved one stage of a request cannot approve another stage of it.
+- whoever approved one stage of a request cannot approve another stage of it;
+- decisions are people's: a system actor never decides a request by hand (a port's policy approves through
+  its own path); otherwise a system actor may what its declared permissions say (``identity.actors``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Approval, Grant
 from access_requests.policy import PRODUCER, STEWARD
 from meshportal.identity import roles
+from meshportal.identity.actors import SystemActor
 
 
 def _authenticated(user: Any) -> bool:
+    if isinstance(user, SystemActor):
+        return True  # it answers from its declared permissions (roles), never from a membership
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
@@ -40,26 +46,34 @@ def may_decide_stage(user: Any, product: Any, stage: str | None) -> bool:
 
 
 def already_approved(user: Any, request: AccessRequest) -> bool:
-    return any(a.approver_id == user.pk and a.decision == Approval.Decision.APPROVED for a in request.approvals.all())
+    return any(
+        a.approver_id == getattr(user, "pk", None) and a.decision == Approval.Decision.APPROVED
+        for a in request.approvals.all()
+    )
 
 
-def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[str, str] | None:
+def refusal_to_decide(user: Any, request: AccessRequest) -> tuple[AccessRequestErrorCode, str] | None:
     """Why ``user`` may not decide the pending stage of ``request`` now, as (code, message); None when they may.
     The code ``not_pending`` is a conflict with the request's state; the others are refusals of the person."""
     stage = request.pending_stage
     if stage is None:
         return (
-            "not_pending",
+            AccessRequestErrorCode.NOT_PENDING,
             f"Request #{request.pk} is {request.get_status_display().lower()}, not waiting for a decision.",
         )
+    if isinstance(user, SystemActor):
+        return (
+            AccessRequestErrorCode.NOT_AN_APPROVER,
+            "Access requests are decided by people, not by the platform's own jobs.",
+        )
     if request.requester_id == user.pk:
-        return "own_request", "You cannot decide your own access request; another person must."
+        return AccessRequestErrorCode.OWN_REQUEST, "You cannot decide your own access request; another person must."
     if not may_decide_stage(user, request.product, stage):
         who = "the owning team" if stage == PRODUCER else "a steward of the product's domain"
-        return "not_an_approver", f"The {stage} stage of this request is decided by {who}."
+        return AccessRequestErrorCode.NOT_AN_APPROVER, f"The {stage} stage of this request is decided by {who}."
     if already_approved(user, request):
         return (
-            "same_approver",
+            AccessRequestErrorCode.SAME_APPROVER,
             "You approved an earlier stage of this request; another person must approve this stage.",
         )
     return None
@@ -82,7 +96,7 @@ def can_retry(user: Any, grant: Grant) -> bool:
     return (
         grant.status == Grant.Status.FAILED
         and _authenticated(user)
-        and (can_manage_grant(user, grant) or grant.request.requester_id == user.pk)
+        and (can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None))
     )
 
 

@@ -8,6 +8,8 @@
   status facet asks for them.
 - Edits and lifecycle changes: the owning team's members and platform admins.
 - Governance override (PII rule): the stewards of the product's domain.
+- System actors (``identity.actors``) may what they declare: acting as a platform admin, or creating drafts
+  (with their output ports) for the teams they name (a Glue harvest). Nothing else.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db.models import Q
 
 from catalog.models import DataProduct
 from meshportal.identity import roles
+from meshportal.identity.actors import Permission, holds
 
 PUBLIC_STATUSES = (DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED)
 
@@ -45,11 +48,11 @@ def can_view(user: Any, product: DataProduct) -> bool:
 
 
 def can_edit(user: Any, product: DataProduct) -> bool:
+    if roles.is_platform_admin(user):
+        return True
     if not getattr(user, "is_authenticated", False):
         return False
-    return roles.is_platform_admin(user) or (
-        product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user)
-    )
+    return product.owner_team_id is not None and product.owner_team_id in roles.team_ids(user)
 
 
 def can_override_governance(user: Any, product: DataProduct) -> bool:
@@ -60,3 +63,17 @@ def can_publish_for_team(user: Any, team_id: int | None) -> bool:
     if roles.is_platform_admin(user):
         return True
     return team_id is not None and team_id in roles.team_ids(user)
+
+
+def can_create_for_team(user: Any, team_id: int | None) -> bool:
+    """Create a draft owned by ``team_id``: who may publish for the team, and a system actor creating drafts
+    for that team."""
+    return can_publish_for_team(user, team_id) or holds(user, Permission.CREATE_DRAFTS, team_id=team_id)
+
+
+def can_add_port(user: Any, product: DataProduct) -> bool:
+    """Editors add output ports; a system actor creating drafts for the owning team adds them to its drafts."""
+    return can_edit(user, product) or (
+        product.status == DataProduct.Status.DRAFT
+        and holds(user, Permission.CREATE_DRAFTS, team_id=product.owner_team_id)
+    )

@@ -20,7 +20,7 @@ from catalog.models import (
     SchemaProposal,
 )
 from catalog.selectors import product_freshness
-from catalog.services.products import MAX_DOCUMENTATION_BYTES
+from catalog.services.common import MAX_DOCUMENTATION_BYTES
 from meshportal.aws.models import AwsAccount
 from meshportal.identity.models import Team, User
 

@@ -10,17 +10,16 @@ from django.db.models import Q
 
 from catalog import permissions
 from catalog.contracts import ContractInvalid, contract_to_data, parse_contract
+from catalog.errors import CatalogErrorCode
 from catalog.models import DataContract, DataProduct, Domain
 from catalog.search import refresh_product_search
-from catalog.services.products import (
-    columns_replace,
-    product_create,
-    product_update,
-)
+from catalog.services.products import product_create, product_update
+from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.core.errors import Conflict, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 
 
@@ -40,7 +39,7 @@ def _domain(ref: str) -> Domain | None:
         raise ValidationFailed(
             f"Unknown domain {ref!r} in the contract.",
             errors={"domain": [f"No domain {ref!r}: use the slug or name of an existing domain."]},
-            code="unknown_domain",
+            code=CatalogErrorCode.UNKNOWN_DOMAIN,
         )
     return domain
 
@@ -53,7 +52,7 @@ def _team(ref: str) -> Team | None:
         raise ValidationFailed(
             f"Unknown team {ref!r} in the contract.",
             errors={"team": [f"No team {ref!r}: use the slug or name of an existing team."]},
-            code="unknown_team",
+            code=CatalogErrorCode.UNKNOWN_TEAM,
         )
     return team
 
@@ -77,7 +76,7 @@ def contract_import(
         doc = parse_contract(yaml_text)
         data = contract_to_data(doc)
     except ContractInvalid as exc:
-        raise ValidationFailed(exc.detail, errors=exc.errors, code="invalid_contract") from exc
+        raise ValidationFailed(exc.detail, errors=exc.errors, code=CatalogErrorCode.INVALID_CONTRACT) from exc
     contract_domain = _domain(data.domain_ref) or domain
     contract_team = _team(data.team_ref) or owner_team
     if product is None:
@@ -85,7 +84,7 @@ def contract_import(
         if product is not None and not permissions.can_edit(actor, product):
             raise Conflict(
                 f"The slug {data.slug!r} belongs to another team's data product; change the contract's id.",
-                code="duplicate_slug",
+                code=CatalogErrorCode.DUPLICATE_SLUG,
             )
     fields: dict[str, Any] = {
         "name": data.name,

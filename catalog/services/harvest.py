@@ -16,21 +16,17 @@ from catalog import permissions
 from catalog.glue import GlueTable, glue_table
 from catalog.models import DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
 from catalog.search import refresh_product_search
-from catalog.services.products import (
-    columns_replace,
-    lock_product,
-    port_create,
-    product_create,
-    require_editor,
-    require_not_retired,
-    schema_diff,
-)
+from catalog.services.common import lock_product, require_editor, require_not_retired
+from catalog.services.ports import port_create
+from catalog.services.products import product_create
+from catalog.services.schema import columns_replace, schema_diff
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, SystemActor, audit_record
+from meshportal.audit.services import Actor, audit_record
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
-from meshportal.identity.models import Team
+from meshportal.identity.actors import harvest_actor
+from meshportal.identity.models import Team, User
 
 logger = logging.getLogger(__name__)
 MAX_TABLES = 500
@@ -53,7 +49,7 @@ def _enqueue(job_id: int) -> None:
 @transaction.atomic
 def harvest_start(
     *,
-    actor: Actor,
+    actor: User,
     aws_account: AwsAccount,
     database_name: str,
     table_names: Sequence[str],
@@ -123,7 +119,6 @@ def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[s
             owner_team=job.owner_team,
             summary=table.description[:300],
             columns=columns,
-            check_actor=False,
         )
         port_create(
             actor=actor,
@@ -133,7 +128,6 @@ def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[s
             database_name=table.database,
             table_name=table.name,
             s3_location=table.location,
-            check_actor=False,
         )
         return {
             "table": table.name,
@@ -173,7 +167,8 @@ def harvest_run(*, job_id: int) -> HarvestJob | None:
     if claimed != 1:
         return None
     job = HarvestJob.objects.select_related("aws_account", "domain", "owner_team", "requested_by").get(pk=job_id)
-    actor: Actor = job.requested_by or SystemActor("harvest")
+    # The run acts for the job's team with exactly what a harvest needs (identity.actors), whoever started it.
+    actor: Actor = harvest_actor(team_id=job.owner_team_id, on_behalf_of=job.requested_by)
     results: list[dict[str, Any]] = []
     for name in job.table_names:
         try:
@@ -206,7 +201,7 @@ def harvest_run(*, job_id: int) -> HarvestJob | None:
 
 
 @transaction.atomic
-def schema_apply_harvest(*, actor: Actor, proposal: SchemaProposal) -> DataProduct:
+def schema_apply_harvest(*, actor: User, proposal: SchemaProposal) -> DataProduct:
     """Apply a reviewed re-harvest: the product's schema becomes the harvested one."""
     proposal = SchemaProposal.objects.select_for_update().get(pk=proposal.pk)
     product = lock_product(proposal.product)
@@ -234,7 +229,7 @@ def schema_apply_harvest(*, actor: Actor, proposal: SchemaProposal) -> DataProdu
 
 
 @transaction.atomic
-def schema_discard_harvest(*, actor: Actor, proposal: SchemaProposal) -> SchemaProposal:
+def schema_discard_harvest(*, actor: User, proposal: SchemaProposal) -> SchemaProposal:
     proposal = SchemaProposal.objects.select_for_update().select_related("product").get(pk=proposal.pk)
     require_editor(actor, proposal.product)
     if proposal.status != SchemaProposal.Status.PENDING:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -20,21 +21,10 @@ from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditChainHead, AuditEvent
 from meshportal.core.request_id import get_request_id
 
+# Who acts is the identity app's to say (``Actor``, ``SystemActor``); importable from here with ``audit_record``.
+from meshportal.identity.actors import Actor, SystemActor
+
 GENESIS_HASH = "0" * 64
-
-
-@dataclass(frozen=True)
-class SystemActor:
-    """Work done by the platform itself (a Celery task, the reconciler, a policy)."""
-
-    name: str
-
-    @property
-    def label(self) -> str:
-        return f"system:{self.name}"
-
-
-Actor = Any  # an identity.User or a SystemActor
 
 
 def _jsonable(value: Any) -> Any:
@@ -76,7 +66,7 @@ def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
 
 def audit_record(
     *,
-    actor: Actor,
+    actor: Actor | AnonymousUser | None,
     event_type: EventType | str,
     obj: models.Model | None = None,
     object_type: str = "",

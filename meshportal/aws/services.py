@@ -10,11 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record, changed_fields, snapshot
+from meshportal.audit.services import audit_record, changed_fields, snapshot
+from meshportal.aws.errors import AwsRegistryErrorCode
 from meshportal.aws.gateway import AwsError, account_client
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 
 ACCOUNT_FIELDS = [
     "account_id",
@@ -46,14 +48,15 @@ def _validate(account: AwsAccount) -> None:
 
 
 @transaction.atomic
-def account_register(*, actor: Actor, check_actor: bool = True, **fields: Any) -> AwsAccount:
-    if check_actor:
-        require_platform_admin(actor)
+def account_register(*, actor: Actor, **fields: Any) -> AwsAccount:
+    require_platform_admin(actor)
     unknown = set(fields) - set(ACCOUNT_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     if AwsAccount.objects.filter(account_id=fields.get("account_id", "")).exists():
-        raise Conflict(f"Account {fields['account_id']} is already registered.", code="duplicate_account")
+        raise Conflict(
+            f"Account {fields['account_id']} is already registered.", code=AwsRegistryErrorCode.DUPLICATE_ACCOUNT
+        )
     account = AwsAccount(**fields)
     _validate(account)
     account.save()

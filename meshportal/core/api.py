@@ -65,7 +65,7 @@ def _summary(errors: dict[str, list[str]]) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
+        body: dict[str, Any] = {"code": str(exc.code), "detail": exc.detail}
         if isinstance(exc, ValidationFailed) and exc.errors:
             body["errors"] = exc.errors
         body.update(exc.extra)

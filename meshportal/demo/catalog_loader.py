@@ -13,6 +13,7 @@ from catalog.models import DataProduct, Domain
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import DomainError
 from meshportal.demo import mesh
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 
 TERMS = (
@@ -40,7 +41,7 @@ def _lead(team_slug: str) -> User:
     return User.objects.filter(team_memberships__team__slug=team_slug).order_by("id").first()  # type: ignore[return-value]
 
 
-def load(*, actor: Any) -> dict[str, int]:
+def load(*, actor: Actor) -> dict[str, int]:
     counts = {"domains": 0, "products": 0}
     stewards: dict[str, list[User]] = {}
     for username, *_rest, domains in mesh.USERS:
@@ -54,7 +55,6 @@ def load(*, actor: Any) -> dict[str, int]:
                 slug=slug,
                 description=description,
                 stewards=stewards.get(slug, []),
-                check_actor=False,
             )
             counts["domains"] += 1
     producer_account = AwsAccount.objects.get(account_id=mesh.PRODUCER)

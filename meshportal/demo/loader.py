@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from meshportal.audit.services import SystemActor
-from meshportal.aws import services as aws_services
+from meshportal.aws import services as aws
 from meshportal.aws.models import AwsAccount
 from meshportal.demo import mesh
 from meshportal.identity import services as identity
+from meshportal.identity.actors import DEMO_LOADER
 from meshportal.identity.models import Team, TeamMembership, User
 
-LOADER = SystemActor("demo-loader")
+# The loader builds the mesh as a platform admin would, and may do exactly that (identity.actors).
+LOADER = DEMO_LOADER
 
 
 @transaction.atomic
@@ -21,7 +22,7 @@ def load() -> dict[str, int]:
     password_hash = ""
     for slug, name, email in mesh.TEAMS:
         if not Team.objects.filter(slug=slug).exists():
-            identity.team_create(actor=LOADER, name=name, slug=slug, email=email, check_actor=False)
+            identity.team_create(actor=LOADER, name=name, slug=slug, email=email)
             counts["teams"] += 1
     for username, first, last, flags, teams, _domains in mesh.USERS:
         user = User.objects.filter(username=username).first()
@@ -32,7 +33,6 @@ def load() -> dict[str, int]:
                 email=f"{username}@example.com",
                 first_name=first,
                 last_name=last,
-                check_actor=False,
                 **flags,
             )
             password_hash = password_hash or make_password(mesh.DEMO_PASSWORD)
@@ -42,11 +42,11 @@ def load() -> dict[str, int]:
         for team_slug in teams:
             team = Team.objects.get(slug=team_slug)
             if not TeamMembership.objects.filter(team=team, user=user).exists():
-                identity.team_add_member(actor=LOADER, team=team, user=user, role="lead", check_actor=False)
+                identity.team_add_member(actor=LOADER, team=team, user=user, role="lead")
     for account in mesh.ACCOUNTS:
         if not AwsAccount.objects.filter(account_id=account["account_id"]).exists():
             org = mesh.ORG_ID if account["account_id"] in (mesh.CENTRAL, mesh.PRODUCER) else ""
-            aws_services.account_register(actor=LOADER, check_actor=False, organization_id=org, **account)
+            aws.account_register(actor=LOADER, organization_id=org, **account)
             counts["accounts"] += 1
     from meshportal.demo import catalog_loader
 

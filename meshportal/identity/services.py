@@ -11,9 +11,11 @@ from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
+from meshportal.identity.actors import IDENTITY_PROVIDER, Actor, SystemActor
+from meshportal.identity.errors import IdentityErrorCode
 from meshportal.identity.models import Team, TeamMembership, User
 
 ROLE_FIELDS = ("is_platform_admin", "is_auditor", "is_active")
@@ -35,15 +37,16 @@ def user_create(
     last_name: str = "",
     is_platform_admin: bool = False,
     is_auditor: bool = False,
-    check_actor: bool = True,
 ) -> User:
-    if check_actor:
-        _require_admin(actor)
+    if not roles.may_create_users(actor):
+        raise NotAllowed("Only platform admins can manage users and teams.")
+    if (is_platform_admin or is_auditor) and not roles.is_platform_admin(actor):
+        raise NotAllowed("Only platform admins give platform roles.")
     username = username.strip()
     if not username:
         raise ValidationFailed("A username is required.", field="username")
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"A user named {username!r} already exists.", code="duplicate_username")
+        raise Conflict(f"A user named {username!r} already exists.", code=IdentityErrorCode.DUPLICATE_USERNAME)
     user = User(
         username=username,
         email=email,
@@ -79,8 +82,10 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
     unknown = set(changes) - set(ROLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown role field(s): {', '.join(sorted(unknown))}.")
-    if actor.pk == user.pk and changes.get("is_platform_admin") is False:
-        raise NotAllowed("You cannot remove your own platform-admin role; ask another admin.", code="self_demotion")
+    if isinstance(actor, User) and actor.pk == user.pk and changes.get("is_platform_admin") is False:
+        raise NotAllowed(
+            "You cannot remove your own platform-admin role; ask another admin.", code=IdentityErrorCode.SELF_DEMOTION
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
     before = {f: getattr(user, f) for f in ROLE_FIELDS}
     for field, value in changes.items():
@@ -95,17 +100,14 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
 
 
 @transaction.atomic
-def team_create(
-    *, actor: Actor, name: str, slug: str = "", description: str = "", email: str = "", check_actor: bool = True
-) -> Team:
-    if check_actor:
-        _require_admin(actor)
+def team_create(*, actor: Actor, name: str, slug: str = "", description: str = "", email: str = "") -> Team:
+    _require_admin(actor)
     name = name.strip()
     slug = slug or slugify(name)
     if not name or not slug:
         raise ValidationFailed("A team needs a name.", field="name")
     if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A team named {name!r} already exists.", code="duplicate_team")
+        raise Conflict(f"A team named {name!r} already exists.", code=IdentityErrorCode.DUPLICATE_TEAM)
     team = Team.objects.create(name=name, slug=slug, description=description, email=email)
     audit_record(
         actor=actor, event_type=EventType.TEAM_CREATED, obj=team, after={"name": name, "slug": slug, "email": email}
@@ -114,10 +116,8 @@ def team_create(
 
 
 @transaction.atomic
-def team_add_member(
-    *, actor: Actor, team: Team, user: User, role: str = TeamMembership.Role.MEMBER, check_actor: bool = True
-) -> TeamMembership:
-    if check_actor and not (roles.is_platform_admin(actor) or _is_team_lead(actor, team)):
+def team_add_member(*, actor: Actor, team: Team, user: User, role: str = TeamMembership.Role.MEMBER) -> TeamMembership:
+    if not (roles.is_platform_admin(actor) or _is_team_lead(actor, team)):
         raise NotAllowed("Only platform admins and team leads can add team members.")
     if role not in TeamMembership.Role.values:
         raise ValidationFailed(f"Unknown team role {role!r}.", field="role")
@@ -145,7 +145,8 @@ def team_remove_member(*, actor: Actor, team: Team, user: User) -> None:
 
 def _is_team_lead(user: Any, team: Team) -> bool:
     return bool(
-        user.is_authenticated
+        not isinstance(user, SystemActor)
+        and user.is_authenticated
         and TeamMembership.objects.filter(team=team, user=user, role=TeamMembership.Role.LEAD).exists()
     )
 
@@ -196,9 +197,7 @@ def user_sync_from_idp(*, claims: dict[str, Any], admin_groups: list[str], audit
     or e-mail is never linked automatically: the SSO user gets a distinct user name instead, so an IdP user
     cannot take over a local account (such as ``admin``) by choosing its name.
     """
-    from meshportal.audit.services import SystemActor
-
-    idp = SystemActor("oidc")
+    idp = IDENTITY_PROVIDER
     subject = str(claims.get("sub") or "").strip()[:255]
     if not subject:
         raise ValidationFailed("The identity provider sent no subject (sub) claim.")
@@ -216,7 +215,6 @@ def user_sync_from_idp(*, claims: dict[str, Any], admin_groups: list[str], audit
             email=email,
             first_name=claims.get("given_name", ""),
             last_name=claims.get("family_name", ""),
-            check_actor=False,
         )
         user.oidc_subject = subject
         user.save(update_fields=["oidc_subject"])

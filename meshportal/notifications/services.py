@@ -42,6 +42,7 @@ from meshportal.audit.services import Actor, audit_record
 from meshportal.core.errors import NotAllowed, ValidationFailed
 from meshportal.identity import roles
 from meshportal.identity.models import Team, User
+from meshportal.notifications.errors import NotificationErrorCode
 from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
 
 SIGNATURE_HEADER = "X-MeshPortal-Signature"
@@ -191,11 +192,13 @@ def webhook_create(
     url = url.strip()
     if not url.startswith(("https://", "http://")):
         raise ValidationFailed(
-            "A webhook URL must start with https:// (or http:// for local testing).", field="url", code="invalid_url"
+            "A webhook URL must start with https:// (or http:// for local testing).",
+            field="url",
+            code=NotificationErrorCode.INVALID_URL,
         )
     problem = destination_problem(url)
     if problem:
-        raise ValidationFailed(problem, field="url", code="forbidden_destination")
+        raise ValidationFailed(problem, field="url", code=NotificationErrorCode.FORBIDDEN_DESTINATION)
     unknown = [t for t in event_types or [] if not t.startswith(EVENT_TYPE_PREFIX)]
     if unknown:
         raise ValidationFailed(

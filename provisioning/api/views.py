@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meshportal.aws import services as aws_services
-from meshportal.core.api import PlatformAdminWrites
+from meshportal.core.api import PlatformAdminWrites, acting_user
 from provisioning import selectors, services
 from provisioning.api.serializers import (
     AwsAccountSerializer,
@@ -34,7 +34,7 @@ class AccountListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = AwsAccountSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account = aws_services.account_register(actor=request.user, **data.validated_data)
+        account = aws_services.account_register(actor=acting_user(request), **data.validated_data)
         return Response(AwsAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
@@ -50,7 +50,7 @@ class AccountDetailView(APIView):
         account = selectors.account_get_for_user(user=request.user, pk=pk)
         data = AwsAccountUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        account = aws_services.account_update(actor=request.user, account=account, **data.validated_data)
+        account = aws_services.account_update(actor=acting_user(request), account=account, **data.validated_data)
         return Response(AwsAccountSerializer(account).data)
 
 
@@ -60,7 +60,7 @@ class AccountTestConnectionView(APIView):
     @extend_schema(request=None, responses=AwsAccountSerializer)
     def post(self, request: Request, pk: int) -> Response:
         account = selectors.account_get_for_user(user=request.user, pk=pk)
-        account = aws_services.account_test_connection(actor=request.user, account=account)
+        account = aws_services.account_test_connection(actor=acting_user(request), account=account)
         return Response(AwsAccountSerializer(account).data)
 
 
@@ -75,7 +75,7 @@ class GovernanceView(APIView):
     def patch(self, request: Request) -> Response:
         data = GovernanceSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        settings = aws_services.governance_settings_update(actor=request.user, **data.validated_data)
+        settings = aws_services.governance_settings_update(actor=acting_user(request), **data.validated_data)
         return Response(GovernanceSettingsSerializer(settings).data)
 
 
@@ -119,5 +119,5 @@ class ReconcileView(APIView):
     @extend_schema(request=None, responses={202: None})
     def post(self, request: Request) -> Response:
         """Run the reconciler now (platform admins)."""
-        services.reconcile_request(actor=request.user)
+        services.reconcile_request(actor=acting_user(request))
         return Response(status=status.HTTP_202_ACCEPTED)

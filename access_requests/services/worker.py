@@ -1,0 +1,123 @@
+"""The provisioning worker reports back: each ``grant_mark_*`` records what AWS did, idempotently."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from access_requests import notify
+from access_requests.models import AccessRequest, Grant
+from access_requests.services.common import (
+    WORKER,
+    Status,
+    _audit,
+    _lock_grant,
+    _lock_request,
+    _refresh_consumer_count,
+)
+from meshportal.audit.events import EventType
+
+
+@transaction.atomic
+def grant_mark_provisioning(*, grant: Grant) -> None:
+    grant = _lock_grant(grant.pk)
+    request = _lock_request(grant.request_id)
+    if request.status != Status.APPROVED:
+        return
+    request.status = Status.PROVISIONING
+    request.save(update_fields=["status", "updated_at"])
+    _audit(
+        actor=WORKER, event=EventType.GRANT_PROVISIONING, obj=grant, request=request, after={"status": request.status}
+    )
+    notify.publish(event="grant.provisioning", request=request, grant=grant)
+
+
+@transaction.atomic
+def grant_mark_applied(*, grant: Grant) -> None:
+    """The permissions are in place in AWS. Idempotent: a second report changes nothing."""
+    grant = _lock_grant(grant.pk)
+    if grant.status in (Grant.Status.ACTIVE, Grant.Status.ENDED):
+        return
+    request = _lock_request(grant.request_id)
+    now = timezone.now()
+    if grant.status == Grant.Status.REVOKING:
+        # Applied while its ending was already asked for: record when access really began (entitlement
+        # history), and leave the ending in charge.
+        if grant.granted_at is None:
+            grant.granted_at = now
+            grant.save(update_fields=["granted_at", "updated_at"])
+            _audit(
+                actor=WORKER,
+                event=EventType.GRANT_APPLIED,
+                obj=grant,
+                request=request,
+                after={"status": grant.status, "granted_at": now},
+            )
+        return
+    grant.status = Grant.Status.ACTIVE
+    grant.granted_at = grant.granted_at or now
+    grant.last_error = ""
+    grant.save(update_fields=["status", "granted_at", "last_error", "updated_at"])
+    if request.status in (Status.APPROVED, Status.PROVISIONING, Status.FAILED):
+        request.status = Status.GRANTED
+        request.save(update_fields=["status", "updated_at"])
+    _audit(
+        actor=WORKER,
+        event=EventType.GRANT_APPLIED,
+        obj=grant,
+        request=request,
+        after={"status": grant.status, "granted_at": grant.granted_at},
+    )
+    _refresh_consumer_count(grant.product_id)
+    notify.publish(event="grant.granted", request=request, grant=grant)
+
+
+@transaction.atomic
+def grant_mark_failed(*, grant: Grant, error: str) -> None:
+    grant = _lock_grant(grant.pk)
+    if grant.status != Grant.Status.PENDING:
+        return  # ended meanwhile, or reported twice
+    request = _lock_request(grant.request_id)
+    grant.status = Grant.Status.FAILED
+    grant.last_error = error[:4000]
+    grant.save(update_fields=["status", "last_error", "updated_at"])
+    if request.status in (Status.APPROVED, Status.PROVISIONING):
+        request.status = Status.FAILED
+        request.save(update_fields=["status", "updated_at"])
+    _audit(actor=WORKER, event=EventType.GRANT_FAILED, obj=grant, request=request, after={"error": error[:500]})
+    notify.publish(event="grant.failed", request=request, grant=grant, note=f"Error: {error[:500]}")
+
+
+@transaction.atomic
+def grant_mark_ended(*, grant: Grant) -> None:
+    """The permissions are gone from AWS: the grant has ended."""
+    grant = _lock_grant(grant.pk)
+    if grant.status != Grant.Status.REVOKING:
+        return
+    request = _lock_request(grant.request_id)
+    grant.status = Grant.Status.ENDED
+    grant.ended_at = timezone.now()
+    grant.last_error = ""
+    grant.save(update_fields=["status", "ended_at", "last_error", "updated_at"])
+    event = EventType.GRANT_EXPIRED if grant.end_reason == Grant.EndReason.EXPIRED else EventType.GRANT_REVOKED
+    _audit(
+        actor=WORKER,
+        event=event,
+        obj=grant,
+        request=request,
+        after={"end_reason": grant.end_reason, "ended_at": grant.ended_at},
+    )
+    _refresh_consumer_count(grant.product_id)
+    notify.publish(event="grant.ended", request=request, grant=grant)
+
+
+@transaction.atomic
+def grant_mark_end_failed(*, grant: Grant, error: str) -> None:
+    """Removing the permissions failed; the worker keeps retrying and admins see it in the console."""
+    grant = _lock_grant(grant.pk)
+    if grant.status != Grant.Status.REVOKING:
+        return
+    request = AccessRequest.objects.get(pk=grant.request_id)
+    grant.last_error = error[:4000]
+    grant.save(update_fields=["last_error", "updated_at"])
+    _audit(actor=WORKER, event=EventType.GRANT_REVOKE_FAILED, obj=grant, request=request, after={"error": error[:500]})
