@@ -18,9 +18,10 @@ from django.utils import timezone
 from access_requests.models import Grant
 from catalog.models import OutputPort
 from meshportal.audit.events import EventType
-from meshportal.audit.services import SystemActor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.services import governance_settings_get
+from meshportal.identity.actors import SystemActor
 from provisioning import services
 from provisioning.backends import backend_for, backends
 from provisioning.models import DriftFinding, ProvisioningJob, ReconcileRun

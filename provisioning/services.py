@@ -7,10 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from meshportal.audit.services import Actor
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.aws.services import governance_settings_get, require_platform_admin
 from meshportal.core.errors import ValidationFailed
+from meshportal.identity.actors import Actor
 from provisioning import tasks
 from provisioning.backends import backend_for, steps_from_json
 from provisioning.backends.lakeformation import LakeFormationBackend

@@ -20,6 +20,7 @@ from meshportal.aws.errors import AwsRegistryErrorCode
 from meshportal.core.errors import CoreErrorCode
 from meshportal.identity.errors import IdentityErrorCode
 from meshportal.notifications.errors import NotificationErrorCode
+from provisioning.errors import ProvisioningErrorCode
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -30,6 +31,7 @@ APPS: dict[str, type[StrEnum]] = {
     "meshportal/aws": AwsRegistryErrorCode,
     "meshportal/notifications": NotificationErrorCode,
     "meshportal/core": CoreErrorCode,
+    "provisioning": ProvisioningErrorCode,
 }
 # Not ours to name: the AWS gateway carries AWS's own error codes (AccessDeniedException, …) as AWS spells them.
 NOT_DOMAIN_CODES = ("meshportal/aws/gateway/",)
