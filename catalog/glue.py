@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshportal.aws.gateway import account_client, glue
+from meshportal.aws.gateway import client_for_account, glue
 from meshportal.aws.models import AwsAccount
 
 SAMPLES_PARAMETER = "meshportal:samples"
@@ -46,7 +46,7 @@ class GlueTable:
 
 
 def _client(account: AwsAccount) -> Any:
-    return account_client("glue", account.account_id, role_arn=account.role_arn, region=account.region)
+    return client_for_account("glue", account)
 
 
 def _samples(raw: Any) -> list[str]:

@@ -15,6 +15,7 @@ class AwsAccountForm(forms.ModelForm):
             "line_of_business",
             "region",
             "role_arn",
+            "external_id",
             "organization_id",
             "is_active",
         ]

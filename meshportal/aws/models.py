@@ -14,6 +14,12 @@ role_arn_validator = RegexValidator(
 )
 
 
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId: 2-1224 characters)
+external_id_validator = RegexValidator(
+    r"^[\w+=,.@:/-]{2,1224}$", "An external id is 2 to 1,224 letters, digits or +=,.@:/_- characters."
+)
+
+
 class AwsAccount(models.Model):
     class Role(models.TextChoices):
         PRODUCER = "producer", "Producer"
@@ -30,6 +36,12 @@ class AwsAccount(models.Model):
         blank=True,
         validators=[role_arn_validator],
         help_text="The role the portal assumes there; empty means the default role name.",
+    )
+    external_id = models.CharField(
+        max_length=1224,
+        blank=True,
+        validators=[external_id_validator],
+        help_text="The sts:ExternalId the portal's role there requires (deploy/aws/meshportal-role.yaml); empty: none.",
     )
     organization_id = models.CharField(
         max_length=64, blank=True, help_text="AWS Organization id; no RAM invitation inside one organization."

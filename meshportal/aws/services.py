@@ -12,7 +12,7 @@ from django.utils import timezone
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record, changed_fields, snapshot
 from meshportal.aws.errors import AwsRegistryErrorCode
-from meshportal.aws.gateway import AwsError, account_client
+from meshportal.aws.gateway import AwsError, client_for_account
 from meshportal.aws.models import AwsAccount, GovernanceSettings
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity import roles
@@ -25,6 +25,7 @@ ACCOUNT_FIELDS = [
     "line_of_business",
     "region",
     "role_arn",
+    "external_id",
     "organization_id",
     "is_active",
 ]
@@ -100,7 +101,7 @@ def account_test_connection(*, actor: Actor, account: AwsAccount) -> AwsAccount:
     require_platform_admin(actor)
     started = timezone.now()
     try:
-        client = account_client("lakeformation", account.account_id, role_arn=account.role_arn, region=account.region)
+        client = client_for_account("lakeformation", account)
         settings = client.get_data_lake_settings()
         admins = len(settings.get("DataLakeSettings", {}).get("DataLakeAdmins", []))
         ok, message = True, f"Assumed the portal role and read Lake Formation settings ({admins} data-lake admin(s))."

@@ -17,6 +17,7 @@ class AwsAccountSerializer(serializers.ModelSerializer):
             "line_of_business",
             "region",
             "role_arn",
+            "external_id",
             "organization_id",
             "is_active",
             "last_tested_at",
@@ -29,7 +30,16 @@ class AwsAccountSerializer(serializers.ModelSerializer):
 class AwsAccountUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwsAccount
-        fields = ["name", "role", "line_of_business", "region", "role_arn", "organization_id", "is_active"]
+        fields = [
+            "name",
+            "role",
+            "line_of_business",
+            "region",
+            "role_arn",
+            "external_id",
+            "organization_id",
+            "is_active",
+        ]
 
 
 class GovernanceSettingsSerializer(serializers.ModelSerializer):

@@ -104,3 +104,30 @@ def test_a_cross_account_invitation_is_accepted_once(aws):
     assert statuses == {"ACCEPTED"}
     assert ram.accept_pending_from(client, account_id=CONSUMER, senders={PRODUCER}) == {PRODUCER}
     assert ram.accept_pending_from(client, account_id=CONSUMER, senders={"999999999999"}) == set()
+
+
+def test_the_registered_external_id_is_presented_when_assuming_the_role(aws):
+    """The role's trust policy may demand an sts:ExternalId (deploy/aws/meshportal-role.yaml); the registry holds
+    it and every AssumeRole into that account carries it."""
+    from meshportal.aws.gateway import clear_session_cache, client_for_account
+    from meshportal.aws.gateway import session as gateway_session
+    from tests.factories import AwsAccountFactory
+
+    seed_emulator(aws)
+    clear_session_cache()
+    account = AwsAccountFactory(account_id=PRODUCER, role="producer", external_id="mesh-7f3a")
+    sent: list[dict] = []
+    original = gateway_session.base_session
+
+    def observed_base_session():
+        session = original()
+        session.events.register("provide-client-params.sts.AssumeRole", lambda params, **_: sent.append(dict(params)))
+        return session
+
+    gateway_session.base_session = observed_base_session
+    try:
+        client_for_account("glue", account).get_databases()
+    finally:
+        gateway_session.base_session = original
+        clear_session_cache()
+    assert [p.get("ExternalId") for p in sent] == ["mesh-7f3a"]

@@ -33,6 +33,8 @@ def test_admin_registers_an_account_and_it_is_audited(personas):
         ({"role_arn": "arn:aws:iam::222222222222:user/bob"}, "role_arn"),
         ({"role_arn": "arn:aws:iam::999999999999:role/MeshPortal"}, "role_arn"),
         ({"role": "wizard"}, "role"),
+        ({"external_id": "x"}, "external_id"),  # AWS: 2 to 1,224 characters
+        ({"external_id": "mesh id"}, "external_id"),  # no spaces
     ],
 )
 def test_bad_account_input_is_refused_and_nothing_is_saved(personas, change, field):

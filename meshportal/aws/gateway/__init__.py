@@ -8,6 +8,7 @@ from meshportal.aws.gateway.session import (
     account_client,
     aws_endpoint_health,
     clear_session_cache,
+    client_for_account,
     registered_account_client,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "aws_endpoint_health",
     "call",
     "clear_session_cache",
+    "client_for_account",
     "registered_account_client",
 ]

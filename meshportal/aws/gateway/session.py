@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from botocore.config import _RetryDict
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, str], tuple[boto3.Session, float]] = {}
+_cache: dict[tuple[str, str, str, str], tuple[boto3.Session, float]] = {}
 _REFRESH_MARGIN_S = 300
 
 
@@ -62,15 +62,19 @@ def default_role_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:role/{settings.MESHPORTAL_DEFAULT_ROLE_NAME}"
 
 
-def account_session(account_id: str, *, role_arn: str = "", region: str = "") -> boto3.Session:
+def account_session(account_id: str, *, role_arn: str = "", region: str = "", external_id: str = "") -> boto3.Session:
     role_arn = role_arn or default_role_arn(account_id)
     region = region or settings.AWS_DEFAULT_REGION
-    key = (account_id, role_arn, region)
+    key = (account_id, role_arn, region, external_id)
     with _lock:
         cached = _cache.get(key)
         if cached and cached[1] - _REFRESH_MARGIN_S > time.time():
             return cached[0]
-    creds = sts.assume_role(base_session().client("sts", endpoint_url=_endpoint(), config=_config()), role_arn=role_arn)
+    creds = sts.assume_role(
+        base_session().client("sts", endpoint_url=_endpoint(), config=_config()),
+        role_arn=role_arn,
+        external_id=external_id,
+    )
     session = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -83,9 +87,11 @@ def account_session(account_id: str, *, role_arn: str = "", region: str = "") ->
     return session
 
 
-def account_client(service: str, account_id: str, *, role_arn: str = "", region: str = "") -> Any:
+def account_client(
+    service: str, account_id: str, *, role_arn: str = "", region: str = "", external_id: str = ""
+) -> Any:
     """A boto3 client for ``service`` acting in ``account_id`` through the portal's role there."""
-    session = account_session(account_id, role_arn=role_arn, region=region)
+    session = account_session(account_id, role_arn=role_arn, region=region, external_id=external_id)
     return session.client(service, endpoint_url=_endpoint(), config=_config())  # type: ignore[call-overload]
 
 
@@ -112,7 +118,16 @@ def aws_endpoint_health(timeout: float = 2.0) -> tuple[bool, str]:
 def registered_account_client(service: str, account_id: str) -> Any:
     """A client in a registered account, with the role and region its registry entry names (defaults when the
     account is not registered)."""
-    account = AwsAccount.objects.filter(account_id=account_id).only("role_arn", "region").first()
+    account = (
+        AwsAccount.objects.filter(account_id=account_id).only("account_id", "role_arn", "region", "external_id").first()
+    )
+    if account is None:
+        return account_client(service, account_id)
+    return client_for_account(service, account)
+
+
+def client_for_account(service: str, account: AwsAccount) -> Any:
+    """A client in ``account`` as its registry entry says: the role to assume, its region and external id."""
     return account_client(
-        service, account_id, role_arn=account.role_arn if account else "", region=account.region if account else ""
+        service, account.account_id, role_arn=account.role_arn, region=account.region, external_id=account.external_id
     )

@@ -7,12 +7,16 @@ from typing import Any
 from meshportal.aws.gateway.errors import AwsError
 
 
-def assume_role(client: Any, *, role_arn: str, session_name: str = "meshportal", seconds: int = 3600) -> dict[str, Any]:
-    """Temporary credentials for ``role_arn`` (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)."""
+def assume_role(
+    client: Any, *, role_arn: str, external_id: str = "", session_name: str = "meshportal", seconds: int = 3600
+) -> dict[str, Any]:
+    """Temporary credentials for ``role_arn``, presenting ``external_id`` when the role's trust policy asks for one
+    (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)."""
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": seconds}
+    if external_id:
+        params["ExternalId"] = external_id
     try:
-        credentials: dict[str, Any] = client.assume_role(
-            RoleArn=role_arn, RoleSessionName=session_name, DurationSeconds=seconds
-        )["Credentials"]
+        credentials: dict[str, Any] = client.assume_role(**params)["Credentials"]
     except Exception as exc:  # translated: callers see one error type
         raise AwsError.from_exception(exc, "sts:AssumeRole") from exc
     return credentials
