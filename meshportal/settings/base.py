@@ -315,10 +315,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "DataProductStatusEnum": "catalog.models.DataProduct.Status",
     "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",
     "GrantStatusEnum": "access_requests.models.Grant.Status",
-    "ProvisioningJobStatusEnum": "provisioning.models.ProvisioningJob.Status",
+    # Provisioning jobs, harvests and webhook deliveries share the outbox engine's statuses.
+    "OutboxStatusEnum": "meshportal.core.outbox.OutboxStatus",
     "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
     "ClassificationEnum": "catalog.models.Classification",
-    "HarvestStatusEnum": "catalog.models.HarvestJob.Status",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
