@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
     "ClassificationEnum": "catalog.models.Classification",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
+    "WebhookDeliveryStatusEnum": "meshportal.notifications.models.WebhookDeliveryAttempt.Status",
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["catalog-relay-harvests"] = {
