@@ -240,6 +240,13 @@ class QualityMeasurement(models.Model):
         return f"{self.product} quality {self.score} at {self.measured_at:%Y-%m-%d}"
 
 
+HARVEST_STATUS_LABELS = {
+    OutboxStatus.PENDING: "Waiting for a worker",
+    OutboxStatus.QUEUED: "Waiting for a worker",
+    OutboxStatus.SUCCEEDED: "Finished",
+}
+
+
 class HarvestJob(OutboxJob):
     """One run of "harvest from Glue": which tables to read, its progress (polled by the page) and its outcome.
 
@@ -273,6 +280,11 @@ class HarvestJob(OutboxJob):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def status_label(self) -> str:
+        """The status in the words the harvest page has always used (the API gives ``status`` itself)."""
+        return HARVEST_STATUS_LABELS.get(self.status, self.get_status_display())
 
 
 class SchemaProposal(models.Model):

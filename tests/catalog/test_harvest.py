@@ -253,7 +253,7 @@ def test_harvest_pages_pick_tables_and_show_progress(
         )
     assert response.status_code == 302
     progress = client.get(response["Location"], headers={"HX-Request": "true"})
-    assert "Succeeded" in progress.content.decode() and "sales-orders" in progress.content.decode()
+    assert "Finished" in progress.content.decode() and "sales-orders" in progress.content.decode()
     assert client_for(personas.outsider).get(response["Location"]).status_code == 404
 
 
@@ -360,7 +360,7 @@ def test_a_worker_whose_lease_ran_out_changes_nothing(waiting_harvest):
     assert (job.status, job.claimed_by, job.last_error) == ("running", "new", "")
 
 
-def test_a_throttled_harvest_is_retried_with_backoff(aws, waiting_harvest, settings):
+def test_a_throttled_harvest_is_retried_with_backoff(aws, waiting_harvest, settings, personas, client_for):
     settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the harvest-level retry do the work, not botocore
     aws.inject_fault(service="glue", operation="GetTable", error="ThrottlingException", count=1)
     job = waiting_harvest(["orders", "refunds"])
@@ -369,6 +369,8 @@ def test_a_throttled_harvest_is_retried_with_backoff(aws, waiting_harvest, setti
     assert (job.status, job.attempts, job.done) == ("retry", 1, 0)
     assert job.last_error_code == "ThrottlingException" and job.last_error.startswith("orders: glue:")
     assert job.next_attempt_at is not None and job.finished_at is None
+    page = client_for(personas.producer).get(f"/catalog/harvest/{job.pk}/", headers={"HX-Request": "true"})
+    assert "Waiting to retry" in page.content.decode() and "ThrottlingException" in page.content.decode()
     assert services.harvest_run(job_id=job.pk) is None  # not due yet: the backoff holds
     HarvestJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert harvests_relay() == 1  # the due retry is re-sent; the eager task runs it
