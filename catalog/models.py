@@ -240,7 +240,7 @@ class QualityMeasurement(models.Model):
         return f"{self.product} quality {self.score} at {self.measured_at:%Y-%m-%d}"
 
 
-HARVEST_STATUS_LABELS = {
+HARVEST_STATUS_LABELS: dict[str, str] = {
     OutboxStatus.PENDING: "Waiting for a worker",
     OutboxStatus.QUEUED: "Waiting for a worker",
     OutboxStatus.SUCCEEDED: "Finished",
