@@ -7,6 +7,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from meshportal.core.outbox import OutboxJob, OutboxStatus
+
 
 class Classification(models.TextChoices):
     """Ordered from least to most sensitive; ``rank`` compares them."""
@@ -238,17 +240,23 @@ class QualityMeasurement(models.Model):
         return f"{self.product} quality {self.score} at {self.measured_at:%Y-%m-%d}"
 
 
-class HarvestJob(models.Model):
+HARVEST_STATUS_LABELS: dict[str, str] = {
+    OutboxStatus.PENDING: "Waiting for a worker",
+    OutboxStatus.QUEUED: "Waiting for a worker",
+    OutboxStatus.SUCCEEDED: "Finished",
+}
+
+
+class HarvestJob(OutboxJob):
     """One run of "harvest from Glue": which tables to read, its progress (polled by the page) and its outcome.
 
-    The web writes the row; the Celery worker claims it with a conditional update and reports progress on it.
+    The web writes the row; a worker claims it through the outbox engine (``meshportal/core/outbox``: claim,
+    lease, fenced updates, retry with backoff, relay) and reports progress on it. ``claimed_at`` is when the
+    current attempt started; ``results`` carry over from one attempt to the next, so a retry goes on where
+    the last attempt stopped.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Finished"
-        FAILED = "failed", "Failed"
+    Status = OutboxStatus
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     aws_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="harvests")
@@ -256,19 +264,15 @@ class HarvestJob(models.Model):
     table_names = models.JSONField(default=list)
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="harvests")
     owner_team = models.ForeignKey("identity.Team", on_delete=models.PROTECT, related_name="harvests")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     # Per table: {"table", "outcome": created|changes|unchanged|failed, "product": slug, "detail"}.
     results = models.JSONField(default=list, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="harvest_status_idx")]
 
     def __str__(self) -> str:
         return f"Harvest #{self.pk} of {self.database_name}"
@@ -278,8 +282,9 @@ class HarvestJob(models.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+    def status_label(self) -> str:
+        """The status in the words the harvest page has always used (the API gives ``status`` itself)."""
+        return HARVEST_STATUS_LABELS.get(self.status, self.get_status_display())
 
 
 class SchemaProposal(models.Model):

@@ -365,6 +365,7 @@ class HarvestResultSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["created", "changes", "unchanged", "failed"])
     product = serializers.CharField(required=False)
     proposal = serializers.IntegerField(required=False)
+    code = serializers.CharField(required=False, help_text="Why the table failed, as a stable code.")
     detail = serializers.CharField()
 
 
@@ -378,6 +379,9 @@ class HarvestJobSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     percent = serializers.IntegerField(read_only=True)
+    started_at = serializers.DateTimeField(
+        source="claimed_at", read_only=True, allow_null=True, help_text="When the current attempt started."
+    )
     results = HarvestResultSerializer(many=True, read_only=True)
     table_names = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -397,6 +401,10 @@ class HarvestJobSerializer(serializers.ModelSerializer):
             "percent",
             "message",
             "results",
+            "attempts",
+            "next_attempt_at",
+            "last_error_code",
+            "last_error",
             "created_at",
             "started_at",
             "finished_at",

@@ -1,18 +1,25 @@
 """Harvest from Glue: a producer picks tables, a worker reads them and makes draft products (or, for tables that
-already back a product, schema proposals to review), reporting progress on the job row."""
+already back a product, schema proposals to review), reporting progress on the job row.
+
+Harvests run on the one outbox engine (``meshportal/core/outbox``, timing in ``MESHPORTAL_OUTBOX["harvest"]``):
+the row is enqueued on commit, claimed with a conditional update, its progress and its end are fenced on the
+claim, an AWS error that can heal (throttling, a timeout) puts it back with backoff, and the beat relay
+re-drives a harvest whose message was lost or whose worker died.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog import permissions
+from catalog.errors import CatalogErrorCode
 from catalog.glue import GlueTable, glue_table
 from catalog.models import DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
 from catalog.search import refresh_product_search
@@ -25,25 +32,24 @@ from meshportal.audit.services import Actor, audit_record
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.core.outbox import Outbox, OutboxStatus
+from meshportal.core.outbox.engine import worker_token
 from meshportal.identity.actors import harvest_actor
 from meshportal.identity.models import Team, User
 
 logger = logging.getLogger(__name__)
 MAX_TABLES = 500
 HARVESTABLE_ROLES = {AwsAccount.Role.PRODUCER, AwsAccount.Role.CENTRAL_GOVERNANCE}
+HARVESTS: Outbox[HarvestJob] = Outbox(kind="harvest", model=HarvestJob, task_name="catalog.harvest_run")
 
 
 def require_harvest_account(account: AwsAccount) -> None:
     if not account.is_active or account.role not in HARVESTABLE_ROLES:
         raise ValidationFailed(
-            f"{account} is not an active producer account.", field="aws_account", code="not_a_producer_account"
+            f"{account} is not an active producer account.",
+            field="aws_account",
+            code=CatalogErrorCode.NOT_A_PRODUCER_ACCOUNT,
         )
-
-
-def _enqueue(job_id: int) -> None:
-    from catalog.tasks import harvest_run_task
-
-    transaction.on_commit(lambda: harvest_run_task.delay(job_id))
 
 
 @transaction.atomic
@@ -85,7 +91,7 @@ def harvest_start(
         account_id=aws_account.account_id,
         after={"database": job.database_name, "tables": names, "domain": domain.slug, "owner_team": owner_team.slug},
     )
-    _enqueue(job.pk)
+    HARVESTS.enqueue_on_commit(job.pk)
     return job
 
 
@@ -155,49 +161,124 @@ def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[s
 
 
 def harvest_run(*, job_id: int) -> HarvestJob | None:
-    """Run a harvest job once: claim it, read each table from Glue, record what happened table by table.
+    """Run a harvest: claim it, read each table from Glue, record what happened table by table.
 
-    Called by the Celery task. Each table commits on its own, so progress is visible while the job runs and a
-    failing table does not undo the others. botocore retries throttling and transient errors (the gateway's
-    standard retry mode); what still fails is recorded on the table's result.
+    Called by the Celery task; returns None when there was nothing to claim (another worker holds the
+    harvest, it is not due yet, or it is finished: a redelivered message changes nothing). Each table commits
+    on its own with the progress (fenced on the claim), so progress is visible while it runs, a failing table
+    does not undo the others, and a retry goes on with the tables not read yet. botocore already retries
+    throttling and transient errors within a call (the gateway's standard retry mode); an error that can
+    still heal after that puts the whole harvest back for a later attempt with backoff; any other error is
+    recorded on its table's result.
     """
-    claimed = HarvestJob.objects.filter(pk=job_id, status=HarvestJob.Status.PENDING).update(
-        status=HarvestJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if claimed != 1:
+    worker = worker_token()
+    if not HARVESTS.claim(job_id=job_id, worker=worker):
         return None
     job = HarvestJob.objects.select_related("aws_account", "domain", "owner_team", "requested_by").get(pk=job_id)
+    try:
+        _harvest(job)
+    except Exception as exc:
+        # Not an answer from AWS (a database error, a bug): back for a later try, with the reason.
+        logger.exception("harvest %s failed unexpectedly", job_id)
+        HARVESTS.release_after_crash(job_ids=[job_id], worker=worker, error=exc)
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def _harvest(job: HarvestJob) -> None:
     # The run acts for the job's team with exactly what a harvest needs (identity.actors), whoever started it.
     actor: Actor = harvest_actor(team_id=job.owner_team_id, on_behalf_of=job.requested_by)
-    results: list[dict[str, Any]] = []
+    try:
+        # The account may have been deactivated or re-registered since the harvest was asked for.
+        require_harvest_account(job.aws_account)
+    except ValidationFailed as exc:
+        _finish(job, actor=actor, status=OutboxStatus.FAILED, summary=exc.detail, code=exc.code, reason=exc.detail)
+        return
+    results: list[dict[str, Any]] = list(job.results)
+    read = {r["table"] for r in results}
     for name in job.table_names:
+        if name in read:
+            continue  # read by an earlier attempt
         try:
             table = glue_table(job.aws_account, job.database_name, name)
-            result = _harvest_table(job=job, table=table, actor=actor)
         except AwsError as exc:
-            result = {"table": name, "outcome": "failed", "detail": f"{exc.code}: {exc.message}"[:500]}
+            if exc.retryable and HARVESTS.may_retry(job):
+                with transaction.atomic():
+                    HARVESTS.reschedule(job, code=exc.code, message=f"{name}: {exc.operation}: {exc.message}")
+                return
+            result = _failed(name, code=exc.code, detail=f"{exc.code}: {exc.message}")
+            if not _record(job, results, result):
+                return
+            continue
+        try:
+            with transaction.atomic():
+                result = _harvest_table(job=job, table=table, actor=actor)
+                if not _record(job, results, result):
+                    raise _ClaimLost
+        except _ClaimLost:
+            return  # the lease ran out and another worker took the harvest over: it goes on from here
         except (ValidationFailed, Conflict) as exc:
-            result = {"table": name, "outcome": "failed", "detail": exc.detail[:500]}
-        results.append(result)
-        HarvestJob.objects.filter(pk=job.pk).update(done=F("done") + 1, results=results)
-    failed = sum(1 for r in results if r["outcome"] == "failed")
-    status = HarvestJob.Status.FAILED if results and failed == len(results) else HarvestJob.Status.SUCCEEDED
+            if not _record(job, results, _failed(name, code=exc.code, detail=exc.detail)):
+                return
+    failures = [r for r in results if r["outcome"] == "failed"]
     counts = {
         outcome: sum(1 for r in results if r["outcome"] == outcome)
         for outcome in ("created", "changes", "unchanged", "failed")
     }
-    message = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "Nothing to do."
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "Nothing to do."
+    if results and len(failures) == len(results):
+        first = failures[0]
+        _finish(
+            job,
+            actor=actor,
+            status=OutboxStatus.FAILED,
+            summary=summary,
+            code=first.get("code", "failed"),
+            reason=f"{first['table']}: {first['detail']}",
+            counts=counts,
+        )
+    else:
+        _finish(job, actor=actor, status=OutboxStatus.SUCCEEDED, summary=summary, counts=counts)
+
+
+class _ClaimLost(Exception):
+    """Raised inside a table's transaction to undo it when the harvest's claim has been taken over."""
+
+
+def _failed(name: str, *, code: str, detail: str) -> dict[str, Any]:
+    return {"table": name, "outcome": "failed", "code": code[:128], "detail": detail[:500]}
+
+
+def _record(job: HarvestJob, results: list[dict[str, Any]], result: dict[str, Any]) -> bool:
+    """Add a table's result to the harvest, fenced on the claim. False when the claim was lost."""
+    results.append(result)
+    return bool(HARVESTS.mine(job).update(done=len(results), results=results))
+
+
+def _finish(
+    job: HarvestJob,
+    *,
+    actor: Actor,
+    status: str,
+    summary: str,
+    code: str = "",
+    reason: str = "",
+    counts: dict[str, int] | None = None,
+) -> None:
     with transaction.atomic():
-        HarvestJob.objects.filter(pk=job.pk).update(status=status, finished_at=timezone.now(), message=message)
+        # The summary first, while the claim still holds the row; ``finish`` is the fence for both.
+        HARVESTS.mine(job).update(message=summary)
+        if not HARVESTS.finish(job, status=status, code=code, message=reason):
+            transaction.set_rollback(True)
+            return
         audit_record(
             actor=actor,
             event_type=EventType.HARVEST_FINISHED,
             obj=job,
             account_id=job.aws_account.account_id,
-            after={"status": status, **counts},
+            after={"status": status, **(counts or {}), **({"error": reason} if reason else {})},
         )
-    job.refresh_from_db()
-    return job
 
 
 @transaction.atomic
@@ -209,7 +290,8 @@ def schema_apply_harvest(*, actor: User, proposal: SchemaProposal) -> DataProduc
     require_not_retired(product)
     if proposal.status != SchemaProposal.Status.PENDING:
         raise Conflict(
-            f"This schema change was already {proposal.get_status_display().lower()}.", code="proposal_decided"
+            f"This schema change was already {proposal.get_status_display().lower()}.",
+            code=CatalogErrorCode.PROPOSAL_DECIDED,
         )
     diff = columns_replace(product=product, columns=proposal.columns)
     proposal.status = SchemaProposal.Status.APPLIED
@@ -234,7 +316,8 @@ def schema_discard_harvest(*, actor: User, proposal: SchemaProposal) -> SchemaPr
     require_editor(actor, proposal.product)
     if proposal.status != SchemaProposal.Status.PENDING:
         raise Conflict(
-            f"This schema change was already {proposal.get_status_display().lower()}.", code="proposal_decided"
+            f"This schema change was already {proposal.get_status_display().lower()}.",
+            code=CatalogErrorCode.PROPOSAL_DECIDED,
         )
     proposal.status = SchemaProposal.Status.DISCARDED
     proposal.decided_by = actor
@@ -250,22 +333,8 @@ def schema_discard_harvest(*, actor: User, proposal: SchemaProposal) -> SchemaPr
     return proposal
 
 
-def harvests_relay(*, now: Any = None) -> int:
-    """Re-drive harvests whose message was lost (committed but never picked up), and those a dead worker
-    left running. ``harvest_run`` claims a job before working on it, so a duplicate message is harmless."""
-    from datetime import timedelta
-
-    from catalog.tasks import harvest_run_task
-
-    now = now or timezone.now()
-    HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING, started_at__lt=now - timedelta(minutes=30)).update(
-        status=HarvestJob.Status.PENDING
-    )
-    waiting = list(
-        HarvestJob.objects.filter(
-            status=HarvestJob.Status.PENDING, created_at__lt=now - timedelta(seconds=60)
-        ).values_list("pk", flat=True)
-    )
-    for job_id in waiting:
-        harvest_run_task.delay(job_id)
-    return len(waiting)
+def harvests_relay(*, now: datetime | None = None) -> int:
+    """Re-drive harvests whose message was lost and those a dead worker left running (the beat's
+    ``catalog.relay_harvests``). ``harvest_run`` claims a harvest before working on it, so a duplicate message
+    is harmless."""
+    return HARVESTS.relay(now=now)

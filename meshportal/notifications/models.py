@@ -1,9 +1,12 @@
-"""In-app notifications (also sent by e-mail) and outgoing team webhooks with one row per delivery attempt."""
+"""In-app notifications (also sent by e-mail) and outgoing team webhooks: a delivery per (webhook, event) on the
+outbox engine, and one row per delivery attempt."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from meshportal.core.outbox import OutboxJob, OutboxStatus
 
 
 class Notification(models.Model):
@@ -54,39 +57,50 @@ class TeamWebhook(models.Model):
         return self.is_active and (not self.event_types or event_type in self.event_types)
 
 
-class WebhookDelivery(models.Model):
-    """One attempt to deliver one event to one webhook. A failed attempt that will be retried has a successor
-    row (attempt + 1) scheduled after an exponential backoff; the rows together are the delivery log."""
+class WebhookDelivery(OutboxJob):
+    """One event to deliver to one webhook, carried by the outbox engine (``meshportal/core/outbox``): claimed
+    with a conditional update, retried with backoff while the receiver's answer can heal, fenced on the claim.
+    Each try is a ``WebhookDeliveryAttempt`` row; together they are the delivery log."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Scheduled"
-        SENDING = "sending", "Sending"
-        SUCCEEDED = "succeeded", "Delivered"
-        FAILED = "failed", "Failed"
+    Status = OutboxStatus
 
     webhook = models.ForeignKey(TeamWebhook, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.CharField(max_length=64, help_text="The CloudEvent id; the same on every attempt.")
     event_type = models.CharField(max_length=100)
     payload = models.JSONField(help_text="The CloudEvent, structured mode.")
-    attempt = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    scheduled_for = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.PositiveIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
-    will_retry = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["status", "scheduled_for"], name="delivery_due_idx"),
-            models.Index(fields=["webhook", "-id"], name="delivery_webhook_idx"),
-        ]
-        constraints = [models.UniqueConstraint(fields=["webhook", "event_id", "attempt"], name="uniq_delivery_attempt")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry_idx")]
+        constraints = [models.UniqueConstraint(fields=["webhook", "event_id"], name="uniq_webhook_event_delivery")]
 
     def __str__(self) -> str:
-        return f"{self.event_type} #{self.event_id} attempt {self.attempt} → {self.status}"
+        return f"{self.event_type} #{self.event_id} → {self.webhook_id} ({self.status})"
+
+
+class WebhookDeliveryAttempt(models.Model):
+    """One POST of a delivery to its webhook (or the reason none was made), with the receiver's answer."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempt = models.PositiveIntegerField(help_text="1 for the first try; the X-MeshPortal-Attempt header.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    scheduled_for = models.DateTimeField(help_text="When this attempt was due.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    will_retry = models.BooleanField(default=False, help_text="The delivery was put back for another attempt.")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "attempt"], name="uniq_delivery_attempt_no")]
+
+    def __str__(self) -> str:
+        return f"delivery #{self.delivery_id} attempt {self.attempt} → {self.status}"

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from meshportal.identity import roles
 from meshportal.identity.models import Team
-from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
+from meshportal.notifications.models import Notification, TeamWebhook, WebhookDeliveryAttempt
 
 DELIVERY_LOG_SIZE = 50
 
@@ -43,5 +43,11 @@ def webhook_get(*, team: Team, pk: int) -> TeamWebhook:
     return webhook
 
 
-def delivery_log(*, team: Team) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(webhook__team=team).select_related("webhook").defer("payload").order_by("-id")
+def delivery_log(*, team: Team) -> QuerySet[WebhookDeliveryAttempt]:
+    """The delivery attempts to the team's webhooks, newest first, each with its delivery and webhook."""
+    return (
+        WebhookDeliveryAttempt.objects.filter(delivery__webhook__team=team)
+        .select_related("delivery__webhook")
+        .defer("delivery__payload")
+        .order_by("-id")
+    )

@@ -1,8 +1,11 @@
 """Notifications and team webhooks.
 
-``event_publish`` runs inside the caller's transaction: it writes the in-app notifications and one pending
-webhook delivery row per subscribed team webhook (a durable outbox), and after commit enqueues the e-mails
-and the deliveries. ``notifications.relay`` re-drives deliveries whose enqueue was lost.
+``event_publish`` runs inside the caller's transaction: it writes the in-app notifications and one webhook
+delivery row per subscribed team webhook, and after commit enqueues the e-mails and the deliveries. Deliveries
+run on the one outbox engine (``meshportal/core/outbox``, timing in ``MESHPORTAL_OUTBOX["webhook"]``): claimed
+with a conditional update, every try recorded as a ``WebhookDeliveryAttempt`` row, the end fenced on the claim,
+answers that can heal retried with the engine's backoff, and ``notifications.relay`` re-drives deliveries whose
+message was lost or whose worker died.
 
 Webhook requests (CloudEvents 1.0, structured mode, ``Content-Type: application/cloudevents+json``):
 
@@ -11,8 +14,9 @@ Webhook requests (CloudEvents 1.0, structured mode, ``Content-Type: application/
 - ``X-MeshPortal-Event-Id`` (the CloudEvent ``id``, the same on every retry: deduplicate on it) and
   ``X-MeshPortal-Attempt``.
 - Any 2xx is success. Timeouts, connection errors, 408, 429 and 5xx are retried with exponential backoff
-  (``MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS`` × 2^(attempt-1), capped, up to ``MESHPORTAL_WEBHOOK_MAX_ATTEMPTS``);
-  other 4xx fail at once: the receiver refused the event and a retry would be refused again.
+  ("full jitter" up to ``MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS`` × 2^(attempt-1), capped at
+  ``MESHPORTAL_WEBHOOK_RETRY_MAX_SECONDS``, up to ``MESHPORTAL_WEBHOOK_MAX_ATTEMPTS`` attempts); other 4xx fail
+  at once: the receiver refused the event and a retry would be refused again.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -40,14 +46,20 @@ from django.utils import timezone
 from meshportal.audit.events import EventType
 from meshportal.audit.services import Actor, audit_record
 from meshportal.core.errors import NotAllowed, ValidationFailed
+from meshportal.core.outbox import Outbox, OutboxStatus
+from meshportal.core.outbox.engine import worker_token
 from meshportal.identity import roles
 from meshportal.identity.models import Team, User
 from meshportal.notifications.errors import NotificationErrorCode
-from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
+from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery, WebhookDeliveryAttempt
 
 SIGNATURE_HEADER = "X-MeshPortal-Signature"
 EVENT_TYPE_PREFIX = "com.meshportal."
 RESPONSE_BODY_LIMIT = 2000
+WEBHOOKS: Outbox[WebhookDelivery] = Outbox(
+    kind="webhook", model=WebhookDelivery, task_name="notifications.deliver_webhook"
+)
+SEND_EMAILS_TASK = "notifications.send_emails"
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -115,33 +127,20 @@ def event_publish(
     deliveries: list[WebhookDelivery] = []
     if webhooks:
         event = cloud_event(event_type=event_type, source=source, subject=subject, data=data)
-        now = timezone.now()
         deliveries = WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(
-                    webhook=w, event_id=event["id"], event_type=ce_type, payload=event, attempt=1, scheduled_for=now
-                )
-                for w in webhooks
-            ]
+            [WebhookDelivery(webhook=w, event_id=event["id"], event_type=ce_type, payload=event) for w in webhooks]
         )
     notification_ids = [n.pk for n in notifications if n.pk is not None]
-    delivery_ids = [d.pk for d in deliveries if d.pk is not None]
-
-    def enqueue() -> None:
-        from meshportal.notifications.tasks import deliver_webhook, send_emails
-
-        if notification_ids:
-            send_emails.delay(notification_ids)
-        for delivery_id in delivery_ids:
-            deliver_webhook.delay(delivery_id)
-
-    transaction.on_commit(enqueue)
+    if notification_ids:
+        # By name, as the outbox engine sends: the tasks module imports this one.
+        transaction.on_commit(lambda: current_app.tasks[SEND_EMAILS_TASK].delay(notification_ids))
+    for delivery in deliveries:
+        if delivery.pk is not None:
+            WEBHOOKS.enqueue_on_commit(delivery.pk)
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:
     """E-mail each notification once (Django's mailer; the console backend in the demo). Returns the count."""
-    from django.core.mail import EmailMessage
-
     sent = 0
     rows = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("recipient")
     base = _setting("MESHPORTAL_BASE_URL", "http://localhost:8000").rstrip("/")
@@ -234,12 +233,6 @@ def webhook_delete(*, actor: Actor, webhook: TeamWebhook) -> None:
     webhook.delete()
 
 
-def _backoff_seconds(attempt: int) -> float:
-    base = float(_setting("MESHPORTAL_WEBHOOK_RETRY_BASE_SECONDS", 30.0))
-    cap = float(_setting("MESHPORTAL_WEBHOOK_RETRY_MAX_SECONDS", 3600.0))
-    return min(cap, base * (2 ** max(attempt - 1, 0)))
-
-
 def _retryable(status: int | None) -> bool:
     return status is None or status in (408, 429) or status >= 500
 
@@ -298,84 +291,109 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
 
 
+def _outcome_code(status: int | None) -> str:
+    return f"http_{status}" if status is not None else "unreachable"
+
+
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
-    """Make one delivery attempt: claim the row, POST, record the outcome, schedule the next attempt."""
+    """Make one delivery attempt: claim the delivery, record the attempt, POST, and end the delivery or put it
+    back for a later attempt. Returns None when there was nothing to claim (delivered, failed, not due yet,
+    or another worker holds it: a redelivered message changes nothing)."""
+    due = WebhookDelivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", "created_at").first()
+    if due is None:
+        return None
+    worker = worker_token()
+    if not WEBHOOKS.claim(job_id=delivery_id, worker=worker):
+        return None
+    try:
+        _attempt(WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id), scheduled_for=due[0] or due[1])
+    except Exception as exc:
+        # Not the receiver's answer (a database error, a bug): back for a later try, with the reason.
+        WEBHOOKS.release_after_crash(job_ids=[delivery_id], worker=worker, error=exc)
+        raise
+    return WebhookDelivery.objects.get(pk=delivery_id)
+
+
+def _attempt(delivery: WebhookDelivery, *, scheduled_for: datetime) -> None:
     now = timezone.now()
-    if (
-        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
-            status=WebhookDelivery.Status.SENDING, started_at=now
-        )
-        != 1
-    ):
-        return None  # delivered, failed, or another worker holds it
-    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+    # An attempt left "sending" was cut short by a worker that died; the engine's lease handed the delivery over.
+    WebhookDeliveryAttempt.objects.filter(delivery=delivery, status=WebhookDeliveryAttempt.Status.SENDING).update(
+        status=WebhookDeliveryAttempt.Status.FAILED,
+        finished_at=now,
+        error="The worker making this attempt stopped before it ended; its outcome is unknown.",
+    )
+    attempt = WebhookDeliveryAttempt.objects.create(
+        delivery=delivery, attempt=delivery.attempts, scheduled_for=scheduled_for, started_at=now
+    )
     webhook = delivery.webhook
     if not webhook.is_active:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.FAILED, finished_at=now, error="The webhook is disabled."
+        _end(
+            delivery,
+            attempt,
+            status=None,
+            response_body="",
+            error="The webhook is disabled.",
+            code="disabled",
+            can_heal=False,
         )
-        return delivery
+        return
     body = encode(delivery.payload)
     headers = {
         "Content-Type": "application/cloudevents+json; charset=utf-8",
         "User-Agent": "MeshPortal-Webhooks/1.0",
         SIGNATURE_HEADER: sign(webhook.secret, body),
         "X-MeshPortal-Event-Id": delivery.event_id,
-        "X-MeshPortal-Attempt": str(delivery.attempt),
+        "X-MeshPortal-Attempt": str(delivery.attempts),
     }
     started = time.monotonic()
     status, response_body, error = _post(webhook.url, body, headers)
     duration = int((time.monotonic() - started) * 1000)
-    ok = status is not None and 200 <= status < 300
-    max_attempts = int(_setting("MESHPORTAL_WEBHOOK_MAX_ATTEMPTS", 6))
-    retry = not ok and _retryable(status) and delivery.attempt < max_attempts
-    with transaction.atomic():
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.SUCCEEDED if ok else WebhookDelivery.Status.FAILED,
-            finished_at=timezone.now(),
-            response_status=status,
-            response_body=response_body[:RESPONSE_BODY_LIMIT],
-            error=error[:2000],
-            duration_ms=duration,
-            will_retry=retry,
-        )
-        if retry:
-            delay = _backoff_seconds(delivery.attempt)
-            successor = WebhookDelivery.objects.create(
-                webhook=webhook,
-                event_id=delivery.event_id,
-                event_type=delivery.event_type,
-                payload=delivery.payload,
-                attempt=delivery.attempt + 1,
-                scheduled_for=timezone.now() + timedelta(seconds=delay),
-            )
-
-            def enqueue() -> None:
-                from meshportal.notifications.tasks import deliver_webhook
-
-                deliver_webhook.apply_async((successor.pk,), countdown=delay)
-
-            transaction.on_commit(enqueue)
-    delivery.refresh_from_db()
-    return delivery
-
-
-def webhook_deliveries_relay(*, now: Any = None) -> int:
-    """Re-enqueue scheduled attempts that are overdue (their enqueue was lost). Claiming makes it harmless
-    to enqueue one twice."""
-    from meshportal.notifications.tasks import deliver_webhook
-
-    now = now or timezone.now()
-    grace = timedelta(seconds=float(_setting("MESHPORTAL_WEBHOOK_RELAY_GRACE_SECONDS", 60.0)))
-    due = list(
-        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, scheduled_for__lte=now - grace)
-        .order_by("scheduled_for")
-        .values_list("id", flat=True)[:500]
+    _end(
+        delivery,
+        attempt,
+        status=status,
+        response_body=response_body,
+        error=error,
+        duration_ms=duration,
+        code=_outcome_code(status),
+        can_heal=_retryable(status),
     )
-    for delivery_id in due:
-        deliver_webhook.delay(delivery_id)
-    # A worker that died mid-send leaves a row "sending": give it back after a generous lease.
-    WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.SENDING, started_at__lt=now - timedelta(minutes=10)
-    ).update(status=WebhookDelivery.Status.PENDING)
-    return len(due)
+
+
+@transaction.atomic
+def _end(
+    delivery: WebhookDelivery,
+    attempt: WebhookDeliveryAttempt,
+    *,
+    status: int | None,
+    response_body: str,
+    error: str,
+    code: str,
+    can_heal: bool,
+    duration_ms: int = 0,
+) -> None:
+    """Record the attempt's outcome and, fenced on the claim, end the delivery or put it back for later."""
+    ok = status is not None and 200 <= status < 300
+    will_retry = False
+    if ok:
+        WEBHOOKS.finish(delivery, status=OutboxStatus.SUCCEEDED)
+    elif can_heal and WEBHOOKS.may_retry(delivery):
+        will_retry = WEBHOOKS.reschedule(delivery, code=code, message=error or f"HTTP {status}")
+    else:
+        WEBHOOKS.finish(delivery, status=OutboxStatus.FAILED, code=code, message=error or f"HTTP {status}")
+    # The attempt happened whatever the fence said: it is recorded even if the claim was lost meanwhile.
+    WebhookDeliveryAttempt.objects.filter(pk=attempt.pk).update(
+        status=WebhookDeliveryAttempt.Status.SUCCEEDED if ok else WebhookDeliveryAttempt.Status.FAILED,
+        finished_at=timezone.now(),
+        response_status=status,
+        response_body=response_body[:RESPONSE_BODY_LIMIT],
+        error=error[:2000],
+        duration_ms=duration_ms,
+        will_retry=will_retry,
+    )
+
+
+def webhook_deliveries_relay(*, now: datetime | None = None) -> int:
+    """Re-drive deliveries whose message was lost, whose retry is due, or whose worker died (the beat's
+    ``notifications.relay``). Claiming makes it harmless to send one twice."""
+    return WEBHOOKS.relay(now=now)

@@ -308,6 +308,8 @@ def _outbox_timing(prefix: str, *, lease: float, requeue: float, base: float, ca
 # The outbox engine's kinds of work. lease: a running row older than this counts as abandoned by a dead worker;
 # requeue: a queued row not picked up for this long is sent again; retry base/max: full-jitter backoff;
 # max attempts: when an error that could heal is given up on (revocations are never given up on).
+# harvest: the lease keeps the former 30-minute takeover of a harvest left running. webhook: a 120 s lease is well
+# above the 10 s request timeout (the former takeover waited 10 minutes); backoff and attempts as before.
 MESHPORTAL_OUTBOX = {
     "provisioning": _outbox_timing("MESHPORTAL_JOB", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8),
     "harvest": _outbox_timing("MESHPORTAL_HARVEST", lease=1800.0, requeue=120.0, base=5.0, cap=600.0, attempts=3),
@@ -355,11 +357,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "DataProductStatusEnum": "catalog.models.DataProduct.Status",
     "AccessRequestStatusEnum": "access_requests.models.AccessRequest.Status",
     "GrantStatusEnum": "access_requests.models.Grant.Status",
-    "ProvisioningJobStatusEnum": "provisioning.models.ProvisioningJob.Status",
+    # Provisioning jobs, harvests and webhook deliveries share the outbox engine's statuses.
+    "OutboxStatusEnum": "meshportal.core.outbox.OutboxStatus",
     "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
     "ClassificationEnum": "catalog.models.Classification",
-    "HarvestStatusEnum": "catalog.models.HarvestJob.Status",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
+    "WebhookDeliveryStatusEnum": "meshportal.notifications.models.WebhookDeliveryAttempt.Status",
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["catalog-relay-harvests"] = {

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from catalog import services
 from catalog.glue import glue_database_names, glue_tables
-from catalog.models import DataProduct, OutputPort, SchemaProposal
+from catalog.models import DataProduct, HarvestJob, OutputPort, SchemaProposal
+from catalog.services.harvest import HARVESTS, harvests_relay
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
 from meshportal.aws.gateway import account_client
@@ -286,14 +289,6 @@ def test_harvest_api_start_and_status(personas, producer_account, api_for, djang
 
 
 def test_relay_re_drives_a_harvest_whose_message_was_lost(aws, personas, team, domain):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from catalog.models import HarvestJob
-    from catalog.services.harvest import harvests_relay
-    from tests.factories import AwsAccountFactory
-
     account = AwsAccountFactory(account_id="222222222222", role="producer")
     job = HarvestJob.objects.create(
         requested_by=personas.producer,
@@ -308,4 +303,137 @@ def test_relay_re_drives_a_harvest_whose_message_was_lost(aws, personas, team, d
     HarvestJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert harvests_relay() == 1  # eager Celery in tests: the re-sent task runs the harvest
     job.refresh_from_db()
-    assert job.status in ("succeeded", "failed") and job.attempts == 1
+    assert job.status == "failed" and job.attempts == 1
+    assert job.last_error_code == "EntityNotFoundException" and job.last_error.startswith("missing: ")
+
+
+# --- on the outbox engine -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting_harvest(personas, team, domain, producer_account, django_capture_on_commit_callbacks):
+    """A harvest of two tables, committed but not yet run by any worker."""
+
+    def make(tables=("orders", "refunds")) -> HarvestJob:
+        with django_capture_on_commit_callbacks(execute=False):
+            return services.harvest_start(
+                actor=personas.producer,
+                aws_account=producer_account,
+                database_name="sales",
+                table_names=list(tables),
+                domain=domain,
+                owner_team=team,
+            )
+
+    return make
+
+
+def test_a_harvest_claimed_twice_runs_once(waiting_harvest):
+    job = waiting_harvest()
+    assert HARVESTS.claim(job_id=job.pk, worker="first") is True
+    assert services.harvest_run(job_id=job.pk) is None  # a second message while the first worker holds it
+    job.refresh_from_db()
+    assert (job.status, job.done, job.claimed_by) == ("running", 0, "first")
+    assert DataProduct.objects.count() == 0
+
+
+def test_a_harvest_whose_worker_died_is_taken_over_after_the_lease(waiting_harvest, settings):
+    job = waiting_harvest()
+    assert HARVESTS.claim(job_id=job.pk, worker="dead") is True
+    assert services.harvest_run(job_id=job.pk) is None  # inside the lease: still the dead worker's
+    lease = settings.MESHPORTAL_OUTBOX["harvest"]["lease_seconds"]
+    HarvestJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(seconds=lease + 1))
+    assert harvests_relay() == 1  # the relay re-sends it; the eager task takes it over
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("succeeded", 2, 2)
+    assert job.claimed_by != "dead"
+    assert DataProduct.objects.count() == 2
+
+
+def test_a_worker_whose_lease_ran_out_changes_nothing(waiting_harvest):
+    job = waiting_harvest()
+    HARVESTS.claim(job_id=job.pk, worker="old")
+    stale = HarvestJob.objects.get(pk=job.pk)
+    HarvestJob.objects.filter(pk=job.pk).update(claimed_by="new")  # taken over meanwhile
+    assert HARVESTS.finish(stale, status="failed", message="too late") is False
+    job.refresh_from_db()
+    assert (job.status, job.claimed_by, job.last_error) == ("running", "new", "")
+
+
+def test_a_throttled_harvest_is_retried_with_backoff(aws, waiting_harvest, settings, personas, client_for):
+    settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1  # let the harvest-level retry do the work, not botocore
+    aws.inject_fault(service="glue", operation="GetTable", error="ThrottlingException", count=1)
+    job = waiting_harvest(["orders", "refunds"])
+    services.harvest_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("retry", 1, 0)
+    assert job.last_error_code == "ThrottlingException" and job.last_error.startswith("orders: glue:")
+    assert job.next_attempt_at is not None and job.finished_at is None
+    page = client_for(personas.producer).get(f"/catalog/harvest/{job.pk}/", headers={"HX-Request": "true"})
+    assert "Waiting to retry" in page.content.decode() and "ThrottlingException" in page.content.decode()
+    assert services.harvest_run(job_id=job.pk) is None  # not due yet: the backoff holds
+    HarvestJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert harvests_relay() == 1  # the due retry is re-sent; the eager task runs it
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("succeeded", 2, 2)
+    assert [r["outcome"] for r in job.results] == ["created", "created"]
+
+
+def test_a_retried_harvest_goes_on_with_the_tables_not_read_yet(waiting_harvest):
+    job = waiting_harvest(["orders", "refunds"])
+    earlier = {"table": "orders", "outcome": "unchanged", "product": "sales-orders", "detail": "No schema change."}
+    HarvestJob.objects.filter(pk=job.pk).update(status="retry", attempts=1, results=[earlier], done=1)
+    services.harvest_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("succeeded", 2, 2)
+    assert job.results == [earlier, {**job.results[1], "table": "refunds", "outcome": "created"}]
+    assert list(DataProduct.objects.values_list("slug", flat=True)) == ["sales-refunds"]  # orders not read again
+
+
+def test_a_harvest_that_keeps_being_throttled_gives_up_after_max_attempts(aws, waiting_harvest, settings):
+    settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "harvest": {**settings.MESHPORTAL_OUTBOX["harvest"], "max_attempts": 2},
+    }
+    aws.inject_fault(service="glue", operation="GetTable", error="ThrottlingException")
+    job = waiting_harvest(["orders"])
+    services.harvest_run(job_id=job.pk)
+    HarvestJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    services.harvest_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("failed", 2)
+    assert job.results[0]["outcome"] == "failed" and job.results[0]["code"] == "ThrottlingException"
+    assert job.last_error_code == "ThrottlingException"
+
+
+def test_an_invalid_harvest_fails_at_once_with_the_reason(waiting_harvest, producer_account):
+    job = waiting_harvest(["orders"])
+    producer_account.is_active = False  # deactivated after the harvest was asked for
+    producer_account.save(update_fields=["is_active"])
+    services.harvest_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.done) == ("failed", 1, 0)
+    assert job.last_error_code == "not_a_producer_account" and "not an active producer account" in job.last_error
+    assert job.next_attempt_at is None
+    event = AuditEvent.objects.get(event_type=EventType.HARVEST_FINISHED)
+    assert event.after["status"] == "failed" and "not an active producer account" in event.after["error"]
+
+
+def test_a_harvest_of_a_missing_database_fails_without_retrying(waiting_harvest, personas, team, domain):
+    job = waiting_harvest(["orders"])
+    HarvestJob.objects.filter(pk=job.pk).update(database_name="nowhere")
+    services.harvest_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert job.last_error_code == "EntityNotFoundException" and job.last_error.startswith("orders: ")
+
+
+def test_harvest_api_shows_attempts_and_the_reason(waiting_harvest, producer_account, personas, api_for):
+    job = waiting_harvest(["orders"])
+    producer_account.is_active = False
+    producer_account.save(update_fields=["is_active"])
+    services.harvest_run(job_id=job.pk)
+    body = api_for(personas.producer).get(f"/api/v1/harvests/{job.pk}/").json()
+    assert (body["status"], body["attempts"], body["last_error_code"]) == ("failed", 1, "not_a_producer_account")
+    assert body["started_at"] is not None and body["finished_at"] is not None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
+from meshportal.notifications.models import Notification, TeamWebhook, WebhookDeliveryAttempt
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -44,12 +44,20 @@ class TeamWebhookCreateSerializer(serializers.Serializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
-    webhook: serializers.PrimaryKeyRelatedField[TeamWebhook] = serializers.PrimaryKeyRelatedField(read_only=True)
+    """One delivery attempt, with the event and webhook of its delivery."""
+
+    delivery = serializers.IntegerField(source="delivery_id", read_only=True, help_text="The delivery it belongs to.")
+    webhook = serializers.IntegerField(source="delivery.webhook_id", read_only=True)
+    event_id = serializers.CharField(
+        source="delivery.event_id", read_only=True, help_text="The CloudEvent id; the same on every attempt."
+    )
+    event_type = serializers.CharField(source="delivery.event_type", read_only=True)
 
     class Meta:
-        model = WebhookDelivery
+        model = WebhookDeliveryAttempt
         fields = [
             "id",
+            "delivery",
             "webhook",
             "event_id",
             "event_type",
@@ -63,3 +71,4 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "duration_ms",
             "will_retry",
         ]
+        read_only_fields = fields

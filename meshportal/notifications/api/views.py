@@ -16,7 +16,7 @@ from meshportal.notifications.api.serializers import (
     TeamWebhookSerializer,
     WebhookDeliverySerializer,
 )
-from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery
+from meshportal.notifications.models import Notification, TeamWebhook, WebhookDeliveryAttempt
 
 
 class NotificationListView(generics.ListAPIView):
@@ -87,7 +87,7 @@ class TeamWebhookDeliveryListView(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
-            return WebhookDelivery.objects.none()
+            return WebhookDeliveryAttempt.objects.none()
         return selectors.delivery_log(
             team=selectors.team_get_for_webhooks(user=self.request.user, slug=self.kwargs["slug"])
         )
