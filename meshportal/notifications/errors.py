@@ -10,3 +10,4 @@ from enum import StrEnum, unique
 class NotificationErrorCode(StrEnum):
     FORBIDDEN_DESTINATION = "forbidden_destination"
     INVALID_URL = "invalid_url"
+    WEBHOOK_DISABLED = "webhook_disabled"  # a delivery found its webhook switched off

@@ -333,7 +333,7 @@ def _attempt(delivery: WebhookDelivery, *, scheduled_for: datetime) -> None:
             status=None,
             response_body="",
             error="The webhook is disabled.",
-            code="disabled",
+            code=NotificationErrorCode.WEBHOOK_DISABLED,
             can_heal=False,
         )
         return

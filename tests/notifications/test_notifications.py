@@ -289,7 +289,7 @@ def test_a_disabled_webhook_fails_its_delivery_with_the_reason(personas, hooked,
     delivery = notifications.webhook_deliver(delivery_id=WebhookDelivery.objects.get().pk)
     assert (delivery.status, delivery.last_error_code, delivery.last_error) == (
         "failed",
-        "disabled",
+        "webhook_disabled",
         "The webhook is disabled.",
     )
     assert _attempts(delivery) == [(1, "failed", None, False)] and receiver.received == []
