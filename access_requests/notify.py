@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from access_requests.models import AccessRequest, Grant
 from meshportal.identity.models import User
+from meshportal.notifications.services import event_publish
 
 REQUESTER, OWNERS, STEWARDS, APPROVERS = "requester", "owners", "stewards", "approvers"
 
@@ -77,8 +78,6 @@ def publish(
     """Record the notifications and webhook deliveries of one transition (in the caller's transaction)."""
     if not apps.is_installed("meshportal.notifications"):
         return
-    from meshportal.notifications.services import event_publish
-
     audiences, title = EVENTS[event]
     recipients: set[int] = set()
     for kind in audiences:

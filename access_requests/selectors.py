@@ -18,6 +18,7 @@ from access_requests import policy
 from access_requests.models import AccessRequest, Approval, Grant
 from access_requests.policy import PRODUCER, STEWARD
 from catalog.models import Column, DataProduct, OutputPort
+from catalog.selectors import port_get_for_user
 from meshportal.identity import roles
 
 _APPROVALS = Approval.objects.select_related("approver").order_by("decided_at", "id")
@@ -91,8 +92,6 @@ MAX_ID = 2**63 - 1
 def port_for_request(*, user: Any, pk: int) -> OutputPort:
     """The port a user asks about: only ports of products the user may see in the catalog (404 otherwise,
     so drafts stay invisible); whether the product can be requested is the service's rule."""
-    from catalog.selectors import port_get_for_user
-
     if not 0 < pk <= MAX_ID:
         raise Http404("No such output port.")
     return port_get_for_user(user=user, pk=pk)

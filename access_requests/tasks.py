@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from access_requests.services import grants_expire_due, grants_remind_expiring
+
 
 @shared_task(name="access_requests.expire_grants", ignore_result=True)
 def expire_grants() -> int:
-    from access_requests.services import grants_expire_due
-
     return grants_expire_due()
 
 
 @shared_task(name="access_requests.remind_expiring", ignore_result=True)
 def remind_expiring() -> int:
-    from access_requests.services import grants_remind_expiring
-
     return grants_remind_expiring()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -332,8 +333,6 @@ def contract_download(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 @login_required
 @require_GET
 def odps_download(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    import json
-
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     response = HttpResponse(json.dumps(product_to_odps(product), indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{product.slug}.odps.json"'

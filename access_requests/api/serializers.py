@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access_requests.models import AccessRequest, Approval, Grant
+from access_requests.selectors import port_for_request
 from catalog.models import OutputPort
 
 if TYPE_CHECKING:
@@ -90,10 +92,6 @@ class AccessRequestCreateSerializer(serializers.Serializer):
     accept_terms = serializers.BooleanField(help_text="Accept the product's terms of use.")
 
     def validate_port(self, value: int) -> OutputPort:
-        from django.http import Http404
-
-        from access_requests.selectors import port_for_request
-
         try:  # only ports of products the caller may see: a draft's port does not exist for outsiders
             return port_for_request(user=self.context["request"].user, pk=value)
         except Http404 as exc:

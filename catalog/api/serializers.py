@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from catalog import permissions
 from catalog.contracts import MAX_YAML_BYTES
+from catalog.markdown import render_markdown
 from catalog.models import (
     Classification,
     Column,
@@ -19,7 +20,7 @@ from catalog.models import (
     OutputPort,
     SchemaProposal,
 )
-from catalog.selectors import product_freshness
+from catalog.selectors import product_freshness, product_list
 from catalog.services.common import MAX_DOCUMENTATION_BYTES
 from meshportal.aws.models import AwsAccount
 from meshportal.identity.models import Team, User
@@ -202,8 +203,6 @@ class ProductDetailSerializer(ProductListSerializer):
         read_only_fields = fields
 
     def get_documentation_html(self, product: DataProduct) -> str:
-        from catalog.markdown import render_markdown
-
         return render_markdown(product.documentation)
 
     def get_can_edit(self, product: DataProduct) -> bool:
@@ -216,8 +215,6 @@ class _UpstreamField(serializers.SlugRelatedField):
     """Upstream products by slug, among the products the requesting user can see."""
 
     def get_queryset(self) -> Any:
-        from catalog.selectors import product_list
-
         request = self.context.get("request")
         return product_list(user=request.user if request else None)
 

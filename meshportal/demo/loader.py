@@ -5,7 +5,7 @@ from django.db import transaction
 
 from meshportal.aws import services as aws
 from meshportal.aws.models import AwsAccount
-from meshportal.demo import mesh
+from meshportal.demo import catalog_loader, mesh
 from meshportal.identity import services as identity
 from meshportal.identity.actors import DEMO_LOADER
 from meshportal.identity.models import Team, TeamMembership, User
@@ -48,7 +48,5 @@ def load() -> dict[str, int]:
             org = mesh.ORG_ID if account["account_id"] in (mesh.CENTRAL, mesh.PRODUCER) else ""
             aws.account_register(actor=LOADER, organization_id=org, **account)
             counts["accounts"] += 1
-    from meshportal.demo import catalog_loader
-
     counts.update(catalog_loader.load(actor=LOADER))
     return counts

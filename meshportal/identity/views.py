@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from meshportal.core.http import AuthenticatedHttpRequest
 from meshportal.identity import services
@@ -49,8 +50,6 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         token = services.token_rotate(user=request.user)
         messages.success(request, "A new API token was issued; the old one no longer works.")
         return redirect("identity:profile")
-    from rest_framework.authtoken.models import Token
-
     token = Token.objects.filter(user=request.user).first()
     return render(
         request,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from meshportal.identity import roles
 from meshportal.identity.models import Team, User
 
 
@@ -29,8 +30,6 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "first_name", "last_name", "teams", "roles"]
 
     def get_roles(self, user: User) -> list[str]:
-        from meshportal.identity import roles
-
         out = ["consumer"]
         if roles.is_producer(user):
             out.append("producer")
