@@ -28,13 +28,13 @@ from catalog.services.ports import port_create
 from catalog.services.products import product_create
 from catalog.services.schema import columns_replace, schema_diff
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
-from meshportal.identity.actors import harvest_actor
+from meshportal.identity.actors import Actor, harvest_actor
 from meshportal.identity.models import Team, User
 
 logger = logging.getLogger(__name__)

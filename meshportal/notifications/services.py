@@ -44,11 +44,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from meshportal.audit.events import EventType
-from meshportal.audit.services import Actor, audit_record
+from meshportal.audit.services import audit_record
 from meshportal.core.errors import NotAllowed, ValidationFailed
 from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
 from meshportal.identity import roles
+from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 from meshportal.notifications.errors import NotificationErrorCode
 from meshportal.notifications.models import Notification, TeamWebhook, WebhookDelivery, WebhookDeliveryAttempt
