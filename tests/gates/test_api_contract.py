@@ -17,6 +17,9 @@ from schemathesis.checks import (
 )
 
 from meshportal.wsgi import application
+from tests.gates import strategies
+
+strategies.register()
 
 # Loaded at collection: the schema view needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
