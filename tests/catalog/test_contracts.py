@@ -246,3 +246,25 @@ def test_contract_form_shows_the_number_problem(personas, client_for):
     assert response.status_code in {200, 400}
     assert b"slaProperties[1].value" in response.content
     assert not DataProduct.objects.exists()
+
+
+def test_another_teams_draft_slug_answers_as_if_it_did_not_exist(personas, make_product, api_for):
+    from tests.factories import TeamFactory
+
+    make_product("sales-customers", actor=personas.admin, owner_team=TeamFactory(name="Other", slug="other"))
+    without_domain = CONTRACT.replace("domain: sales\n", "")
+    api = api_for(personas.producer)
+    taken = api.post("/api/v1/contracts/", {"yaml": without_domain}, format="json")
+    free = api.post(
+        "/api/v1/contracts/", {"yaml": without_domain.replace("id: sales-customers", "id: no-such-slug")}, format="json"
+    )
+    assert taken.status_code == free.status_code == 400
+    assert taken.json() == free.json()  # same code, message and fields: the draft does not exist here
+    # Creating it at last answers as any taken slug does through any door (slugs are global, never reused).
+    created = api.post("/api/v1/contracts/", {"yaml": CONTRACT}, format="json")
+    assert created.status_code == 409
+    assert (
+        created.json()["detail"] == "The slug 'sales-customers' is taken: slugs are stable addresses and never reused."
+    )
+    assert DataProduct.objects.get(slug="sales-customers").owner_team.slug == "other"
+    assert not DataContract.objects.exists()
