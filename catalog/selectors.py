@@ -288,12 +288,10 @@ def harvest_proposals(*, job: HarvestJob) -> list[SchemaProposal]:
 
 
 def proposal_get_for_user(*, user: Any, pk: int) -> SchemaProposal:
-    proposal = (
-        SchemaProposal.objects.select_related("product", "harvest")
-        .filter(pk=pk, product__in=DataProduct.objects.filter(permissions.visible_products_q(user)))
-        .first()
-    )
-    if proposal is None:
+    """A schema change waiting for review, for those who may decide it (the owning team, platform admins);
+    404 for everyone else, even when the product itself is published."""
+    proposal = SchemaProposal.objects.select_related("product", "harvest").filter(pk=pk).first()
+    if proposal is None or not permissions.can_edit(user, proposal.product):
         raise Http404("No such schema change.")
     return proposal
 

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from meshportal.health import healthz
 
@@ -24,11 +26,21 @@ urlpatterns = [
     path("provisioning/", include("provisioning.urls")),
     path("audit/", include("meshportal.console.urls")),
     path("admin/", admin.site.urls),
-    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Signed-in users only (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); a browser is sent to the login page. The
+    # split view serves Swagger UI's start-up script as a file, so the page needs no inline script (CSP).
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
+
+# Single sign-on routes exist only when single sign-on is on: otherwise /oidc/authenticate/ would start a
+# session (the OIDC state) for anyone who asks.
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
 handler400 = "meshportal.core.views.bad_request"
 handler403 = "meshportal.core.views.permission_denied"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,9 @@ SCHEMA_FILE = Path(__file__).parent / "schemas" / "odcs-json-schema-v3.2.0.json"
 EXPORT_API_VERSION = "v3.1.0"
 MAX_YAML_BYTES = 512 * 1024
 MAX_ERRORS = 25
+# The largest number a contract may hold anywhere: PostgreSQL's bigint, and far beyond any SLA.
+MAX_NUMBER = 2**63 - 1
+MAX_FRESHNESS_HOURS = 24 * 366
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
 STATUS_TO_ODCS = {"draft": "draft", "published": "active", "deprecated": "deprecated", "retired": "retired"}
 
@@ -137,6 +141,21 @@ def _location(path: Any) -> str:
     return out or "(document)"
 
 
+def _number_problems(value: Any, path: tuple[Any, ...], errors: dict[str, list[str]]) -> None:
+    """YAML reads ``.inf``, ``.nan`` and ``1e999`` as floats that no database column, Decimal comparison or
+    JSON document can hold: name each one, wherever it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _number_problems(item, (*path, key), errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _number_problems(item, (*path, index), errors)
+    elif isinstance(value, float) and not math.isfinite(value):
+        errors.setdefault(_location(path), []).append(f"{value} is not a number MeshPortal can store.")
+    elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        errors.setdefault(_location(path), []).append(f"The number is too large (at most {MAX_NUMBER}).")
+
+
 def parse_contract(yaml_text: str) -> dict[str, Any]:
     """The contract as a dict, or ``ContractInvalid`` listing every problem (YAML syntax or schema)."""
     if not isinstance(yaml_text, str) or not yaml_text.strip():
@@ -171,6 +190,9 @@ def parse_contract(yaml_text: str) -> dict[str, Any]:
             {"apiVersion": [f"Expected v3.x, got {api_version!r}."]},
         )
     errors: dict[str, list[str]] = {}
+    _number_problems(doc, (), errors)
+    if errors:
+        raise ContractInvalid(f"The contract holds {sum(map(len, errors.values()))} number(s) out of range.", errors)
     problems = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in problems[:MAX_ERRORS]:
         message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
@@ -200,6 +222,8 @@ def _hours(value: Any, unit: str) -> int | None:
         number *= 24
     elif unit in {"m", "min", "minute", "minutes"}:
         number /= 60
+    if not math.isfinite(number):  # "inf" as a string, or 1e308 days
+        return MAX_FRESHNESS_HOURS + 1
     return max(1, round(number))
 
 
@@ -239,15 +263,24 @@ def contract_to_data(doc: dict[str, Any]) -> ContractData:
             )
         else:
             data.criticality = criticality
-    for sla in doc.get("slaProperties") or []:
+    for i, sla in enumerate(doc.get("slaProperties") or []):
         prop = str(sla.get("property", "")).lower()
+        where = f"slaProperties[{i}].value"
         if prop in {"latency", "freshness"}:
-            data.freshness_slo_hours = _hours(sla.get("value"), str(sla.get("unit") or "h"))
+            hours = _hours(sla.get("value"), str(sla.get("unit") or "h"))
+            if hours is not None and hours > MAX_FRESHNESS_HOURS:
+                errors.setdefault(where, []).append("A freshness objective is at most a year.")
+            data.freshness_slo_hours = hours
         elif prop == "availability":
             try:
-                data.availability_slo = Decimal(str(sla.get("value")))
+                availability = Decimal(str(sla.get("value")))
             except ArithmeticError:
-                errors.setdefault("slaProperties.availability", []).append("Expected a percentage.")
+                errors.setdefault(where, []).append("Expected a percentage.")
+            else:
+                if availability.is_finite() and 0 <= availability <= 100:
+                    data.availability_slo = availability
+                else:
+                    errors.setdefault(where, []).append("Expected a percentage between 0 and 100.")
     schema = doc.get("schema") or []
     if len(schema) > 1:
         errors.setdefault("schema", []).append(

@@ -81,7 +81,11 @@ def contract_import(
     contract_team = _team(data.team_ref) or owner_team
     if product is None:
         product = DataProduct.objects.filter(slug=data.slug).first()
-        if product is not None and not permissions.can_edit(actor, product):
+        if product is not None and not permissions.can_view(actor, product):
+            # Another team's draft does not exist for this actor: carry on as for a new slug, whose creation
+            # answers as it does for any taken slug (slugs are global and never reused).
+            product = None
+        elif product is not None and not permissions.can_edit(actor, product):
             raise Conflict(
                 f"The slug {data.slug!r} belongs to another team's data product; change the contract's id.",
                 code=CatalogErrorCode.DUPLICATE_SLUG,

@@ -23,7 +23,7 @@ from catalog.errors import CatalogErrorCode
 from catalog.glue import GlueTable, glue_table
 from catalog.models import DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
 from catalog.search import refresh_product_search
-from catalog.services.common import lock_product, require_editor, require_not_retired
+from catalog.services.common import lock_product, require_not_retired
 from catalog.services.ports import port_create
 from catalog.services.products import product_create
 from catalog.services.schema import columns_replace, schema_diff
@@ -31,7 +31,7 @@ from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
-from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from meshportal.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
 from meshportal.identity.actors import Actor, harvest_actor
@@ -109,9 +109,16 @@ def _free_slug(base: str) -> str:
 @transaction.atomic
 def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[str, Any]:
     columns = [c.as_column() for c in table.columns]
+    # Only the harvesting team's own products: another team's product on the same table is invisible here, as
+    # it is on every page (no proposal on it, none of its proposals superseded, its slug never reported).
     port = (
         OutputPort.objects.select_related("product")
-        .filter(aws_account=job.aws_account, database_name=table.database, table_name=table.name)
+        .filter(
+            aws_account=job.aws_account,
+            database_name=table.database,
+            table_name=table.name,
+            product__owner_team=job.owner_team,
+        )
         .order_by("id")
         .first()
     )
@@ -281,12 +288,19 @@ def _finish(
         )
 
 
+def _require_proposal_decider(actor: Actor, product: DataProduct) -> None:
+    """A schema change waiting for review exists only for those who may decide it (the owning team, platform
+    admins): anyone else is answered as for a schema change that does not exist, whichever door they came in by."""
+    if not permissions.can_edit(actor, product):
+        raise NotFound("No such schema change.")
+
+
 @transaction.atomic
 def schema_apply_harvest(*, actor: User, proposal: SchemaProposal) -> DataProduct:
     """Apply a reviewed re-harvest: the product's schema becomes the harvested one."""
     proposal = SchemaProposal.objects.select_for_update().get(pk=proposal.pk)
     product = lock_product(proposal.product)
-    require_editor(actor, product)
+    _require_proposal_decider(actor, product)
     require_not_retired(product)
     if proposal.status != SchemaProposal.Status.PENDING:
         raise Conflict(
@@ -313,7 +327,7 @@ def schema_apply_harvest(*, actor: User, proposal: SchemaProposal) -> DataProduc
 @transaction.atomic
 def schema_discard_harvest(*, actor: User, proposal: SchemaProposal) -> SchemaProposal:
     proposal = SchemaProposal.objects.select_for_update().select_related("product").get(pk=proposal.pk)
-    require_editor(actor, proposal.product)
+    _require_proposal_decider(actor, proposal.product)
     if proposal.status != SchemaProposal.Status.PENDING:
         raise Conflict(
             f"This schema change was already {proposal.get_status_display().lower()}.",

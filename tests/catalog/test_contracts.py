@@ -211,3 +211,60 @@ def test_contract_invalid_carries_errors():
     with pytest.raises(ContractInvalid) as exc:
         parse_contract("apiVersion: v3.0.2\nkind: DataContract")
     assert exc.value.errors
+
+
+SLA_LATENCY = "value: 1\n    unit: d"
+SLA_AVAILABILITY = "value: 99.5"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (SLA_LATENCY, "value: .inf\n    unit: d", "slaProperties[0].value"),
+        (SLA_LATENCY, "value: .nan\n    unit: d", "slaProperties[0].value"),
+        (SLA_LATENCY, "value: 1.0e400\n    unit: d", "slaProperties[0].value"),
+        (SLA_LATENCY, "value: '1e308'\n    unit: d", "slaProperties[0].value"),
+        (SLA_LATENCY, "value: 99999999999999999999999999\n    unit: d", "slaProperties[0].value"),
+        (SLA_LATENCY, "value: 1.0e30\n    unit: d", "slaProperties[0].value"),
+        (SLA_AVAILABILITY, "value: .nan", "slaProperties[1].value"),
+        (SLA_AVAILABILITY, "value: -.inf", "slaProperties[1].value"),
+        (SLA_AVAILABILITY, "value: 1.0e30", "slaProperties[1].value"),
+    ],
+)
+def test_contract_numbers_out_of_range_are_a_400_naming_the_field(personas, api_for, old, new, field):
+    text = CONTRACT.replace(old, new, 1)
+    assert text != CONTRACT
+    response = api_for(personas.producer).post("/api/v1/contracts/", {"yaml": text}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"], response.json()
+    assert not DataProduct.objects.exists()
+
+
+def test_contract_form_shows_the_number_problem(personas, client_for):
+    text = CONTRACT.replace(SLA_AVAILABILITY, "value: .nan", 1)
+    response = client_for(personas.producer).post("/catalog/contracts/import/", {"yaml": text})
+    assert response.status_code in {200, 400}
+    assert b"slaProperties[1].value" in response.content
+    assert not DataProduct.objects.exists()
+
+
+def test_another_teams_draft_slug_answers_as_if_it_did_not_exist(personas, make_product, api_for):
+    from tests.factories import TeamFactory
+
+    make_product("sales-customers", actor=personas.admin, owner_team=TeamFactory(name="Other", slug="other"))
+    without_domain = CONTRACT.replace("domain: sales\n", "")
+    api = api_for(personas.producer)
+    taken = api.post("/api/v1/contracts/", {"yaml": without_domain}, format="json")
+    free = api.post(
+        "/api/v1/contracts/", {"yaml": without_domain.replace("id: sales-customers", "id: no-such-slug")}, format="json"
+    )
+    assert taken.status_code == free.status_code == 400
+    assert taken.json() == free.json()  # same code, message and fields: the draft does not exist here
+    # Creating it at last answers as any taken slug does through any door (slugs are global, never reused).
+    created = api.post("/api/v1/contracts/", {"yaml": CONTRACT}, format="json")
+    assert created.status_code == 409
+    assert (
+        created.json()["detail"] == "The slug 'sales-customers' is taken: slugs are stable addresses and never reused."
+    )
+    assert DataProduct.objects.get(slug="sales-customers").owner_team.slug == "other"
+    assert not DataContract.objects.exists()

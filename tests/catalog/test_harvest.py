@@ -16,7 +16,7 @@ from catalog.services.harvest import HARVESTS, harvests_relay
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
 from meshportal.aws.gateway import account_client
-from meshportal.core.errors import NotAllowed, ValidationFailed
+from meshportal.core.errors import NotAllowed, NotFound, ValidationFailed
 from tests.factories import AwsAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,7 @@ def test_reharvest_shows_schema_changes_before_applying(
     ]
     product = DataProduct.objects.get(slug="sales-orders")
     assert "channel" not in {c.name for c in product.columns.all()}  # nothing applied yet
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
         services.schema_apply_harvest(actor=personas.consumer, proposal=proposal)
     services.schema_apply_harvest(actor=personas.producer, proposal=proposal)
     assert [c.name for c in product.columns.all()] == ["order_id", "customer_email", "amount", "channel"]
@@ -437,3 +437,78 @@ def test_harvest_api_shows_attempts_and_the_reason(waiting_harvest, producer_acc
     body = api_for(personas.producer).get(f"/api/v1/harvests/{job.pk}/").json()
     assert (body["status"], body["attempts"], body["last_error_code"]) == ("failed", 1, "not_a_producer_account")
     assert body["started_at"] is not None and body["finished_at"] is not None
+
+
+# --- two teams: another team's products do not exist for a harvest or a schema change ----------------------
+
+
+@pytest.fixture
+def rival(domain):
+    """Another team with its own producer, which harvested sales.orders first and has a change pending."""
+    from tests.factories import TeamFactory, TeamMembershipFactory, UserFactory
+
+    team = TeamFactory(name="Rivals", slug="rivals")
+    producer = UserFactory(username="rita-rival")
+    TeamMembershipFactory(team=team, user=producer)
+    return team, producer
+
+
+def _harvest(actor, account, team, domain, capture):
+    with capture(execute=True):
+        job = services.harvest_start(
+            actor=actor,
+            aws_account=account,
+            database_name="sales",
+            table_names=["orders"],
+            domain=domain,
+            owner_team=team,
+        )
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def rival_pending(rival, domain, producer_account, django_capture_on_commit_callbacks):
+    team, producer = rival
+    _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
+    glue_seed(producer_account, "sales", {"orders": [*ORDERS, {"Name": "channel", "Type": "string"}]})
+    _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
+    product = DataProduct.objects.get(owner_team=team)
+    proposal = SchemaProposal.objects.get(product=product, status="pending")
+    return product, proposal
+
+
+def test_harvest_never_touches_another_teams_product_nor_reports_its_slug(
+    personas, team, domain, producer_account, rival_pending, django_capture_on_commit_callbacks
+):
+    rival_product, rival_proposal = rival_pending
+    job = _harvest(personas.producer, producer_account, team, domain, django_capture_on_commit_callbacks)
+    rival_proposal.refresh_from_db()
+    assert rival_proposal.status == "pending"  # not superseded by someone else's reading
+    assert not SchemaProposal.objects.filter(product=rival_product).exclude(pk=rival_proposal.pk).exists()
+    assert job.results[0]["outcome"] == "created"  # as if the rival's product did not exist
+    own = DataProduct.objects.get(owner_team=team)
+    assert job.results[0]["product"] == own.slug != rival_product.slug
+    assert all(result.get("product") != rival_product.slug for result in job.results)
+
+
+@pytest.mark.parametrize("publish", [False, True])
+def test_another_teams_schema_change_is_a_404_through_every_door(
+    personas, rival, rival_pending, api_for, client_for, publish
+):
+    rival_product, proposal = rival_pending
+    if publish:  # a published product is visible, its pending schema change still is not
+        DataProduct.objects.filter(pk=rival_product.pk).update(status="published")
+    for path in (f"/api/v1/schema-proposals/{proposal.pk}/apply/", f"/api/v1/schema-proposals/{proposal.pk}/discard/"):
+        response = api_for(personas.producer).post(path)
+        assert response.status_code == 404
+        assert rival_product.slug not in response.content.decode()
+    for path in (f"/catalog/schema-changes/{proposal.pk}/apply/", f"/catalog/schema-changes/{proposal.pk}/discard/"):
+        assert client_for(personas.producer).post(path).status_code == 404
+    for decide in (services.schema_apply_harvest, services.schema_discard_harvest):
+        with pytest.raises(NotFound):
+            decide(actor=personas.producer, proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == "pending"
+    # The owning team still decides it.
+    services.schema_discard_harvest(actor=rival[1], proposal=proposal)

@@ -34,16 +34,23 @@ def chromium_browser() -> Iterator:
 
 @pytest.fixture
 def new_page(chromium_browser) -> Iterator:
-    """Open pages in a fresh browser context (own cookies): ``page = new_page()``."""
+    """Open pages in a fresh browser context (own cookies): ``page = new_page()``. A test fails when the browser
+    reports that the Content-Security-Policy refused something (an inline script or style that slipped in)."""
     contexts = []
+    refused: list[str] = []
 
     def make():  # type: ignore[no-untyped-def]
         context = chromium_browser.new_context()
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on(
+            "console",
+            lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not refused, "\n".join(refused)

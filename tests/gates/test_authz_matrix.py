@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -150,12 +151,14 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-grant-aws-calls": (G, SEE_OWN_API),
     "api-drift-finding-list": (lambda w: {}, ADMIN_AUDITOR_API),
     "api-reconcile": (lambda w: {}, POST_ONLY_API),
+    "api-schema": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-docs": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
 }
 
 MATRIX.update(CATALOG_MATRIX)
 
 # Third-party routes with their own access control, checked elsewhere or not ours to test here.
-EXCLUDED_PREFIXES = ("admin:", "oidc_", "api-schema", "api-docs", "django_htmx")
+EXCLUDED_PREFIXES = ("admin:", "oidc_", "django_htmx")
 
 
 def _walk(patterns: list, namespace: str = "") -> list[str]:
@@ -192,7 +195,9 @@ def test_every_url_answers_each_persona_as_expected(persona, personas, aws):
         client: Client | APIClient = APIClient() if url.startswith("/api/") else Client()
         if user is not None:
             client.force_login(user)
-        status = client.get(url).status_code
-        if status != expected[persona]:
-            failures.append(f"{name} ({url}): expected {expected[persona]}, got {status}")
+        response = client.get(url)
+        if response.status_code != expected[persona]:
+            failures.append(f"{name} ({url}): expected {expected[persona]}, got {response.status_code}")
+        if user is None and settings.SESSION_COOKIE_NAME in response.cookies:
+            failures.append(f"{name} ({url}): an anonymous request created a session")
     assert not failures, "\n".join(failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,6 +24,16 @@ CLAIMS = {
 }
 
 
+def _mount_urls() -> None:
+    """meshportal.urls mounts the OIDC routes only when OIDC_ENABLED: build the URLconf again."""
+    from django.urls import clear_url_caches
+
+    import meshportal.urls
+
+    importlib.reload(meshportal.urls)
+    clear_url_caches()
+
+
 @pytest.fixture
 def provider(settings):
     with FakeOIDCProvider("meshportal", "s3cret", CLAIMS) as op:
@@ -35,7 +46,10 @@ def provider(settings):
             "django.contrib.auth.backends.ModelBackend",
             "meshportal.identity.oidc.MeshPortalOIDCBackend",
         ]
+        _mount_urls()
         yield op
+        settings.OIDC_ENABLED = False
+        _mount_urls()
 
 
 def _sign_in(client: Client, provider: FakeOIDCProvider):
@@ -94,3 +108,13 @@ def test_sso_never_takes_over_a_local_account_with_the_same_name(provider):
     sso_user = User.objects.get(oidc_subject="u-123")
     assert sso_user.pk != local_admin.pk and sso_user.username == "olga.sso"
     assert not sso_user.is_platform_admin
+
+
+def test_oidc_routes_exist_only_when_sso_is_enabled(provider, settings):
+    assert Client().get("/oidc/authenticate/").status_code == 302
+    settings.OIDC_ENABLED = False
+    _mount_urls()
+    client = Client()
+    assert client.get("/oidc/authenticate/").status_code == 404
+    assert client.get("/oidc/callback/").status_code == 404
+    assert "sessionid" not in client.cookies

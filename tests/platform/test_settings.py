@@ -65,11 +65,21 @@ def test_defaults_are_embedded(settings):
     assert base.CELERY_TASK_ALWAYS_EAGER is False
 
 
-def test_openapi_schema_is_valid_openapi_3(db):
+def _signed_in_client():  # type: ignore[no-untyped-def]
+    """The schema and Swagger UI are for signed-in users (tests/platform/test_exposure.py)."""
     from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="schema-reader"))
+    return client
+
+
+def test_openapi_schema_is_valid_openapi_3(db):
     from openapi_spec_validator import validate
 
-    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = _signed_in_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     import json
 
@@ -80,13 +90,14 @@ def test_openapi_schema_is_valid_openapi_3(db):
 
 
 def test_swagger_ui_is_served_locally(db):
-    from django.test import Client
-
-    response = Client().get("/api/docs/")
+    client = _signed_in_client()
+    response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+    script = client.get("/api/docs/?script=")  # the start-up script, a file of its own (CSP)
+    assert script.status_code == 200 and "cdn" not in script.content.decode().lower()
 
 
 def _sqs_settings(tmp_path, **extra: str) -> subprocess.CompletedProcess:
