@@ -20,6 +20,7 @@ class CoreErrorCode(StrEnum):
     INVALID = "invalid"
     NOT_FOUND = "not_found"
     PERMISSION_DENIED = "permission_denied"
+    OUT_OF_RANGE = "out_of_range"  # a value Python cannot represent (a date past year 9999 once made UTC)
 
 
 class DomainError(Exception):

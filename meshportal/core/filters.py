@@ -9,6 +9,8 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
+from meshportal.core.errors import CoreErrorCode
+
 OUT_OF_RANGE_MESSAGE = "This date-time is out of range: in UTC it must fall between 0001-01-01 and 9999-12-31."
 
 
@@ -27,7 +29,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         try:
             return cleaned.astimezone(UTC)
         except OverflowError as exc:
-            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from exc
+            raise ValidationError(self.error_messages["out_of_range"], code=CoreErrorCode.OUT_OF_RANGE) from exc
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

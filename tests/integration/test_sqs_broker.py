@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -35,7 +36,23 @@ def sqs(aws, monkeypatch):
     return aws
 
 
-def _worker_env(aws, tmp_path) -> dict[str, str]:
+# The settings' default visibility timeout: queues are created with it, and SQS refuses to create an existing
+# queue with other attributes (QueueAlreadyExists), so both sides must declare it alike.
+VISIBILITY_TIMEOUT = 7200
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A queue prefix of this test's own: the emulator is shared by the session's tests."""
+    return f"meshportal-{uuid.uuid4().hex[:8]}-"
+
+
+def _transport_options(prefix: str) -> dict[str, object]:
+    """What the settings build for sqs:// (region, prefix, visibility timeout), for this process's publishers."""
+    return {"region": REGION, "queue_name_prefix": prefix, "visibility_timeout": VISIBILITY_TIMEOUT}
+
+
+def _worker_env(aws, tmp_path, prefix: str) -> dict[str, str]:
     # Fail, not skip: a worker on sqs:// dies at its first poll without pycurl (kombu's asynchronous
     # SQS client is its curl client), which is a missing runtime dependency, not a missing service.
     assert importlib.util.find_spec("pycurl"), "kombu's SQS transport needs pycurl: pin it in requirements/base.txt"
@@ -45,6 +62,8 @@ def _worker_env(aws, tmp_path) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SQS": aws.endpoint_url,
         "AWS_DEFAULT_REGION": REGION,
         "MESHPORTAL_SQS_WAIT_TIME_SECONDS": "1",  # short long-polls: the worker stops quickly at the end
+        "MESHPORTAL_SQS_QUEUE_PREFIX": prefix,
+        "MESHPORTAL_SQS_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "MESHPORTAL_VAR_DIR": str(tmp_path),
     }
 
@@ -60,19 +79,13 @@ def _json_lines(path) -> list[dict]:
     return out
 
 
-def test_a_real_worker_consumes_a_task_from_sqs(sqs, tmp_path):
-    from django.conf import settings
-
+def test_a_real_worker_consumes_a_task_from_sqs(sqs, tmp_path, prefix):
     log = tmp_path / "worker.log"
     started = time.monotonic()
-    with celery_worker(env=_worker_env(sqs, tmp_path), log_file=log):
-        # The publisher uses the transport options the settings build for sqs:// (region, meshportal- prefix).
+    with celery_worker(env=_worker_env(sqs, tmp_path, prefix), log_file=log):
+        # The publisher uses the transport options the settings build for sqs:// (region, prefix, visibility).
         publisher = Celery("publisher", broker="sqs://")
-        publisher.conf.broker_transport_options = {
-            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-            "region": REGION,
-            "queue_name_prefix": "meshportal-",
-        }
+        publisher.conf.broker_transport_options = _transport_options(prefix)
         set_request_id("req-over-sqs")
         try:
             publisher.send_task("platform.ping", kwargs={"note": "over sqs"})
@@ -88,12 +101,12 @@ def test_a_real_worker_consumes_a_task_from_sqs(sqs, tmp_path):
     # The message went through SQS: the queue exists under the portal's prefix and was read and deleted.
     stats = sqs.stats()["services"]["sqs"]
     assert stats.get("SendMessage", 0) >= 1 and stats.get("DeleteMessage", 0) >= 1, stats
-    assert "meshportal-celery" in " ".join(sqs.client("sqs", "123456789012").list_queues()["QueueUrls"])
+    assert f"{prefix}celery" in " ".join(sqs.client("sqs", "123456789012").list_queues()["QueueUrls"])
     assert time.monotonic() - started < 30
 
 
 @pytest.mark.postgres
-def test_an_approved_request_is_granted_by_a_worker_fed_through_sqs(sqs, transactional_db, personas, tmp_path):
+def test_an_approved_request_is_granted_by_a_worker_fed_through_sqs(sqs, transactional_db, personas, tmp_path, prefix):
     from access_requests import services
     from access_requests.models import AccessRequest
     from meshportal.celery import app
@@ -119,9 +132,9 @@ def test_an_approved_request_is_granted_by_a_worker_fed_through_sqs(sqs, transac
     Column.objects.filter(name="email").update(is_pii=False)  # policy "auto" then applies to the whole table
     s = connection.settings_dict
     database_url = f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    env = {**_worker_env(sqs, tmp_path), "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": sqs.endpoint_url}
+    env = {**_worker_env(sqs, tmp_path, prefix), "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": sqs.endpoint_url}
     saved = use_broker("sqs://")  # the web side enqueues on commit through the portal's own Celery app
-    app.conf.broker_transport_options = {"region": REGION, "queue_name_prefix": "meshportal-"}
+    app.conf.broker_transport_options = _transport_options(prefix)
     principal = f"arn:aws:iam::{PRODUCER_ACCOUNT}:role/Reporting"
     try:
         with celery_worker(env=env, log_file=tmp_path / "worker.log"):
