@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -238,12 +240,22 @@ def _retryable(status: int | None) -> bool:
     return status is None or status in (408, 429) or status >= 500
 
 
+def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Webhooks call only globally routable addresses. ``is_global`` is False for loopback, private (RFC 1918),
+    link-local (cloud metadata), carrier-grade NAT (100.64.0.0/10), documentation, benchmarking and the other
+    special-purpose ranges of the IANA registries; multicast is never a webhook endpoint."""
+    return not ip.is_global or ip.is_multicast
+
+
+def _allow_internal() -> bool:
+    return bool(_setting("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False))
+
+
 def destination_problem(url: str) -> str:
-    """Why the portal must not call ``url``, or "". Webhooks are configured by producers, so they must not
-    reach the portal's own network: loopback, private, link-local (cloud metadata) and other reserved
-    addresses are refused, checked when the hook is saved and again before every delivery (DNS may change).
+    """Why the portal must not call ``url``, or "": checked when a hook is saved, to answer the producer at once.
+    Deliveries do not rely on it: they check the address they actually connect to (``_guarded_connection``).
     MESHPORTAL_WEBHOOK_ALLOW_PRIVATE=1 lifts this for development and tests."""
-    if _setting("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False):
+    if _allow_internal():
         return ""
     host = urllib.parse.urlsplit(url).hostname
     if not host:
@@ -254,16 +266,69 @@ def destination_problem(url: str) -> str:
         return f"The webhook host {host!r} does not resolve."
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if (
-            ip.is_loopback
-            or ip.is_private
-            or ip.is_link_local
-            or ip.is_reserved
-            or ip.is_multicast
-            or ip.is_unspecified
-        ):
+        if _internal(ip):
             return f"Webhooks may not call internal addresses ({host} is {ip})."
     return ""
+
+
+class ForbiddenDestination(OSError):
+    """A delivery's host resolved to an address webhooks may not call."""
+
+
+def _guarded_connection(
+    address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """``socket.create_connection`` that resolves the host once, refuses it if any of its addresses is internal,
+    and connects to one of exactly those addresses: no second DNS answer between the check and the connection
+    (DNS rebinding)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not _allow_internal():
+        for *_, sockaddr in infos:
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+            if _internal(ip):
+                raise ForbiddenDestination(f"Webhooks may not call internal addresses ({host} is {ip}).")
+    last_error: OSError = OSError(f"{host} has no address")
+    for family, socktype, proto, _, sockaddr in infos:
+        sock = socket.socket(family, socktype, proto)
+        try:
+            if isinstance(timeout, int | float):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            continue
+        return sock
+    raise last_error
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection  # TLS is wrapped around it with the hostname (SNI, check)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls = ssl.create_default_context()  # certificates and hostnames verified, as urllib does by default
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPSConnection, req, context=self.tls)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -273,23 +338,29 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+# No proxies from the environment (a proxy would be the address checked), no redirects, guarded connections.
+_OPENER = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirects, _GuardedHTTPHandler, _GuardedHTTPSHandler
+)
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """POST and return (status, response body, error). No exception leaves: every outcome is a row."""
-    problem = destination_problem(url)
-    if problem:
-        return None, "", problem
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str, bool]:
+    """POST and return (status, response body, error, whether a retry could heal it). No exception leaves:
+    every outcome is an attempt row."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only
     timeout = float(_setting("MESHPORTAL_WEBHOOK_TIMEOUT_SECONDS", 10.0))
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, response.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), ""
+            return response.status, response.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), "", False
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(RESPONSE_BODY_LIMIT).decode(errors="replace"), f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        body_text = exc.read(RESPONSE_BODY_LIMIT).decode(errors="replace")
+        return exc.code, body_text, f"HTTP {exc.code}", _retryable(exc.code)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ForbiddenDestination):
+            return None, "", str(exc.reason), False  # the address will not become public by waiting
+        return None, "", f"{type(exc).__name__}: {exc.reason}", True
+    except (TimeoutError, OSError) as exc:
+        return None, "", f"{type(exc).__name__}: {exc}", True
 
 
 def _outcome_code(status: int | None) -> str:
@@ -347,7 +418,7 @@ def _attempt(delivery: WebhookDelivery, *, scheduled_for: datetime) -> None:
         "X-MeshPortal-Attempt": str(delivery.attempts),
     }
     started = time.monotonic()
-    status, response_body, error = _post(webhook.url, body, headers)
+    status, response_body, error, can_heal = _post(webhook.url, body, headers)
     duration = int((time.monotonic() - started) * 1000)
     _end(
         delivery,
@@ -356,8 +427,8 @@ def _attempt(delivery: WebhookDelivery, *, scheduled_for: datetime) -> None:
         response_body=response_body,
         error=error,
         duration_ms=duration,
-        code=_outcome_code(status),
-        can_heal=_retryable(status),
+        code=_outcome_code(status) if can_heal or status is not None else NotificationErrorCode.FORBIDDEN_DESTINATION,
+        can_heal=can_heal,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -349,6 +350,9 @@ def test_the_delivery_log_uses_a_constant_number_of_queries(
         "http://169.254.169.254/latest/meta-data/",
         "http://10.0.0.8/hook",
         "http://localhost/hook",
+        "http://100.64.0.1/hook",  # carrier-grade NAT (RFC 6598): not private, not global either
+        "http://192.0.2.10/hook",  # documentation range
+        "http://[::ffff:127.0.0.1]/hook",  # loopback behind an IPv4-mapped IPv6 address
     ],
 )
 def test_webhooks_may_not_call_internal_addresses(personas, team, settings, url):
@@ -361,3 +365,33 @@ def test_webhooks_may_not_call_internal_addresses(personas, team, settings, url)
         notification_services.webhook_create(actor=personas.admin, team=team, url=url)
     assert exc.value.code == "forbidden_destination"
     assert not TeamWebhook.objects.exists()
+
+
+def test_a_delivery_checks_the_address_it_connects_to_not_the_one_seen_at_saving(personas, hooked, receiver, settings):
+    """The hook was saved while its host looked public (here: private addresses were allowed); by delivery time
+    it resolves to an internal address. The delivery refuses that connection, fails at once (waiting will not
+    make the address public), and nothing reaches the receiver."""
+    ask(personas.consumer, hooked.port)
+    settings.MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = False
+    delivery = notifications.webhook_deliver(delivery_id=WebhookDelivery.objects.get().pk)
+    assert delivery.status == "failed" and delivery.last_error_code == "forbidden_destination"
+    assert "internal addresses" in delivery.last_error
+    assert _attempts(delivery) == [(1, "failed", None, False)] and receiver.received == []
+
+
+def test_a_delivery_resolves_its_host_once_and_connects_to_that_answer(personas, hooked, receiver, monkeypatch):
+    """No second DNS answer between the check and the connection (DNS rebinding): one resolution per attempt."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def counting_getaddrinfo(host, *args, **kwargs):
+        asked.append(host)
+        return real(host, *args, **kwargs)
+
+    ask(personas.consumer, hooked.port)
+    monkeypatch.setattr(socket, "getaddrinfo", counting_getaddrinfo)
+    delivery = notifications.webhook_deliver(delivery_id=WebhookDelivery.objects.get().pk)
+    assert delivery.status == "succeeded" and len(receiver.received) == 1
+    assert asked == [urllib.parse.urlsplit(receiver.url).hostname]
