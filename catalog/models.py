@@ -7,6 +7,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+# Descriptions (of a domain, an output port, a column): one limit for the HTML forms and the API alike.
+DESCRIPTION_MAX_LENGTH = 10000
+
 
 class Classification(models.TextChoices):
     """Ordered from least to most sensitive; ``rank`` compares them."""
