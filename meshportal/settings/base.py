@@ -130,6 +130,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # the address's count by logging in to an account of their own).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
+# Successful logins are in the audit log already (identity.login_audit); axes need not keep a second record.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "meshportal.identity.throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "meshportal.identity.throttling.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
