@@ -6,7 +6,7 @@ from typing import cast
 
 from django import forms
 
-from access_requests.models import AccessRequest
+from access_requests.models import PURPOSE_MAX_LENGTH, REASON_MAX_LENGTH, AccessRequest
 from catalog.models import OutputPort
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -35,7 +35,7 @@ class AccessRequestForm(forms.Form):
     )
     purpose = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
+        max_length=PURPOSE_MAX_LENGTH,
         help_text="What you will use the data for. The approvers read this.",
     )
     requested_until = forms.DateField(
@@ -54,7 +54,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
+        max_length=REASON_MAX_LENGTH,
         label="Reason",
         help_text="Required to reject; optional to approve.",
     )
@@ -66,7 +66,7 @@ class BulkDecisionForm(forms.Form):
     requests = forms.TypedMultipleChoiceField(
         coerce=int, choices=[], error_messages={"required": "Tick at least one request."}
     )
-    reason = forms.CharField(required=False, max_length=4000, label="Reason")
+    reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, label="Reason")
 
     def __init__(self, *args: object, request_ids: list[int], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -76,7 +76,7 @@ class BulkDecisionForm(forms.Form):
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Sent to the requester and kept in the audit log.",
     )
 
@@ -86,7 +86,7 @@ class ExtendForm(forms.Form):
     purpose = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
+        max_length=PURPOSE_MAX_LENGTH,
         help_text="Leave empty to keep the original purpose.",
     )
 

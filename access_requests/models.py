@@ -11,6 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# Free text people send with a request or a decision. One limit per kind, used by the HTML forms and the API
+# serializers alike, so every door accepts the same input.
+PURPOSE_MAX_LENGTH = 4000  # why access is asked for (a request, an extension)
+REASON_MAX_LENGTH = 4000  # a decision's comment or reason (approve, reject, revoke)
+
 
 class AccessRequest(models.Model):
     class Status(models.TextChoices):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,7 +28,7 @@ from access_requests.forms import (
     PolicyForm,
     RevokeForm,
 )
-from access_requests.models import AccessRequest, Grant
+from access_requests.models import REASON_MAX_LENGTH, AccessRequest, Grant
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -217,8 +218,17 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[AccessRequest], Any], done: str) -> HttpResponse:
+def _act(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    call: Callable[[AccessRequest], Any],
+    done: str,
+    *,
+    form: forms.Form | None = None,
+) -> HttpResponse:
     access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
+    if form is not None and not form.is_valid():
+        return _refused(request, form, reverse("access_requests:detail", args=[pk]))
     try:
         call(access_request)
     except DomainError as exc:
@@ -228,27 +238,40 @@ def _act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[AccessReque
     return _back(request, reverse("access_requests:detail", args=[pk]))
 
 
+def _refused(request: AuthenticatedHttpRequest, form: forms.Form, back: str) -> HttpResponse:
+    """A decision whose text breaks the same limits the API has: nothing changes; say why."""
+    for field, errors in form.errors.items():
+        label = (form.fields[field].label or field) if field in form.fields else ""
+        text = " ".join(str(error) for error in errors)
+        messages.error(request, f"{label}: {text}" if label else text)
+    return _back(request, back)
+
+
 @login_required
 @require_POST
 def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    comment = request.POST.get("comment", "")
+    form = DecisionForm({"comment": request.POST.get("comment", "")})
     return _act(
         request,
         pk,
-        lambda ar: services.access_request_approve(request=ar, actor=request.user, comment=comment),
+        lambda ar: services.access_request_approve(
+            request=ar, actor=request.user, comment=form.cleaned_data["comment"]
+        ),
         "Approved.",
+        form=form,
     )
 
 
 @login_required
 @require_POST
 def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    reason = request.POST.get("comment", "") or request.POST.get("reason", "")
+    form = DecisionForm({"comment": request.POST.get("comment", "") or request.POST.get("reason", "")})
     return _act(
         request,
         pk,
-        lambda ar: services.access_request_reject(request=ar, actor=request.user, reason=reason),
+        lambda ar: services.access_request_reject(request=ar, actor=request.user, reason=form.cleaned_data["comment"]),
         "Rejected.",
+        form=form,
     )
 
 
@@ -290,8 +313,17 @@ def grants(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _grant_act(request: AuthenticatedHttpRequest, pk: int, call: Callable[[Grant], Any], done: str) -> HttpResponse:
+def _grant_act(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    call: Callable[[Grant], Any],
+    done: str,
+    *,
+    form: forms.Form | None = None,
+) -> HttpResponse:
     grant = selectors.grant_get_for_user(user=request.user, pk=pk)
+    if form is not None and not form.is_valid():
+        return _refused(request, form, reverse("access_requests:grants"))
     try:
         call(grant)
     except DomainError as exc:
@@ -310,6 +342,8 @@ def grant_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda g: services.grant_revoke(grant=g, actor=request.user, reason=reason),
         "Revocation started; the permissions are being removed.",
+        # Only the length is the form's to check: an empty reason is the service's to refuse, in its words.
+        form=RevokeForm({"reason": reason}) if len(reason) > REASON_MAX_LENGTH else None,
     )
 
 

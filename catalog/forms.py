@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from catalog.contracts import MAX_YAML_BYTES
-from catalog.models import Classification, DataProduct, Domain, OutputPort
+from catalog.models import DESCRIPTION_MAX_LENGTH, Classification, DataProduct, Domain, OutputPort
 from meshportal.aws.models import AwsAccount
 from meshportal.identity import roles
 from meshportal.identity.models import Team
@@ -123,7 +123,9 @@ class OutputPortForm(forms.Form):
         max_length=255, required=False, label="Glue table", help_text="Empty for the whole database."
     )
     s3_location = forms.CharField(max_length=1024, required=False, label="S3 location")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=DESCRIPTION_MAX_LENGTH
+    )
     approval_policy = forms.ChoiceField(
         choices=OutputPort.ApprovalPolicy.choices,
         initial="producer",
@@ -138,7 +140,7 @@ class OutputPortForm(forms.Form):
 class ColumnForm(forms.Form):
     name = forms.CharField(widget=forms.HiddenInput)
     classification = forms.ChoiceField(choices=[("", "—"), *Classification.choices], required=False)
-    description = forms.CharField(required=False, max_length=10000)
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX_LENGTH)
     is_pii = forms.BooleanField(required=False, label="PII")
 
 

@@ -9,6 +9,9 @@ from django.db import models
 
 from meshportal.core.outbox import OutboxJob, OutboxStatus
 
+# Descriptions (of a domain, an output port, a column): one limit for the HTML forms and the API alike.
+DESCRIPTION_MAX_LENGTH = 10000
+
 
 class Classification(models.TextChoices):
     """Ordered from least to most sensitive; ``rank`` compares them."""

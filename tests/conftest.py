@@ -58,6 +58,16 @@ class Personas:
         }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: DRF's throttles (the token endpoint's) count in it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Sales Analytics", slug="sales-analytics")

@@ -6,7 +6,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from access_requests.models import AccessRequest, Approval, Grant
+from access_requests.models import PURPOSE_MAX_LENGTH, REASON_MAX_LENGTH, AccessRequest, Approval, Grant
 from access_requests.selectors import port_for_request
 from catalog.models import OutputPort
 
@@ -85,7 +85,7 @@ class AccessRequestCreateSerializer(serializers.Serializer):
         default=list,
         help_text="Column names; empty means every column.",
     )
-    purpose = serializers.CharField(max_length=4000, allow_blank=True)
+    purpose = serializers.CharField(max_length=PURPOSE_MAX_LENGTH, allow_blank=True)
     requested_until = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Default: today + the product's default access days."
     )
@@ -99,11 +99,11 @@ class AccessRequestCreateSerializer(serializers.Serializer):
 
 
 class ApproveSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=4000, allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 
 
 class GrantSerializer(serializers.ModelSerializer):
@@ -145,7 +145,7 @@ class GrantSerializer(serializers.ModelSerializer):
 
 class ExtendSerializer(serializers.Serializer):
     requested_until = serializers.DateField()
-    purpose = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    purpose = serializers.CharField(max_length=PURPOSE_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class PortPolicySerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from catalog import permissions
 from catalog.contracts import MAX_YAML_BYTES
 from catalog.markdown import render_markdown
 from catalog.models import (
+    DESCRIPTION_MAX_LENGTH,
     Classification,
     Column,
     DataProduct,
@@ -45,7 +46,7 @@ class DomainSerializer(serializers.ModelSerializer):
 class DomainCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     stewards = serializers.SlugRelatedField(
         many=True, required=False, slug_field="username", queryset=User.objects.filter(is_active=True)
     )
@@ -53,7 +54,7 @@ class DomainCreateSerializer(serializers.Serializer):
 
 class DomainUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     stewards = serializers.SlugRelatedField(
         many=True, required=False, slug_field="username", queryset=User.objects.filter(is_active=True)
     )
@@ -72,14 +73,14 @@ class ColumnSerializer(serializers.ModelSerializer):
 class ColumnInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     data_type = serializers.CharField(max_length=255, required=False, default="string")
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False, allow_blank=True)
     is_pii = serializers.BooleanField(required=False, default=False)
 
 
 class ColumnUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255, help_text="The column to change (names come from the source).")
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False, allow_blank=True)
     is_pii = serializers.BooleanField(required=False)
 
@@ -111,7 +112,7 @@ class OutputPortSerializer(serializers.ModelSerializer):
 
 class OutputPortCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     aws_account = serializers.SlugRelatedField(
         slug_field="account_id",
         queryset=AwsAccount.objects.filter(is_active=True),

@@ -9,6 +9,7 @@ class EventType(models.TextChoices):
     # identity
     LOGIN = "identity.login", "User logged in"
     LOGIN_FAILED = "identity.login_failed", "Login failed"
+    LOGIN_LOCKED_OUT = "identity.login_locked_out", "Login locked out after repeated failures"
     LOGOUT = "identity.logout", "User logged out"
     USER_CREATED = "identity.user_created", "User created"
     ROLES_CHANGED = "identity.roles_changed", "User roles changed"
@@ -17,6 +18,7 @@ class EventType(models.TextChoices):
     TEAM_MEMBER_ADDED = "identity.team_member_added", "Team member added"
     TEAM_MEMBER_REMOVED = "identity.team_member_removed", "Team member removed"
     TOKEN_ISSUED = "identity.token_issued", "API token issued"
+    TOKEN_REVOKED = "identity.token_revoked", "API token revoked"
     # catalog
     DOMAIN_CREATED = "catalog.domain_created", "Domain created"
     DOMAIN_UPDATED = "catalog.domain_updated", "Domain updated"

@@ -12,6 +12,14 @@ class MeshPortalAdminSite(admin.AdminSite):
     site_title = "MeshPortal admin"
     index_title = "Platform administration"
 
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        # Tells a lockout (django-axes) apart from a wrong password; logins are audited by identity.login_audit.
+        # Imported here: this module loads with the app registry, before models (and so forms) can be imported.
+        from meshportal.identity.forms import AdminLoginForm  # noqa: PLC0415
+
+        self.login_form = AdminLoginForm
+
     def has_permission(self, request: HttpRequest) -> bool:
         # Django admin is for platform admins only, whatever is_staff says.
         return roles.is_platform_admin(request.user)

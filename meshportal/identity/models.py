@@ -68,3 +68,26 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is stored: the secret is shown once, when
+    the token is created (meshportal/identity/tokens.py), and cannot be read back by anyone afterwards."""
+
+    NAME_MAX_LENGTH = 100
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    # The first characters of the secret, for lookup and so its owner can tell tokens apart; not enough to use.
+    prefix = models.CharField(max_length=16, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -37,7 +37,4 @@ class MeshPortalOIDCBackend(OIDCAuthenticationBackend):
 
 
 class MeshPortalOIDCCallbackView(OIDCAuthenticationCallbackView):
-    def login_success(self):  # type: ignore[no-untyped-def]
-        response = super().login_success()
-        services.session_login_record(user=self.user, method="oidc")
-        return response
+    """The OpenID Connect callback. Its login() is audited by identity.login_audit like every other login."""

@@ -8,7 +8,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
@@ -152,41 +151,8 @@ def _is_team_lead(user: Any, team: Team) -> bool:
 
 
 @transaction.atomic
-def session_login_record(*, user: User, method: str) -> None:
-    audit_record(actor=user, event_type=EventType.LOGIN, obj=user, after={"method": method})
-
-
-@transaction.atomic
-def session_login_failed_record(*, username: str, method: str) -> None:
-    audit_record(
-        actor=None,
-        event_type=EventType.LOGIN_FAILED,
-        object_type="identity.user",
-        object_repr=username[:150],
-        after={"username": username[:150], "method": method},
-    )
-
-
-@transaction.atomic
 def session_logout_record(*, user: User) -> None:
     audit_record(actor=user, event_type=EventType.LOGOUT, obj=user)
-
-
-@transaction.atomic
-def token_issue(*, user: User) -> Token:
-    """Return the user's API token, creating it on first use."""
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        audit_record(actor=user, event_type=EventType.TOKEN_ISSUED, obj=user)
-    return token
-
-
-@transaction.atomic
-def token_rotate(*, user: User) -> Token:
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    audit_record(actor=user, event_type=EventType.TOKEN_ISSUED, obj=user, after={"rotated": True})
-    return token
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ Celery broker (no server, still a real worker process) and the embedded AWS emul
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "mozilla_django_oidc",
+    # Before identity: axes' login signal receivers must run first, so identity's login audit sees
+    # whether this attempt locked the account or address (meshportal/identity/login_audit.py).
+    "axes",
     "meshportal.identity",
     "meshportal.audit",
     "meshportal.aws",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a login refused by a lockout into the lockout response (settings.AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "meshportal.urls"
@@ -101,7 +106,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Identity ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# AxesStandaloneBackend first: it refuses every login of a locked-out account or address before a password
+# is even checked, on every path that calls authenticate() (portal login, Django admin, API token endpoint).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "identity:login"
@@ -111,6 +118,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling and lockout (django-axes). Failures are counted per user name and per client address
+# separately; either reaching the limit locks for the cool-off. Per user name stops a slow guess at one
+# account spread over many addresses; per address stops one address spraying passwords over many accounts.
+# The pair (name AND address) would let a botnet guess one account forever, so it is not used. The cost: an
+# attacker can lock a known account for the cool-off; the cool-off is short and the lock is audited.
+AXES_FAILURE_LIMIT = env_int("MESHPORTAL_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MESHPORTAL_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Attempts refused during a lockout do not restart the cool-off (the lock expires COOLOFF after the last
+# counted failure), and a success does not wipe the failures (a spraying attacker could otherwise reset
+# the address's count by logging in to an account of their own).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are in the audit log already (identity.login_audit); axes need not keep a second record.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "meshportal.identity.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "meshportal.identity.throttling.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a reverse proxy or load balancer, the client address comes from this header only (e.g.
+# "X-Forwarded-For"), taking the address MESHPORTAL_TRUSTED_PROXY_COUNT hops from the right: the part the
+# proxies appended, which a client cannot forge. Unset: the TCP peer address (REMOTE_ADDR).
+MESHPORTAL_TRUSTED_PROXY_HEADER = env_str("MESHPORTAL_TRUSTED_PROXY_HEADER")
+MESHPORTAL_TRUSTED_PROXY_COUNT = env_int("MESHPORTAL_TRUSTED_PROXY_COUNT", 1)
+# API tokens (meshportal/identity/tokens.py): lifetime when the client names none, and the longest allowed.
+MESHPORTAL_API_TOKEN_DEFAULT_DAYS = env_int("MESHPORTAL_API_TOKEN_DEFAULT_DAYS", 90)
+MESHPORTAL_API_TOKEN_MAX_DAYS = env_int("MESHPORTAL_API_TOKEN_MAX_DAYS", 365)
 
 # OpenID Connect single sign-on (mozilla-django-oidc): off unless OIDC_ENABLED=1.
 OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
@@ -151,7 +186,7 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "meshportal.identity.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -162,6 +197,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "meshportal.core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The token endpoint (meshportal/identity/throttling.py): per client address and per user name asked for.
+    "DEFAULT_THROTTLE_RATES": {
+        "token_address": env_str("MESHPORTAL_TOKEN_RATE_PER_ADDRESS", "30/min"),
+        "token_username": env_str("MESHPORTAL_TOKEN_RATE_PER_USERNAME", "10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MeshPortal API",

@@ -57,11 +57,11 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def admin_token(db):
-    from meshportal.identity.services import token_issue
+    from meshportal.identity.tokens import api_token_create
     from tests.factories import UserFactory
 
     admin = UserFactory(username="schema-admin", is_platform_admin=True, is_staff=True, is_superuser=True)
-    return token_issue(user=admin).key
+    return api_token_create(user=admin, name="schemathesis")[1]
 
 
 def test_schema_endpoint_needs_login_and_serves_this_document(admin_token):

@@ -70,7 +70,7 @@ def test_sso_login_creates_the_user_maps_groups_and_audits(provider):
     assert user.email == "olga@example.com" and user.is_auditor and not user.is_platform_admin
     assert client.get("/accounts/profile/").status_code == 200
     login = AuditEvent.objects.get(event_type="identity.login")
-    assert login.actor == "olga" and login.after == {"method": "oidc"}
+    assert login.actor == "olga" and login.after == {"method": "oidc", "client_address": "127.0.0.1"}
     assert AuditEvent.objects.filter(event_type="identity.user_created", actor="system:oidc").exists()
 
 
