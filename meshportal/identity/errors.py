@@ -11,3 +11,4 @@ class IdentityErrorCode(StrEnum):
     DUPLICATE_TEAM = "duplicate_team"
     DUPLICATE_USERNAME = "duplicate_username"
     SELF_DEMOTION = "self_demotion"
+    LOCKED_OUT = "locked_out"  # too many failed logins for this user name or address (django-axes)

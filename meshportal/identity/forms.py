@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from meshportal.identity.errors import IdentityErrorCode
 from meshportal.identity.models import ApiToken
 from meshportal.identity.throttling import LOCKED_OUT_MESSAGE, is_locked_out
 
@@ -17,7 +18,7 @@ class LockoutAwareMixin:
     def get_invalid_login_error(self) -> forms.ValidationError:
         request = getattr(self, "request", None)
         if request is not None and is_locked_out(request):
-            return forms.ValidationError(LOCKED_OUT_MESSAGE, code="locked_out")
+            return forms.ValidationError(LOCKED_OUT_MESSAGE, code=IdentityErrorCode.LOCKED_OUT)
         return super().get_invalid_login_error()  # type: ignore[misc]
 
 

@@ -18,13 +18,14 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from meshportal.core.errors import DomainError
+from meshportal.identity.errors import IdentityErrorCode
 
 LOCKED_OUT_MESSAGE = "Too many failed logins: this account or address is locked for a while. Try again later."
 
 
 class LockedOut(DomainError):
     status_code = 429
-    code = "locked_out"
+    code = IdentityErrorCode.LOCKED_OUT
 
 
 def client_address(request: HttpRequest) -> str | None:
