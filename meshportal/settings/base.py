@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "meshportal.core.api.add_error_responses",
+        "meshportal.notifications.api.schema.add_webhook_documentation",
     ],
 }
 
