@@ -351,3 +351,24 @@ def test_json_answers_are_labelled_json(emulator: EmulatorHandle, producer: Acco
         Resource=TABLE, LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}]
     )
     assert answer["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/json"
+
+
+def test_the_demo_seed_leaves_every_table_bucket_in_place(aws: Any, emulator: EmulatorHandle) -> None:
+    from meshportal.demo.mesh import glue_seed
+
+    document = glue_seed(region=emulator.region)
+    emulator.seed(document)
+    for account in document["accounts"]:
+        if not account["databases"]:
+            continue
+        buckets = {b["Name"] for b in aws(account["id"], "s3api", "list-buckets").json()["Buckets"]}
+        wanted = {
+            table["location"].removeprefix("s3://").split("/", 1)[0]
+            for database in account["databases"]
+            for table in database["tables"]
+        }
+        assert wanted and wanted <= buckets
+        for table in account["databases"][0]["tables"][:1]:
+            bucket, prefix = table["location"].removeprefix("s3://").split("/", 1)
+            listing = aws(account["id"], "s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix).json()
+            assert listing.get("KeyCount", 0) == 0  # the bucket answers; the tables hold no data
