@@ -75,6 +75,7 @@ def cli_json(value: Any) -> str:
 
 
 def test_grantor_reads_settings_catalog_and_tags(aws: Any, producer: Account) -> None:
+    assert aws(PRODUCER, "sts", "get-caller-identity").json()["Account"] == PRODUCER
     settings = aws(PRODUCER, "lakeformation", "get-data-lake-settings").json()
     assert "DataLakeSettings" in settings
     assert aws(PRODUCER, "lakeformation", "list-lf-tags").json()["LFTags"] == []
