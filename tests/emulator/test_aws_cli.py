@@ -325,24 +325,37 @@ def test_seeded_tables_buckets_exist(aws: Any, emulator: EmulatorHandle) -> None
     assert {"mesh-curated", "mesh-finance", "mesh-ledger"} <= buckets
 
 
+INVITATION = f"arn:aws:ram:us-east-1:{PRODUCER}:resource-share-invitation/00000000-0000-0000-0000-000000000000"
+
+
 @pytest.mark.parametrize(
-    ("service", "args", "content_type"),
+    ("service", "args", "kwargs", "content_type"),
     [
-        ("lakeformation", ["get-data-lake-principal"], "application/json"),
-        ("glue", ["get-data-quality-result", "--result-id", "dqresult-1"], "application/x-amz-json-1.1"),
+        ("lakeformation", ["get-data-lake-principal"], {}, "application/json"),
+        (
+            "glue",
+            ["get-data-quality-result", "--result-id", "dqresult-1"],
+            {"ResultId": "dqresult-1"},
+            "application/x-amz-json-1.1",
+        ),
+        (
+            "ram",
+            ["list-pending-invitation-resources", "--resource-share-invitation-arn", INVITATION],
+            {"resourceShareInvitationArn": INVITATION},
+            "application/json",
+        ),
     ],
 )
 def test_unknown_operations_answer_in_the_service_error_shape(
-    aws: Any, emulator: EmulatorHandle, service: str, args: list[str], content_type: str
+    aws: Any, emulator: EmulatorHandle, service: str, args: list[str], kwargs: dict[str, str], content_type: str
 ) -> None:
     result = aws(PRODUCER, service, *args)
     assert result.error_code() == "UnknownOperationException"
     assert "does not implement" in result.err and "<html" not in result.err.lower()
     # The same call through boto3, to read the wire: the service's JSON content type, never text/html.
-    client = emulator.client(service, PRODUCER)
-    call = getattr(client, args[0].replace("-", "_"))
+    call = getattr(emulator.client(service, PRODUCER), args[0].replace("-", "_"))
     with pytest.raises(ClientError) as raised:
-        call(**({"ResultId": "dqresult-1"} if service == "glue" else {}))
+        call(**kwargs)
     assert raised.value.response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == content_type
 
 
