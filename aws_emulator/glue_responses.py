@@ -23,7 +23,7 @@ from moto.glue.models import FakeDatabase, FakeTable, glue_backends
 from moto.glue.responses import GlueResponse
 
 from . import catalog_access
-from .errors import AccessDeniedError
+from .errors import AccessDeniedError, EntityNotFoundError
 from .resources import find_database, find_table, resource_catalog
 from .sharing import received_grants
 
@@ -48,6 +48,11 @@ class EmulatorGlueResponse(GlueResponse):
         if catalog != self.current_account:
             return ActionResult({"DatabaseList": self._foreign_databases(catalog)})
         databases: list[dict[str, Any]] = []
+        if share_type == "FEDERATED":
+            # Only databases federated to an external catalog (``FederatedDatabase``), never local ones.
+            return ActionResult(
+                {"DatabaseList": [db.as_dict() for db in self.glue_backend.get_databases() if _is_federated(db)]}
+            )
         if share_type != "FOREIGN":
             databases += [self._follow_database_link(db) for db in self.glue_backend.get_databases()]
         if share_type in ("FOREIGN", "ALL"):
@@ -55,6 +60,17 @@ class EmulatorGlueResponse(GlueResponse):
             for owner in owners:
                 databases += self._foreign_databases(owner)
         return ActionResult({"DatabaseList": databases})
+
+    # -- resource policies
+    def get_resource_policy(self) -> ActionResult:
+        """A catalog or resource without a policy is ``EntityNotFoundException``, not an empty answer:
+        https://docs.aws.amazon.com/glue/latest/webapi/API_GetResourcePolicy.html
+        """
+        arn = self.parameters.get("ResourceArn")
+        answer = self.glue_backend.get_resource_policy(resource_arn=arn)
+        if not answer:
+            raise EntityNotFoundError("Policy not found.")
+        return ActionResult(answer)
 
     # -- tables
     def get_table(self) -> ActionResult:
@@ -162,3 +178,7 @@ def _with_columns(table: FakeTable, access: catalog_access.TableAccess) -> dict[
     if "PartitionKeys" in result:
         result["PartitionKeys"] = [col for col in result["PartitionKeys"] if col["Name"] in access.columns]
     return result
+
+
+def _is_federated(database: FakeDatabase) -> bool:
+    return bool((database.input or {}).get("FederatedDatabase"))

@@ -28,7 +28,14 @@ EXTRA_PATHS = (
     "/disassociateresourceshare",
     "/listresources",
     "/listprincipals",
+    "/listresourcesharepermissions",
 )
+# The RAM permissions Lake Formation attaches to the shares it creates (cross-account version 3 and later):
+# https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html
+_LAKE_FORMATION_PERMISSIONS = {
+    "glue:Database": "AWSRAMLFEnabledGlueDatabaseReadWrite",
+    "glue:Table": "AWSRAMLFEnabledGlueTableReadWrite",
+}
 _RESOURCE_ARN_RE = re.compile(r"^arn:aws(?:-cn|-us-gov)?:([a-z0-9-]+):[a-z0-9-]*:\d{12}:([a-z-]+)[/:].+$")
 _PRINCIPAL_RE = re.compile(
     r"^(\d{12}|arn:aws(-cn|-us-gov)?:iam::\d{12}:(root|role/.+|user/.+)"
@@ -151,6 +158,59 @@ class EmulatorRamResponse(ResourceAccessManagerResponse):
             associations.append(self._association(share, arn, "RESOURCE", "DISASSOCIATING", False))
         share.last_updated_time = utcnow()
         return json.dumps(self._with_token({"resourceShareAssociations": associations}))
+
+    def get_resource_share_associations(self) -> str:
+        """moto's listing, with ``external`` true for a principal outside the owner's organization:
+        https://docs.aws.amazon.com/ram/latest/APIReference/API_ResourceShareAssociation.html
+        """
+        answer = self.ram_backend.get_resource_share_associations(
+            self._get_param("associationType"),
+            self._get_param("associationStatus"),
+            self._get_param("resourceShareArns", []),
+            self._get_param("resourceArn"),
+            self._get_param("principal"),
+        )
+        shares = {share.arn: share for share in self.ram_backend.resource_shares}
+        for association in answer["resourceShareAssociations"]:
+            if association["associationType"] == "PRINCIPAL":
+                share = shares[association["resourceShareArn"]]
+                association["external"] = self._is_external(share, association["associatedEntity"])
+        return json.dumps(answer)
+
+    def list_resource_share_permissions(self) -> str:
+        """The share's RAM permissions: Lake Formation's for the shares it made, else the default
+        permission of each resource type in the share. Owner and recipients may ask.
+        https://docs.aws.amazon.com/ram/latest/APIReference/API_ListResourceSharePermissions.html
+        """
+        arn = self._get_param("resourceShareArn")
+        share = next((item for item in self.ram_backend.resource_shares if item.arn == arn), None)
+        if share is None:
+            share = next(
+                (item for item in sharing.shares_usable_by(self.current_account, self.region) if item.arn == arn), None
+            )
+        if share is None:
+            raise RamError("UnknownResourceException", f"ResourceShare {arn} could not be found.")
+        by_name = {permission.name: permission for permission in self.ram_backend.managed_permissions}
+        types = sorted({resource_type_of(resource) for resource in share.resource_arns})
+        lake_formation_shares = set(MESH.lf_shares.values())
+        permissions = []
+        for resource_type in types:
+            if share.arn in lake_formation_shares and resource_type in _LAKE_FORMATION_PERMISSIONS:
+                chosen = by_name.get(_LAKE_FORMATION_PERMISSIONS[resource_type])
+            else:
+                chosen = next(
+                    (
+                        permission
+                        for permission in self.ram_backend.managed_permissions
+                        if permission.resource_type.lower() == resource_type.lower()
+                        and permission.is_resource_type_default
+                    ),
+                    None,
+                )
+            if chosen is not None:
+                permissions.append(chosen.describe())
+        page, token = _page(permissions, self._get_param("maxResults"), self._get_param("nextToken"))
+        return json.dumps({"permissions": page, **({"nextToken": token} if token else {})})
 
     # -- listings
     def get_resource_shares(self) -> str:

@@ -23,6 +23,8 @@ Document shape (YAML shown; JSON is the same)::
                 partition_keys: [{name: dt, type: string}]
 
 Seeding is idempotent: existing databases and tables are left as they are, admins are merged.
+The S3 buckets behind every database, table and data location exist afterwards in the account's S3 (as a
+crawler or a CREATE TABLE would find them); a bucket another account already holds is left to it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import Any
 import yaml
 from moto.glue.models import glue_backends
 from moto.lakeformation.models import lakeformation_backends
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
 
 from .state import DISPATCH_LOCK, MESH
 
@@ -78,7 +82,7 @@ def load_seed_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 def apply_seed(document: dict[str, Any]) -> dict[str, int]:
     """Create what the document describes; returns counts of what was created."""
     region = str(document.get("region") or DEFAULT_REGION)
-    created = {"accounts": 0, "databases": 0, "tables": 0}
+    created = {"accounts": 0, "databases": 0, "tables": 0, "buckets": 0}
     with DISPATCH_LOCK:
         for org_id, accounts in (document.get("organizations") or {}).items():
             MESH.organizations.setdefault(str(org_id), set()).update(str(account) for account in accounts)
@@ -86,10 +90,14 @@ def apply_seed(document: dict[str, Any]) -> dict[str, int]:
             created["accounts"] += 1
             account_id = str(account["id"])
             _seed_lake_formation(account_id, region, account)
+            locations = [_location_arn(location) for location in account.get("data_locations") or []]
             for database in account.get("databases") or []:
                 created["databases"] += _seed_database(account_id, region, database)
+                locations.append(str(database.get("location") or ""))
                 for table in database.get("tables") or []:
                     created["tables"] += _seed_table(account_id, region, database["name"], table)
+                    locations.append(str(table.get("location") or ""))
+            created["buckets"] += _seed_buckets(account_id, region, locations)
     return created
 
 
@@ -113,10 +121,33 @@ def _seed_lake_formation(account_id: str, region: str, account: dict[str, Any]) 
         settings["DataLakeAdmins"] = [{"DataLakePrincipalIdentifier": admin} for admin in merged]
         backend.put_data_lake_settings(account_id, settings)
     for location in account.get("data_locations") or []:
-        arn = location["arn"] if isinstance(location, dict) else str(location)
+        arn = _location_arn(location)
         role = location.get("role_arn", "") if isinstance(location, dict) else ""
         if arn not in backend.resources:
             backend.register_resource(arn, role or f"arn:aws:iam::{account_id}:role/LakeFormationDataAccess")
+
+
+def _location_arn(location: Any) -> str:
+    return str(location["arn"]) if isinstance(location, dict) else str(location)
+
+
+def _bucket_of(location: str) -> str | None:
+    """``s3://bucket/prefix`` or ``arn:aws:s3:::bucket/prefix`` -> ``bucket``."""
+    for prefix in ("s3://", "s3a://", "arn:aws:s3:::", "arn:aws-cn:s3:::", "arn:aws-us-gov:s3:::"):
+        if location.startswith(prefix):
+            return location[len(prefix) :].split("/", 1)[0] or None
+    return None
+
+
+def _seed_buckets(account_id: str, region: str, locations: list[str]) -> int:
+    backend = s3_backends[account_id][get_partition(region)]
+    created = 0
+    for bucket in sorted({name for name in map(_bucket_of, locations) if name}):
+        if bucket in s3_backends.bucket_accounts:
+            continue  # bucket names are global: it exists already (here or in another account)
+        backend.create_bucket(bucket, region)
+        created += 1
+    return created
 
 
 def _seed_database(account_id: str, region: str, spec: dict[str, Any]) -> int:

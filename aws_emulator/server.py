@@ -47,6 +47,8 @@ class EmulatorApp:
             if rule is not None and rule.error is not None:
                 response = wire.error_response(operation.service, rule.error, rule.message, rule.status)
                 return response(environ, start_response)
+        if operation is not None:
+            start_response = wire.json_content_type(operation.service, start_response)
         with DISPATCH_LOCK:
             return self.moto(environ, start_response)
 

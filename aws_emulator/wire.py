@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -113,3 +114,25 @@ def error_response(service: str, code: str, message: str, status: int) -> Respon
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
     return Response(body, status=status, content_type="text/xml", headers={"x-amzn-RequestId": request_id})
+
+
+def json_content_type(service: str, start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """moto returns some JSON bodies (Lake Formation's and RAM's, e.g. ``AddLFTagsToResource``) without a
+    ``Content-Type``, which Flask then labels ``text/html``. AWS labels REST-JSON answers
+    ``application/json`` and JSON-protocol answers ``application/x-amz-json-1.1``:
+    https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#content-type
+    """
+    model = service_model(service)
+    protocol = model.protocol if model is not None else ""
+    if protocol not in ("json", "rest-json"):
+        return start_response
+    wanted = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
+
+    def relabel(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        headers = [
+            (name, wanted if name.lower() == "content-type" and value.startswith("text/html") else value)
+            for name, value in headers
+        ]
+        return start_response(status, headers, *args)
+
+    return relabel

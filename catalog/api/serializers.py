@@ -24,6 +24,7 @@ from catalog.models import (
 from catalog.selectors import product_freshness, product_list
 from catalog.services.common import MAX_DOCUMENTATION_BYTES
 from meshportal.aws.models import AwsAccount
+from meshportal.core.api import ModelSerializer
 from meshportal.identity.models import Team, User
 
 # --- domains ----------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ class DomainUpdateSerializer(serializers.Serializer):
 # --- products ---------------------------------------------------------------------------------------
 
 
-class ColumnSerializer(serializers.ModelSerializer):
+class ColumnSerializer(ModelSerializer):
     class Meta:
         model = Column
         fields = ["position", "name", "data_type", "description", "classification", "is_pii", "pii_reason"]
@@ -130,7 +131,7 @@ class SampleQuerySerializer(serializers.Serializer):
     sql = serializers.CharField(max_length=20000)
 
 
-class ProductListSerializer(serializers.ModelSerializer):
+class ProductListSerializer(ModelSerializer):
     domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     domain_name = serializers.CharField(source="domain.name", read_only=True)
     owner_team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -219,19 +220,53 @@ class GovernanceOverrideView(APIView):
         return Response(governance_checklist(product).as_dict())
 
 
+class _YamlMediaType(BaseRenderer):
+    """Lets content negotiation accept the contract export's media types; the view writes the YAML itself."""
+
+    format = "yaml"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        raise NotImplementedError("ProductContractView answers YAML with an HttpResponse of its own.")
+
+
+class _ApplicationYaml(_YamlMediaType):
+    media_type = "application/yaml"  # RFC 9512
+
+
+class _TextYaml(_YamlMediaType):
+    media_type = "text/yaml"
+
+
+_CONTRACT_EXPORT = OpenApiResponse(
+    response=OpenApiTypes.STR,
+    description=(
+        "The product as an Open Data Contract Standard (ODCS) v3 document, YAML text in UTF-8 "
+        "(https://bitol-io.github.io/open-data-contract-standard/). `application/yaml` (RFC 9512) unless the "
+        'request accepts only `text/yaml`; `Content-Disposition: inline; filename="<slug>.odcs.yaml"`. '
+        "Errors stay `application/json`."
+    ),
+)
+
+
 class ProductContractView(APIView):
-    @extend_schema(
-        responses={
-            (200, "application/yaml"): OpenApiResponse(
-                response=OpenApiTypes.STR, description="The product as an ODCS v3 data contract."
-            )
-        }
-    )
+    renderer_classes = [JSONRenderer, _ApplicationYaml, _TextYaml]
+
+    @extend_schema(responses={(200, "application/yaml"): _CONTRACT_EXPORT, (200, "text/yaml"): _CONTRACT_EXPORT})
     def get(self, request: Request, slug: str) -> HttpResponse:
         """Export the product as an Open Data Contract Standard (ODCS) v3 YAML document."""
         product = selectors.product_detail_for_user(user=request.user, slug=slug)
-        response = HttpResponse(contract_yaml(product_to_contract(product)), content_type="application/yaml")
+        media_type = "text/yaml" if request.accepted_media_type == "text/yaml" else "application/yaml"
+        # RFC 9512: YAML is UTF-8 and application/yaml takes no charset parameter.
+        response = HttpResponse(contract_yaml(product_to_contract(product)), content_type=media_type)
         response["Content-Disposition"] = f'inline; filename="{product.slug}.odcs.yaml"'
+        return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are JSON whatever the request accepted, as the schema says for every endpoint.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
         return response
 
     @extend_schema(request=ContractImportSerializer, responses=ContractImportResultSerializer)

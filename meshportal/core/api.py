@@ -6,12 +6,13 @@ Every error leaves the API as ``{"code": "...", "detail": "...", "errors": {...}
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -174,3 +175,22 @@ class PlatformAdminWrites(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return roles.is_platform_admin(request.user)
+
+
+class ModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    # A ModelSerializer whose read-only choice fields keep the model's ``blank=True`` (a comment, not a
+    # docstring: drf-spectacular would show a docstring as the description of every subclass's schema).
+    # DRF drops ``allow_blank`` from read-only fields, so drf-spectacular documented such a field as its enum
+    # alone while the API answers "" for "not set" (a product or column without a classification, a grant
+    # that has not ended): a generated client then refused the answer. Keeping ``allow_blank`` documents the
+    # field as ``oneOf: [<Enum>, BlankEnum]``, as the request side says too.
+    # tests/gates/test_response_enums.py checks every enum in every answer against the schema.
+
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        keep_blank = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if keep_blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs

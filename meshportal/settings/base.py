@@ -196,6 +196,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meshportal.core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only: no endpoint takes files, and the HTML pages post to their own views, never to the
+    # API. With DRF's default form and multipart parsers every write body was advertised under three
+    # content types with one schema, which breaks generated clients (issue 18).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # The token endpoint (meshportal/identity/throttling.py): per client address and per user name asked for.
     "DEFAULT_THROTTLE_RATES": {
@@ -218,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "meshportal.core.api.add_error_responses",
+        "meshportal.notifications.api.schema.add_webhook_documentation",
     ],
 }
 

@@ -214,3 +214,23 @@ def test_governance_override_api(personas, api_for, make_product):
 
 def test_anonymous_gets_401(api_for):
     assert api_for(None).get("/api/v1/products/").status_code == 401
+
+
+def test_contract_export_negotiates_its_yaml_media_type_and_errors_stay_json(personas, api_for):
+    api = api_for(personas.producer)
+    assert api.post("/api/v1/contracts/", {"yaml": CONTRACT}, format="json").status_code == 201
+    url = "/api/v1/products/sales-customers/contract/"
+    assert api.get(url, HTTP_ACCEPT="application/yaml")["Content-Type"] == "application/yaml"
+    text = api.get(url, HTTP_ACCEPT="text/yaml")
+    assert text.status_code == 200 and text["Content-Type"] == "text/yaml"
+    assert text["Content-Disposition"] == 'inline; filename="sales-customers.odcs.yaml"'
+    missing = api.get("/api/v1/products/nope/contract/", HTTP_ACCEPT="application/yaml")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.json()["code"] == "not_found"
+    assert api.get(url, HTTP_ACCEPT="text/csv").status_code == 406
+
+
+def test_write_bodies_are_json_only(personas, api_for):
+    api = api_for(personas.producer)
+    response = api.post("/api/v1/contracts/", {"yaml": CONTRACT}, format="multipart")
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"

@@ -15,6 +15,7 @@ from moto.core.utils import convert_to_flask_response
 from moto.glue.models import FakeDatabase, FakeTable, GlueBackend, glue_backends
 from moto.glue.responses import GlueResponse
 from moto.iam import models as iam_models
+from moto.iam.models import IAMBackend
 from moto.lakeformation.models import (
     LakeFormationBackend,
     Permission,
@@ -24,8 +25,9 @@ from moto.lakeformation.models import (
 from moto.lakeformation.responses import LakeFormationResponse
 from moto.moto_api._internal import moto_api_backend
 from moto.moto_server import werkzeug_app
-from moto.ram.models import ResourceAccessManagerBackend, ResourceShare, ram_backends
+from moto.ram.models import ManagedPermission, ResourceAccessManagerBackend, ResourceShare, ram_backends
 from moto.ram.responses import ResourceAccessManagerResponse
+from moto.s3.models import s3_backends
 from moto.sts.models import AssumedRole, STSBackend
 
 PINNED_MOTO = "5.2.5"
@@ -154,3 +156,33 @@ def test_backend_dict_persistence_hooks() -> None:
     assert callable(BackendDict.iter_backends)
     assert isinstance(BackendDict._instances, list)  # type: ignore[misc]
     assert issubclass(AccountSpecificBackend, dict)  # persistence assigns backend_dict[account][region]
+
+
+def test_stores_behind_issue_18_fixes() -> None:
+    """LF-Tags, the service-linked role, RAM managed permissions and S3 buckets, as the emulator reads them."""
+    lf = lakeformation_backends["000000000001"]["us-east-1"]
+    assert (lf.lf_database_tags, lf.lf_table_tags, lf.lf_columns_tags) == ({}, {}, {})
+    assert parameters(IAMBackend.create_role)[:9] == [
+        "self",
+        "role_name",
+        "assume_role_policy_document",
+        "path",
+        "permissions_boundary",
+        "description",
+        "tags",
+        "max_session_duration",
+        "linked_service",
+    ]
+    ram = ram_backends["000000000001"]["us-east-1"]
+    names = {permission.name for permission in ram.managed_permissions}
+    assert {"AWSRAMLFEnabledGlueDatabaseReadWrite", "AWSRAMLFEnabledGlueTableReadWrite"} <= names
+    assert all(isinstance(permission, ManagedPermission) for permission in ram.managed_permissions)
+    assert parameters(ResourceAccessManagerBackend.get_resource_share_associations)[1:] == [
+        "association_type",
+        "association_status",
+        "resource_share_arns",
+        "resource_arn",
+        "principal",
+    ]
+    assert isinstance(s3_backends.bucket_accounts, dict)
+    assert parameters(s3_backends["000000000001"]["aws"].create_bucket)[:2] == ["bucket_name", "region_name"]

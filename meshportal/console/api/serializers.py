@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from access_requests.models import AccessRequest, Approval, Grant
 from meshportal.audit.models import AuditEvent
+from meshportal.core.api import ModelSerializer
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -57,7 +58,7 @@ class EntitlementRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EntitlementSerializer(serializers.ModelSerializer):
+class EntitlementSerializer(ModelSerializer):
     """One entitlement: a grant that was in place at the instant asked about, with its approval trail."""
 
     grant_id = serializers.IntegerField(source="id")
