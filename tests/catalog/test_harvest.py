@@ -16,8 +16,9 @@ from catalog.services.harvest import HARVESTS, harvests_relay
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
 from meshportal.aws.gateway import account_client
+from meshportal.aws.models import GlueFootprint
 from meshportal.core.errors import NotAllowed, NotFound, ValidationFailed
-from tests.factories import AwsAccountFactory
+from tests.factories import AwsAccountFactory, GlueFootprintFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +55,10 @@ ORDERS = [
 
 
 @pytest.fixture
-def producer_account(aws):
+def producer_account(aws, team):
     account = AwsAccountFactory(account_id=ACCOUNT_ID, name="producer", region="eu-west-1")
     glue_seed(account, "sales", {"orders": ORDERS, "refunds": [{"Name": "refund_id", "Type": "string"}]})
+    GlueFootprintFactory(aws_account=account, team=team, database_pattern="sales")
     return account
 
 
@@ -470,9 +472,14 @@ def _harvest(actor, account, team, domain, capture):
 @pytest.fixture
 def rival_pending(rival, domain, producer_account, django_capture_on_commit_callbacks):
     team, producer = rival
+    # The rival team owned the sales database first; a platform admin then moved it to the personas' team.
+    footprint = GlueFootprint.objects.get(aws_account=producer_account, database_pattern="sales")
+    own_team = footprint.team
+    GlueFootprint.objects.filter(pk=footprint.pk).update(team=team)
     _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
     glue_seed(producer_account, "sales", {"orders": [*ORDERS, {"Name": "channel", "Type": "string"}]})
     _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
+    GlueFootprint.objects.filter(pk=footprint.pk).update(team=own_team)
     product = DataProduct.objects.get(owner_team=team)
     proposal = SchemaProposal.objects.get(product=product, status="pending")
     return product, proposal
