@@ -23,3 +23,5 @@ class GlueFootprintSerializer(serializers.ModelSerializer):
         model = GlueFootprint
         fields = ["id", "team", "aws_account", "database_pattern", "created_at"]
         read_only_fields = ["id", "created_at"]
+        # The service refuses a duplicate with its own code (409 duplicate_footprint), not a generic 400.
+        validators: list = []
