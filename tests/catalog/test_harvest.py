@@ -171,11 +171,18 @@ def test_reharvest_shows_schema_changes_before_applying(
     ]
     product = DataProduct.objects.get(slug="sales-orders")
     assert "channel" not in {c.name for c in product.columns.all()}  # nothing applied yet
+    # The re-harvest re-read the port's table: the port knows the new shape and shows it changed.
+    port = product.output_ports.get()
+    assert port.table_changed_at is not None and port.table_columns[-1]["name"] == "channel"
+    schema = [(c.name, c.data_type) for c in product.columns.all()]
+    assert services.port_table_changed(port, schema)
     with pytest.raises(NotFound):
         services.schema_apply_harvest(actor=personas.consumer, proposal=proposal)
     services.schema_apply_harvest(actor=personas.producer, proposal=proposal)
     assert [c.name for c in product.columns.all()] == ["order_id", "customer_email", "amount", "channel"]
     assert product.columns.get(name="order_id").data_type == "bigint"
+    schema = [(c.name, c.data_type) for c in product.columns.all()]
+    assert not services.port_table_changed(port, schema)  # the schema is the table's again
 
 
 def test_harvest_of_a_missing_table_is_reported_per_table(
