@@ -146,6 +146,8 @@ def test_api_refuses_bad_ports_with_a_code_and_creates_nothing(personas, account
     assert not OutputPort.objects.exists()
     created = client.post(url, body, format="json")
     assert created.status_code == 201 and created.json()["s3_location"] == "s3://lake/sales/orders/"
+    assert [c["name"] for c in created.json()["table_columns"]] == ["order_id", "order_date", "amount_eur"]
+    assert len(created.json()["table_fingerprint"]) == 64 and created.json()["table_read_at"]
 
 
 def test_page_refuses_another_teams_table_and_offers_only_owned_choices(personas, accounts, draft, client_for):
