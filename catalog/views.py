@@ -34,7 +34,7 @@ from catalog.governance import governance_checklist
 from catalog.models import DataProduct, OutputPort
 from catalog.search import CappedPaginator
 from catalog.services.ports import LIVE_STATUSES
-from meshportal.aws.footprints import footprint_databases_for_team
+from meshportal.aws.footprints import footprint_databases_for_team, footprint_databases_for_teams
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import DomainError, NotAllowed
@@ -472,6 +472,10 @@ def harvest_databases(request: AuthenticatedHttpRequest) -> HttpResponse:
     if account is not None:
         try:
             databases = glue_database_names(account)
+            if not roles.is_platform_admin(request.user):
+                # Only what the user's teams own: a harvest of another team's database is refused anyway.
+                team_ids = set(request.user.team_memberships.values_list("team_id", flat=True))
+                databases = footprint_databases_for_teams(team_ids=team_ids, aws_account=account, databases=databases)
         except AwsError as exc:
             error = f"Could not read the Glue catalog of {account}: {exc.code}: {exc.message}"
     return render(

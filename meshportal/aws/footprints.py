@@ -61,12 +61,17 @@ def footprint_for(*, aws_account: AwsAccount, database: str) -> GlueFootprint | 
 
 def footprint_databases_for_team(*, team_id: int, aws_account: AwsAccount, databases: list[str]) -> list[str]:
     """Of ``databases`` (read from Glue), those ``team_id`` owns in ``aws_account``."""
-    footprints = list(GlueFootprint.objects.filter(aws_account=aws_account).select_related("team"))
+    return footprint_databases_for_teams(team_ids={team_id}, aws_account=aws_account, databases=databases)
+
+
+def footprint_databases_for_teams(*, team_ids: set[int], aws_account: AwsAccount, databases: list[str]) -> list[str]:
+    """Of ``databases`` (read from Glue), those one of ``team_ids`` owns in ``aws_account``."""
+    footprints = list(GlueFootprint.objects.filter(aws_account=aws_account))
     owned = []
     for name in databases:
         matching = [fp for fp in footprints if fnmatchcase(name.lower(), fp.database_pattern)]
         best = max(matching, key=_specificity, default=None)
-        if best is not None and best.team_id == team_id:
+        if best is not None and best.team_id in team_ids:
             owned.append(name)
     return owned
 

@@ -243,8 +243,12 @@ def test_harvest_pages_pick_tables_and_show_progress(
 ):
     client = client_for(personas.producer)
     assert client.get("/catalog/harvest/").status_code == 200
+    glue_seed(producer_account, "finance", {"payments": [{"Name": "payment_id", "Type": "string"}]})
     dbs = client.get(f"/catalog/harvest/databases/?aws_account={ACCOUNT_ID}", headers={"HX-Request": "true"})
     assert 'value="sales"' in dbs.content.decode()
+    assert "finance" not in dbs.content.decode()  # no team of the producer owns it
+    admin_dbs = client_for(personas.admin).get(f"/catalog/harvest/databases/?aws_account={ACCOUNT_ID}")
+    assert 'value="finance"' in admin_dbs.content.decode()  # admins see the whole catalog
     tables = client.get(
         f"/catalog/harvest/tables/?aws_account={ACCOUNT_ID}&database_name=sales", headers={"HX-Request": "true"}
     )
