@@ -81,6 +81,15 @@ def test_a_port_in_a_consumer_account_is_refused(personas, accounts, draft):
     assert not OutputPort.objects.exists()
 
 
+def test_a_port_in_the_central_governance_account_is_refused(personas, accounts, draft):
+    central = AwsAccountFactory(account_id="111111111111", name="central", role="central")
+    seed_glue_table(central, "sales", "orders", ORDERS)
+    with pytest.raises(ValidationFailed) as refused:
+        _port(personas.producer, draft, central)
+    assert refused.value.code == "not_a_producer_account" and "111111111111" in refused.value.detail
+    assert not OutputPort.objects.exists()
+
+
 def test_even_an_admin_cannot_put_a_product_on_another_teams_table(personas, accounts, draft):
     producer, _ = accounts
     with pytest.raises(NotAllowed) as refused:
