@@ -118,11 +118,15 @@ class OutputPortForm(forms.Form):
     aws_account = forms.ModelChoiceField(
         queryset=AwsAccount.objects.none(), to_field_name="account_id", label="AWS account"
     )
+    # Chosen from the account's Glue catalog, narrowed to the team's footprint (the page fills the choices);
+    # the service checks ownership and existence again whatever was sent.
     database_name = forms.CharField(max_length=255, label="Glue database")
     table_name = forms.CharField(
         max_length=255, required=False, label="Glue table", help_text="Empty for the whole database."
     )
-    s3_location = forms.CharField(max_length=1024, required=False, label="S3 location")
+    s3_location = forms.CharField(
+        max_length=1024, required=False, label="S3 location", help_text="Read from Glue for a table port."
+    )
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=DESCRIPTION_MAX_LENGTH
     )
@@ -134,7 +138,12 @@ class OutputPortForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["aws_account"]).queryset = harvest_accounts()
+        cast(forms.ModelChoiceField, self.fields["aws_account"]).queryset = port_accounts()
+
+
+def port_accounts() -> QuerySet[AwsAccount]:
+    """The accounts an output port can be in: active producer accounts (never a consumer's or the central one)."""
+    return AwsAccount.objects.filter(is_active=True, role=AwsAccount.Role.PRODUCER).order_by("name")
 
 
 class ColumnForm(forms.Form):

@@ -8,11 +8,12 @@ holding ``{"column": [values]}``. Crawlers and ETL jobs can write these; see Glu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshportal.aws.gateway import client_for_account, glue
+from meshportal.aws.gateway import AwsError, client_for_account, glue
 from meshportal.aws.models import AwsAccount
 
 SAMPLES_PARAMETER = "meshportal:samples"
@@ -43,6 +44,13 @@ class GlueTable:
     location: str
     columns: list[GlueColumn]
     table_type: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the table's schema (column names, types and partition keys, in order): it changes
+        exactly when the table's shape does, so a stored one tells whether a table changed since it was read."""
+        shape = [[c.name, c.data_type, c.is_partition_key] for c in self.columns]
+        return hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
 
 
 def _client(account: AwsAccount) -> Any:
@@ -99,6 +107,17 @@ def _table(database: str, raw: dict[str, Any]) -> GlueTable:
 def glue_database_names(account: AwsAccount) -> list[str]:
     databases = glue.iter_databases(_client(account), account_id=account.account_id)
     return sorted(db["Name"] for db in databases)
+
+
+def glue_database_exists(account: AwsAccount, database: str) -> bool:
+    """Whether the database is in the account's catalog; other errors (access, throttling) are raised."""
+    try:
+        glue.get_database(_client(account), account_id=account.account_id, name=database)
+    except AwsError as exc:
+        if exc.code == "EntityNotFoundException":
+            return False
+        raise
+    return True
 
 
 def glue_tables(account: AwsAccount, database: str) -> list[GlueTable]:

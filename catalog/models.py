@@ -195,6 +195,12 @@ class OutputPort(models.Model):
     auto_approve_owning_team = models.BooleanField(
         default=True, help_text="Requests from the owning team's own roles are approved by policy."
     )
+    # The table as last read from Glue through the gateway (never as typed): its columns, when, and a digest of
+    # its shape; ``table_changed_at`` is set when a later reading (a re-harvest) found another shape.
+    table_columns = models.JSONField(default=list, blank=True, editable=False)
+    table_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    table_read_at = models.DateTimeField(null=True, blank=True, editable=False)
+    table_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

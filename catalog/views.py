@@ -27,11 +27,14 @@ from catalog.forms import (
     ProductForm,
     TransitionForm,
     harvest_accounts,
+    port_accounts,
 )
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
-from catalog.models import DataProduct
+from catalog.models import DataProduct, OutputPort
 from catalog.search import CappedPaginator
+from catalog.services.ports import LIVE_STATUSES
+from meshportal.aws.footprints import footprint_databases_for_team, footprint_databases_for_teams
 from meshportal.aws.gateway import AwsError
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import DomainError, NotAllowed
@@ -136,12 +139,14 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def product_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail_for_user(user=request.user, slug=slug)
     columns = list(product.columns.all())
+    schema = [(c.name, c.data_type) for c in columns]
     return render(
         request,
         "catalog/product_detail.html",
         {
             "product": product,
             "columns": columns,
+            "changed_ports": {p.pk for p in product.output_ports.all() if services.port_table_changed(p, schema)},
             "checklist": governance_checklist(product, columns),
             "can_edit": permissions.can_edit(request.user, product),
             "can_override": permissions.can_override_governance(request.user, product),
@@ -216,7 +221,7 @@ def product_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def port_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Declare an output port: the Glue table behind the product, in a registered account."""
+    """Declare an output port: a table of the owning team's Glue databases, picked account → database → table."""
     product = _editable_product(request, slug, "add output ports")
     form = OutputPortForm(request.POST or None)
     done = _submit(
@@ -225,7 +230,64 @@ def port_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         lambda: services.port_create(actor=request.user, product=product, **form.cleaned_data),
         lambda port: (f"Added the output port {port.name}.", _product_url(product)),
     )
-    return done or _form_page(request, "catalog/port_form.html", {"form": form, "product": product})
+    if done:
+        return done
+    # Re-rendered after a refusal: the choices of what was sent, so the selects keep their values.
+    params = request.POST if request.method == "POST" else request.GET
+    context = {"form": form, "product": product, **_port_choices(product, params)}
+    return _form_page(request, "catalog/port_form.html", context)
+
+
+def _port_choices(product: DataProduct, params: Any) -> dict[str, Any]:
+    """The databases of the owning team in the chosen account and the tables of the chosen database, read from
+    Glue through the gateway and narrowed to the team's footprint."""
+    account = port_accounts().filter(account_id=params.get("aws_account", "")).first()
+    database = params.get("database_name", "")
+    context: dict[str, Any] = {
+        "account": account,
+        "databases": [],
+        "tables": [],
+        "database": database,
+        "chosen_table": params.get("table_name", ""),
+        "error": "",
+    }
+    if account is None or product.owner_team_id is None:
+        return context
+    try:
+        owned = footprint_databases_for_team(
+            team_id=product.owner_team_id, aws_account=account, databases=glue_database_names(account)
+        )
+        context["databases"] = owned
+        if database and database in owned:
+            published = set(
+                OutputPort.objects.filter(
+                    aws_account=account, database_name=database, product__status__in=LIVE_STATUSES
+                )
+                .exclude(product=product)
+                .values_list("table_name", flat=True)
+            )
+            context["tables"] = [(t.name, len(t.columns), t.name in published) for t in glue_tables(account, database)]
+    except AwsError as exc:
+        context["error"] = f"Could not read the Glue catalog of {account}: {exc.code}: {exc.message}"
+    return context
+
+
+@login_required
+@require_GET
+def port_databases(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """htmx: the owning team's Glue databases in the chosen producer account."""
+    product = _editable_product(request, slug, "add output ports")
+    return render(
+        request, "catalog/port_form.html#databases", {"product": product, **_port_choices(product, request.GET)}
+    )
+
+
+@login_required
+@require_GET
+def port_tables(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """htmx: the tables of the chosen database (those another product already publishes are shown, disabled)."""
+    product = _editable_product(request, slug, "add output ports")
+    return render(request, "catalog/port_form.html#tables", {"product": product, **_port_choices(product, request.GET)})
 
 
 @login_required
@@ -410,6 +472,10 @@ def harvest_databases(request: AuthenticatedHttpRequest) -> HttpResponse:
     if account is not None:
         try:
             databases = glue_database_names(account)
+            if not roles.is_platform_admin(request.user):
+                # Only what the user's teams own: a harvest of another team's database is refused anyway.
+                team_ids = set(request.user.team_memberships.values_list("team_id", flat=True))
+                databases = footprint_databases_for_teams(team_ids=team_ids, aws_account=account, databases=databases)
         except AwsError as exc:
             error = f"Could not read the Glue catalog of {account}: {exc.code}: {exc.message}"
     return render(

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("access_requests.api.urls")),
     path("", include("provisioning.api.urls")),
+    path("", include("meshportal.aws.api.urls")),
     path("", include("meshportal.notifications.api.urls")),
     path("", include("meshportal.console.api.urls")),
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("requests/", include("access_requests.urls")),
     path("notifications/", include("meshportal.notifications.urls")),
     path("provisioning/", include("provisioning.urls")),
+    path("aws/", include("meshportal.aws.urls")),
     path("audit/", include("meshportal.console.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

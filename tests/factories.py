@@ -6,7 +6,7 @@ import factory
 from django.utils.text import slugify
 
 from catalog.models import Column, DataProduct, Domain, OutputPort
-from meshportal.aws.models import AwsAccount
+from meshportal.aws.models import AwsAccount, GlueFootprint
 from meshportal.identity.models import Team, TeamMembership, User
 
 PASSWORD = "mesh-portal-test-pw"
@@ -95,6 +95,7 @@ class ColumnFactory(factory.django.DjangoModelFactory):
 class OutputPortFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OutputPort
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(DataProductFactory)
     name = "main"
@@ -102,6 +103,61 @@ class OutputPortFactory(factory.django.DjangoModelFactory):
     catalog_id = factory.LazyAttribute(lambda o: o.aws_account.account_id)
     database_name = "sales"
     table_name = factory.LazyAttribute(lambda o: o.product.slug.replace("-", "_"))
+
+    @factory.post_generation
+    def _footprint(obj, create, extracted, **kwargs):  # noqa: N805
+        """The owning team owns the port's database (the rule ``port_create`` enforces), unless it is claimed."""
+        if create and obj.product.owner_team_id:
+            GlueFootprint.objects.get_or_create(
+                aws_account=obj.aws_account,
+                database_pattern=obj.database_name,
+                defaults={"team_id": obj.product.owner_team_id},
+            )
+
+
+class GlueFootprintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GlueFootprint
+        django_get_or_create = ("aws_account", "database_pattern")
+
+    team = factory.SubFactory(TeamFactory)
+    aws_account = factory.SubFactory(AwsAccountFactory)
+    database_pattern = "sales"
+
+
+def seed_glue_table(account: AwsAccount, database: str, table: str = "", columns: list[dict] | None = None) -> None:
+    """Create the database (and the table, or update it) in the emulator's Glue catalog of ``account``: ports
+    point at tables that exist. ``columns`` are Glue columns ({"Name", "Type"})."""
+    import contextlib
+
+    from meshportal.aws.gateway import account_client
+
+    glue = account_client("glue", account.account_id, region=account.region)
+    with contextlib.suppress(glue.exceptions.AlreadyExistsException):
+        glue.create_database(DatabaseInput={"Name": database})
+    if not table:
+        return
+    table_input = {
+        "Name": table,
+        "Description": f"The {table} table.",
+        "StorageDescriptor": {
+            "Columns": columns or [{"Name": "id", "Type": "string"}],
+            "Location": f"s3://lake/{database}/{table}/",
+        },
+        "TableType": "EXTERNAL_TABLE",
+    }
+    try:
+        glue.create_table(DatabaseName=database, TableInput=table_input)
+    except glue.exceptions.AlreadyExistsException:
+        glue.update_table(DatabaseName=database, TableInput=table_input)
+
+
+def owned_glue_table(
+    *, account: AwsAccount, team: Team, database: str, table: str = "", columns: list[dict] | None = None
+) -> GlueFootprint:
+    """A database the team owns (footprint) and its table in the emulator: what a valid output port needs."""
+    seed_glue_table(account, database, table, columns)
+    return GlueFootprintFactory(aws_account=account, team=team, database_pattern=database)
 
 
 # --- catalog (issue #4) -----------------------------------------------------------------------------------

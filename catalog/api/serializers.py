@@ -107,6 +107,10 @@ class OutputPortSerializer(serializers.ModelSerializer):
             "grant_method",
             "approval_policy",
             "auto_approve_owning_team",
+            "table_columns",
+            "table_fingerprint",
+            "table_read_at",
+            "table_changed_at",
         ]
         read_only_fields = fields
 

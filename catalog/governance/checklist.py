@@ -57,6 +57,17 @@ def _sensitive_enough(value: str) -> bool:
     return Classification.rank(value) >= Classification.rank(MIN_PII_CLASSIFICATION)
 
 
+def _table_mismatches(product: DataProduct, cols: Sequence[Column]) -> list[str]:
+    """Ports whose table, as last read from Glue, has other columns than the product's schema: the policy and
+    the PII checks must decide on the real table, never on a schema the producer typed (issue #12)."""
+    schema = [(c.name, c.data_type) for c in cols]
+    return [
+        f"{port.database_name}.{port.table_name}"
+        for port in product.output_ports.all()
+        if port.table_fingerprint and [(c["name"], c["data_type"]) for c in port.table_columns] != schema
+    ]
+
+
 def governance_checklist(product: DataProduct, columns: Sequence[Column] | None = None) -> Checklist:
     """The publish checklist for ``product``. Pass ``columns`` when already loaded (no extra query)."""
     cols = list(columns) if columns is not None else list(product.columns.all())
@@ -92,6 +103,17 @@ def governance_checklist(product: DataProduct, columns: Sequence[Column] | None 
             columns=unclassified,
         )
     )
+    mismatched = _table_mismatches(product, cols)
+    if mismatched:
+        checks.append(
+            Check(
+                "schema_matches_table",
+                "The schema is the table's, as read from Glue",
+                False,
+                f"The table {', '.join(mismatched)} has other columns than this schema: re-harvest it and apply "
+                "the schema change.",
+            )
+        )
     pii = [c for c in cols if c.is_pii]
     weak_columns = [c.name for c in pii if not _sensitive_enough(c.classification)]
     weak_product = bool(pii) and not _sensitive_enough(product.classification)

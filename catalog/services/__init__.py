@@ -15,7 +15,7 @@ from catalog.services.harvest import (
     schema_apply_harvest,
     schema_discard_harvest,
 )
-from catalog.services.ports import port_create
+from catalog.services.ports import port_create, port_record_reading, port_table_changed
 from catalog.services.products import (
     product_create,
     product_deprecate,
@@ -38,6 +38,8 @@ __all__ = [
     "harvest_run",
     "harvest_start",
     "port_create",
+    "port_record_reading",
+    "port_table_changed",
     "product_create",
     "product_deprecate",
     "product_publish",

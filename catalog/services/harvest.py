@@ -24,7 +24,7 @@ from catalog.glue import GlueTable, glue_table
 from catalog.models import DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
 from catalog.search import refresh_product_search
 from catalog.services.common import lock_product, require_not_retired
-from catalog.services.ports import port_create
+from catalog.services.ports import port_create, port_record_reading, require_team_owns_database
 from catalog.services.products import product_create
 from catalog.services.schema import columns_replace, schema_diff
 from meshportal.audit.events import EventType
@@ -75,6 +75,7 @@ def harvest_start(
         raise ValidationFailed(f"At most {MAX_TABLES} tables per harvest.", field="table_names")
     if any(len(n) > 255 for n in names):
         raise ValidationFailed("Glue table names are at most 255 characters.", field="table_names")
+    require_team_owns_database(team_id=owner_team.pk, aws_account=aws_account, database=database_name.strip())
     job = HarvestJob.objects.create(
         requested_by=actor,
         aws_account=aws_account,
@@ -148,6 +149,7 @@ def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[s
             "product": product.slug,
             "detail": f"Draft product with {len(columns)} column(s).",
         }
+    port_record_reading(port=port, table=table)
     product = port.product
     diff = schema_diff(product.columns.all(), columns)
     if not any(diff.values()):

@@ -28,6 +28,7 @@ from catalog.services.common import (
     require_editor,
     require_not_retired,
 )
+from catalog.services.ports import lock_account, require_not_published_elsewhere
 from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record, changed_fields
@@ -210,6 +211,11 @@ def product_publish(*, actor: Actor, product: DataProduct) -> DataProduct:
             errors=checklist.errors(),
             code=CatalogErrorCode.GOVERNANCE_FAILED,
         )
+    # One table backs at most one published port, checked under the account's lock so that two products
+    # published at once on the same table cannot both pass.
+    for port in product.output_ports.select_related("aws_account").order_by("aws_account_id", "id"):
+        lock_account(port.aws_account)
+        require_not_published_elsewhere(port=port, product=product)
     before = product.status
     product.status = DataProduct.Status.PUBLISHED
     product.published_at = product.published_at or timezone.now()

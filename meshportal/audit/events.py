@@ -60,6 +60,8 @@ class EventType(models.TextChoices):
     ACCOUNT_REGISTERED = "provisioning.account_registered", "AWS account registered"
     ACCOUNT_UPDATED = "provisioning.account_updated", "AWS account updated"
     ACCOUNT_TESTED = "provisioning.account_tested", "AWS account connection tested"
+    FOOTPRINT_CLAIMED = "provisioning.footprint_claimed", "Glue database claimed for a team"
+    FOOTPRINT_RELEASED = "provisioning.footprint_released", "Glue database claim released"
     GOVERNANCE_MODEL_CHANGED = "provisioning.governance_model_changed", "Governance model changed"
     DRIFT_FOUND = "provisioning.drift_found", "Drift found"
     DRIFT_REPAIRED = "provisioning.drift_repaired", "Drift repaired"

@@ -12,3 +12,6 @@ from enum import StrEnum, unique
 @unique
 class AwsRegistryErrorCode(StrEnum):
     DUPLICATE_ACCOUNT = "duplicate_account"
+    DUPLICATE_FOOTPRINT = "duplicate_footprint"
+    INVALID_FOOTPRINT = "invalid_footprint"
+    NOT_A_PRODUCER_ACCOUNT = "not_a_producer_account"

@@ -4,6 +4,7 @@ catalog and provisioning both read it)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -79,3 +80,34 @@ class GovernanceSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Governance: {self.get_model_display()}"
+
+
+class GlueFootprint(models.Model):
+    """Which team owns which Glue databases in which producer account: the registry output ports are checked
+    against (a port may only reference a database of its product's owning team). Kept by platform admins.
+
+    ``database_pattern`` is a database name or an ``fnmatch`` pattern (``sales_*``); an exact name wins over a
+    pattern, and a longer pattern over a shorter one, so a team may own one database inside another's pattern."""
+
+    team = models.ForeignKey("identity.Team", on_delete=models.PROTECT, related_name="glue_footprints")
+    aws_account = models.ForeignKey(AwsAccount, on_delete=models.PROTECT, related_name="glue_footprints")
+    database_pattern = models.CharField(
+        max_length=255, help_text="A Glue database name, or a pattern such as sales_* (fnmatch: * ? [seq])."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["aws_account__name", "database_pattern"]
+        constraints = [
+            models.UniqueConstraint(fields=["aws_account", "database_pattern"], name="uniq_footprint_database"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.database_pattern} in {self.aws_account.account_id}"
+
+    @property
+    def is_pattern(self) -> bool:
+        return any(ch in self.database_pattern for ch in "*?[")

@@ -183,7 +183,7 @@ def products_failing_governance() -> Finding:
     products = (
         DataProduct.objects.filter(status__in=[DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED])
         .select_related("domain", "owner_team", "pii_override_by")
-        .prefetch_related("columns")
+        .prefetch_related("columns", "output_ports")  # the checklist compares each port's table to the schema
         .order_by("domain__name", "name")
     )
     failing = []

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from meshportal.aws import footprints
 from meshportal.aws import services as aws
-from meshportal.aws.models import AwsAccount
+from meshportal.aws.models import AwsAccount, GlueFootprint
 from meshportal.demo import catalog_loader, mesh
 from meshportal.identity import services as identity
 from meshportal.identity.actors import DEMO_LOADER
@@ -48,5 +49,12 @@ def load() -> dict[str, int]:
             org = mesh.ORG_ID if account["account_id"] in (mesh.CENTRAL, mesh.PRODUCER) else ""
             aws.account_register(actor=LOADER, organization_id=org, **account)
             counts["accounts"] += 1
+    # Each team owns the Glue databases behind its products (the footprint registry ports are checked against).
+    producer = AwsAccount.objects.get(account_id=mesh.PRODUCER)
+    for team_slug, database in sorted({(p["team"], p["database"]) for p in mesh.PRODUCTS}):
+        if not GlueFootprint.objects.filter(aws_account=producer, database_pattern=database).exists():
+            footprints.footprint_claim(
+                actor=LOADER, team=Team.objects.get(slug=team_slug), aws_account=producer, database_pattern=database
+            )
     counts.update(catalog_loader.load(actor=LOADER))
     return counts

@@ -25,6 +25,8 @@ CATALOG_MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     "catalog:product-edit": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
     "catalog:schema-edit": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
     "catalog:port-create": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
+    "catalog:port-databases": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
+    "catalog:port-tables": (lambda w: {"slug": w["product"]}, PRODUCER_ADMIN_PAGE),
     "catalog:product-publish": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),
     "catalog:product-deprecate": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),
     "catalog:product-retire": (lambda w: {"slug": w["product"]}, POST_ONLY_PAGE),

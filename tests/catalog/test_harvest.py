@@ -16,8 +16,9 @@ from catalog.services.harvest import HARVESTS, harvests_relay
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
 from meshportal.aws.gateway import account_client
+from meshportal.aws.models import GlueFootprint
 from meshportal.core.errors import NotAllowed, NotFound, ValidationFailed
-from tests.factories import AwsAccountFactory
+from tests.factories import AwsAccountFactory, GlueFootprintFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +55,10 @@ ORDERS = [
 
 
 @pytest.fixture
-def producer_account(aws):
+def producer_account(aws, team):
     account = AwsAccountFactory(account_id=ACCOUNT_ID, name="producer", region="eu-west-1")
     glue_seed(account, "sales", {"orders": ORDERS, "refunds": [{"Name": "refund_id", "Type": "string"}]})
+    GlueFootprintFactory(aws_account=account, team=team, database_pattern="sales")
     return account
 
 
@@ -169,11 +171,18 @@ def test_reharvest_shows_schema_changes_before_applying(
     ]
     product = DataProduct.objects.get(slug="sales-orders")
     assert "channel" not in {c.name for c in product.columns.all()}  # nothing applied yet
+    # The re-harvest re-read the port's table: the port knows the new shape and shows it changed.
+    port = product.output_ports.get()
+    assert port.table_changed_at is not None and port.table_columns[-1]["name"] == "channel"
+    schema = [(c.name, c.data_type) for c in product.columns.all()]
+    assert services.port_table_changed(port, schema)
     with pytest.raises(NotFound):
         services.schema_apply_harvest(actor=personas.consumer, proposal=proposal)
     services.schema_apply_harvest(actor=personas.producer, proposal=proposal)
     assert [c.name for c in product.columns.all()] == ["order_id", "customer_email", "amount", "channel"]
     assert product.columns.get(name="order_id").data_type == "bigint"
+    schema = [(c.name, c.data_type) for c in product.columns.all()]
+    assert not services.port_table_changed(port, schema)  # the schema is the table's again
 
 
 def test_harvest_of_a_missing_table_is_reported_per_table(
@@ -234,8 +243,12 @@ def test_harvest_pages_pick_tables_and_show_progress(
 ):
     client = client_for(personas.producer)
     assert client.get("/catalog/harvest/").status_code == 200
+    glue_seed(producer_account, "finance", {"payments": [{"Name": "payment_id", "Type": "string"}]})
     dbs = client.get(f"/catalog/harvest/databases/?aws_account={ACCOUNT_ID}", headers={"HX-Request": "true"})
     assert 'value="sales"' in dbs.content.decode()
+    assert "finance" not in dbs.content.decode()  # no team of the producer owns it
+    admin_dbs = client_for(personas.admin).get(f"/catalog/harvest/databases/?aws_account={ACCOUNT_ID}")
+    assert 'value="finance"' in admin_dbs.content.decode()  # admins see the whole catalog
     tables = client.get(
         f"/catalog/harvest/tables/?aws_account={ACCOUNT_ID}&database_name=sales", headers={"HX-Request": "true"}
     )
@@ -470,9 +483,14 @@ def _harvest(actor, account, team, domain, capture):
 @pytest.fixture
 def rival_pending(rival, domain, producer_account, django_capture_on_commit_callbacks):
     team, producer = rival
+    # The rival team owned the sales database first; a platform admin then moved it to the personas' team.
+    footprint = GlueFootprint.objects.get(aws_account=producer_account, database_pattern="sales")
+    own_team = footprint.team
+    GlueFootprint.objects.filter(pk=footprint.pk).update(team=team)
     _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
     glue_seed(producer_account, "sales", {"orders": [*ORDERS, {"Name": "channel", "Type": "string"}]})
     _harvest(producer, producer_account, team, domain, django_capture_on_commit_callbacks)
+    GlueFootprint.objects.filter(pk=footprint.pk).update(team=own_team)
     product = DataProduct.objects.get(owner_team=team)
     proposal = SchemaProposal.objects.get(product=product, status="pending")
     return product, proposal

@@ -11,7 +11,7 @@ from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import NotAllowed
 from meshportal.identity.actors import DEMO_LOADER, Permission, SystemActor, harvest_actor
 from tests.catalog.conftest import COLUMNS
-from tests.factories import AwsAccountFactory, TeamFactory
+from tests.factories import AwsAccountFactory, TeamFactory, owned_glue_table
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,9 @@ def test_harvest_actor_cannot_create_a_product_without_an_owning_team(team, doma
     assert not DataProduct.objects.exists()
 
 
-def test_harvest_actor_adds_a_port_to_its_teams_draft_only(personas, team, domain, make_product):
+def test_harvest_actor_adds_a_port_to_its_teams_draft_only(aws, personas, team, domain, make_product):
     account = AwsAccountFactory()
+    owned_glue_table(account=account, team=team, database="sales")
     actor = harvest_actor(team_id=team.pk)
     draft = _create(actor, team, domain)
     services.port_create(actor=actor, product=draft, aws_account=account, name="glue", database_name="sales")
@@ -107,6 +108,7 @@ def test_a_harvest_run_creates_drafts_as_the_harvest_actor_for_the_person_who_st
 
     account = AwsAccountFactory(account_id="222222222222", name="producer", region="eu-west-1")
     glue_seed(account, "sales", {"orders": [{"Name": "order_id", "Type": "string"}]})
+    owned_glue_table(account=account, team=team, database="sales")
     with django_capture_on_commit_callbacks(execute=True):
         services.harvest_start(
             actor=personas.producer,

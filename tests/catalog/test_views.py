@@ -221,12 +221,13 @@ def test_contract_import_page_creates_or_lists_problems(personas, client_for):
     assert client.get("/catalog/products/sales-customers/odps.json").json()["kind"] == "DataProduct"
 
 
-def test_producer_adds_an_output_port_in_the_browser(personas, client_for, make_product):
+def test_producer_adds_an_output_port_in_the_browser(aws, personas, team, client_for, make_product):
     from catalog.models import OutputPort
-    from tests.factories import AwsAccountFactory
+    from tests.factories import AwsAccountFactory, owned_glue_table
 
     product = make_product("web-orders")
-    AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    account = AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    owned_glue_table(account=account, team=team, database="sales", table="web_orders")
     client = client_for(personas.producer)
     page = client.get(f"/catalog/products/{product.slug}/ports/new/")
     assert page.status_code == 200 and b"Glue database" in page.content

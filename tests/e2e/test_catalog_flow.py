@@ -8,7 +8,7 @@ import re
 import pytest
 
 from meshportal.aws.gateway import account_client
-from tests.factories import PASSWORD, AwsAccountFactory
+from tests.factories import PASSWORD, AwsAccountFactory, GlueFootprintFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -31,11 +31,12 @@ def login(page, live_server, username: str) -> None:
 
 
 def test_producer_harvests_fixes_findings_publishes_and_consumer_finds_it(
-    transactional_db, personas, aws, live_server, new_page
+    transactional_db, personas, team, aws, live_server, new_page
 ):
     from playwright.sync_api import expect
 
     account = AwsAccountFactory(account_id=ACCOUNT_ID, name="producer")
+    GlueFootprintFactory(aws_account=account, team=team, database_pattern="loyalty")  # the team's database
     glue = account_client("glue", ACCOUNT_ID, region=account.region)
     glue.create_database(DatabaseInput={"Name": "loyalty"})
     glue.create_table(

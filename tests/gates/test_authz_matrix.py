@@ -40,6 +40,7 @@ def world(personas: Any) -> dict[str, Any]:
     r.refresh_from_db()
     services.grant_mark_applied(grant=r.grant)
     from catalog.models import HarvestJob, SchemaProposal
+    from meshportal.aws.models import GlueFootprint
 
     product = m.port.product
     job = HarvestJob.objects.create(
@@ -62,6 +63,8 @@ def world(personas: Any) -> dict[str, Any]:
         "domain": product.domain.slug,
         "harvest": job.pk,
         "proposal": proposal.pk,
+        # The port's database, owned by the personas' team (the factory records the footprint).
+        "footprint": GlueFootprint.objects.get(aws_account=m.producer_account, database_pattern="sales").pk,
     }
 
 
@@ -150,6 +153,11 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-account-detail": (lambda w: {"pk": w["pk"]}, {**EVERYONE, **API_LOGIN}),
     "api-account-test-connection": (lambda w: {"pk": w["pk"]}, POST_ONLY_API),
     "api-governance": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    # Footprints: everyone signed in sees their teams' claims (admins and auditors all); admins change them.
+    "aws:footprints": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "aws:footprint-release": (lambda w: {"pk": w["footprint"]}, POST_ONLY_PAGE),
+    "api-footprint-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-footprint-detail": (lambda w: {"pk": w["footprint"]}, TEAM_API),
     "api-provisioning-job-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-grant-aws-calls": (G, SEE_OWN_API),
     "api-drift-finding-list": (lambda w: {}, ADMIN_AUDITOR_API),

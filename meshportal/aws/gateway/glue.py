@@ -36,6 +36,13 @@ def iter_tables(
             return
 
 
+def get_database(client: Any, *, account_id: str, name: str, observer: CallObserver | None = None) -> dict[str, Any]:
+    database: dict[str, Any] = call(client, "get_database", account_id=account_id, observer=observer, Name=name)[
+        "Database"
+    ]
+    return database
+
+
 def get_table(
     client: Any, *, account_id: str, database: str, name: str, observer: CallObserver | None = None
 ) -> dict[str, Any]:

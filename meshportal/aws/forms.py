@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from meshportal.aws.models import AwsAccount
+from meshportal.identity.models import Team
+
+
+class GlueFootprintForm(forms.Form):
+    """A platform admin records that a team owns Glue databases in a producer account."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug")
+    aws_account = forms.ModelChoiceField(
+        queryset=AwsAccount.objects.none(), to_field_name="account_id", label="Producer account"
+    )
+    database_pattern = forms.CharField(
+        max_length=255,
+        label="Glue database",
+        help_text="A database name, or a pattern such as sales_* (the most specific claim wins).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = Team.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["aws_account"]).queryset = AwsAccount.objects.filter(
+            role=AwsAccount.Role.PRODUCER, is_active=True
+        ).order_by("name")
