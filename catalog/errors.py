@@ -11,6 +11,7 @@ from enum import StrEnum, unique
 
 @unique
 class CatalogErrorCode(StrEnum):
+    DUPLICATE_CONTRACT_ID = "duplicate_contract_id"
     DUPLICATE_DOMAIN = "duplicate_domain"
     DUPLICATE_PORT = "duplicate_port"
     DUPLICATE_SLUG = "duplicate_slug"

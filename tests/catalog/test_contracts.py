@@ -5,7 +5,7 @@ import yaml
 
 from catalog import services
 from catalog.contracts import contract_yaml, odps_validator, parse_contract, product_to_contract, product_to_odps
-from catalog.contracts.odcs import ContractInvalid, _validator
+from catalog.contracts.odcs import ContractInvalid, validator_for
 from catalog.models import DataContract, DataProduct
 from catalog.selectors import product_detail_for_user
 from meshportal.audit.events import EventType
@@ -138,13 +138,15 @@ def test_unknown_domain_in_contract_is_refused(personas):
     assert not DataProduct.objects.exists()
 
 
-def test_unknown_column_classification_is_refused(personas):
+def test_unknown_column_classification_stays_in_the_contract_only(personas):
     text = CONTRACT.replace(
         "classification: confidential\n      - name: signed_up", "classification: secret\n      - name: signed_up"
     )
-    with pytest.raises(ValidationFailed) as exc:
-        services.contract_import(actor=personas.producer, yaml_text=text)
-    assert "schema[0].properties[1].classification" in exc.value.errors
+    result = services.contract_import(actor=personas.producer, yaml_text=text)
+    assert result.product.columns.get(name="email").classification == ""
+    product = product_detail_for_user(user=personas.producer, slug=result.product.slug)
+    exported = product_to_contract(product)
+    assert exported["schema"][0]["properties"][1]["classification"] == "secret"
 
 
 def test_oversize_contract_is_refused(personas):
@@ -186,7 +188,7 @@ def test_export_of_a_full_product_validates_against_the_schema(personas, make_pr
     )
     OutputPortFactory(product=product, s3_location="s3://bucket/full/")
     product = product_detail_for_user(user=personas.producer, slug="full")
-    errors = list(_validator().iter_errors(yaml.safe_load(contract_yaml(product_to_contract(product)))))
+    errors = list(validator_for("v3.2.0").iter_errors(yaml.safe_load(contract_yaml(product_to_contract(product)))))
     assert errors == []
 
 
