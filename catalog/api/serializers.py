@@ -184,6 +184,7 @@ class ProductDetailSerializer(ProductListSerializer):
     class Meta(ProductListSerializer.Meta):
         fields = [
             *ProductListSerializer.Meta.fields,
+            "contract_id",
             "documentation",
             "documentation_html",
             "terms_of_use",

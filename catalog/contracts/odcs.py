@@ -50,7 +50,7 @@ import yaml
 from django.utils.text import slugify
 from jsonschema import Draft201909Validator
 
-from catalog.contracts.types import glue_logical_type
+from catalog.contracts.types import glue_type_fields
 from catalog.models import Classification, DataProduct
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
@@ -77,6 +77,7 @@ OWNING_TEAM_PROPERTY = "owningTeam"
 PORTAL_OWNED_FIELDS = (
     "name",
     "version",
+    "status (once published: active, deprecated, retired)",
     "domain",
     "description.purpose",
     "description.usage",
@@ -459,7 +460,7 @@ def _property_for(column: Any, api_version: str) -> dict[str, Any]:
             "name": column.name,
             "physicalName": column.name,
             "physicalType": column.data_type,
-            "logicalType": glue_logical_type(column.data_type, api_version),
+            **glue_type_fields(column.data_type, api_version),
             "description": column.description,
             "classification": column.classification,
             "tags": ["pii"] if column.is_pii else [],
@@ -605,6 +606,8 @@ def merge_portal_fields(original: dict[str, Any], product: DataProduct) -> dict[
         doc["name"] = product.name
     if product.version != said.version:
         doc["version"] = product.version
+    if product.status != DataProduct.Status.DRAFT:  # a draft keeps the status its contract states
+        doc["status"] = STATUS_TO_ODCS.get(product.status, product.status)
     description = doc["description"] if isinstance(doc.get("description"), dict) else {}
     for key, value, before in (
         ("purpose", product.summary, said.summary),

@@ -16,6 +16,7 @@ an integer (the unit would be lost).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # (pattern on the lower-cased Glue type, its logical type in the newest ODCS version)
 _GLUE_TO_LOGICAL: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -61,3 +62,33 @@ def glue_logical_type(glue_type: str, api_version: str) -> str | None:
     while logical is not None and logical not in allowed:
         logical = _DOWNGRADE.get(logical)
     return logical
+
+
+def _map_arguments(glue_type: str) -> tuple[str, str] | None:
+    """``K`` and ``V`` of ``map<K,V>`` (split at the top-level comma: ``V`` may itself hold commas)."""
+    value = glue_type.strip()
+    open_at = value.find("<")
+    if open_at < 0 or not value.endswith(">"):
+        return None
+    inner, depth = value[open_at + 1 : -1], 0
+    for index, char in enumerate(inner):
+        depth += {"<": 1, ">": -1, "(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            return inner[:index].strip(), inner[index + 1 :].strip()
+    return None
+
+
+def glue_type_fields(glue_type: str, api_version: str) -> dict[str, Any]:
+    """The ODCS property fields that describe a Glue/Hive column type under ``api_version``: ``logicalType``
+    and, for a v3.2 ``map``, the ``map`` key/value definitions that version requires (RFC 0030)."""
+    logical = glue_logical_type(glue_type, api_version)
+    fields: dict[str, Any] = {"logicalType": logical} if logical else {}
+    if logical == "map" and (arguments := _map_arguments(glue_type)):
+        key, value = arguments
+        fields["map"] = {
+            "key": {"physicalType": key, **glue_type_fields(key, api_version)},
+            "value": {"physicalType": value, **glue_type_fields(value, api_version)},
+        }
+    elif logical == "map":  # a bare "map" without its types: say no more than the version allows
+        fields["logicalType"] = "object"
+    return fields

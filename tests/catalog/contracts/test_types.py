@@ -7,7 +7,7 @@ import json
 import pytest
 
 from catalog.contracts.odcs import SCHEMA_FILES, SCHEMAS_DIR
-from catalog.contracts.types import glue_logical_type
+from catalog.contracts.types import glue_logical_type, glue_type_fields
 
 # Glue/Hive type -> logical type under v3.0.x, v3.1.0, v3.2.0
 CASES = [
@@ -57,3 +57,43 @@ def test_every_version_has_the_logical_types_the_mapping_assumes():
     assert "map" not in _allowed_logical_types("v3.1.0")
     assert "timestamp" not in _allowed_logical_types("v3.0.2")
     assert {"map", "timestamp", "time"} <= _allowed_logical_types("v3.2.0")
+
+
+@pytest.mark.parametrize(
+    ("glue_type", "version", "expected"),
+    [
+        ("map<string,int>", "v3.1.0", {"logicalType": "object"}),
+        (
+            "map<string,int>",
+            "v3.2.0",
+            {
+                "logicalType": "map",
+                "map": {
+                    "key": {"physicalType": "string", "logicalType": "string"},
+                    "value": {"physicalType": "int", "logicalType": "integer"},
+                },
+            },
+        ),
+        (
+            "map<string,map<string,decimal(10,2)>>",
+            "v3.2.0",
+            {
+                "logicalType": "map",
+                "map": {
+                    "key": {"physicalType": "string", "logicalType": "string"},
+                    "value": {
+                        "physicalType": "map<string,decimal(10,2)>",
+                        "logicalType": "map",
+                        "map": {
+                            "key": {"physicalType": "string", "logicalType": "string"},
+                            "value": {"physicalType": "decimal(10,2)", "logicalType": "number"},
+                        },
+                    },
+                },
+            },
+        ),
+        ("geometry", "v3.2.0", {}),
+    ],
+)
+def test_glue_type_fields_carry_what_the_version_requires(glue_type, version, expected):
+    assert glue_type_fields(glue_type, version) == expected
