@@ -3,8 +3,8 @@
     .venv-tools/bin/python scripts/odcs-lint.py FILE...
 
 Prints one JSON object: {file: [failed check, ...]} for every file whose lint is not green (``{}`` when all are),
-and exits 1 when any is not. Same checks as ``datacontract lint --no-inline-references FILE`` (references to
-other documents are not fetched: the lint must not depend on the network).
+and exits 3 when any is not (1 is a crash). Same checks as ``datacontract lint --no-inline-references FILE``
+(references to other documents are not fetched: the lint must not depend on the network).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import json
 import sys
 
 from datacontract.data_contract import DataContract
+
+# Not 1, which a crash (an uncaught exception) exits with: the caller tells a failed lint from a broken tool.
+LINT_FAILED = 3
 
 
 def main(paths: list[str]) -> int:
@@ -24,7 +27,7 @@ def main(paths: list[str]) -> int:
         if bad:
             failures[path] = bad
     sys.stdout.write(json.dumps(failures, indent=2) + "\n")
-    return 1 if failures else 0
+    return LINT_FAILED if failures else 0
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def test_every_official_example_round_trips_without_loss_and_lints_green(persona
         timeout=300,
         check=False,
     )
-    assert done.returncode in {0, 1}, done.stderr[-2000:]
+    assert done.returncode in {0, 3}, done.stderr[-2000:]  # 3: some lint failed (listed on stdout)
     assert json.loads(done.stdout) == {}
 
 
