@@ -365,9 +365,9 @@ def contract_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             verb = "Created" if result.created else "Updated"
             messages.success(request, f"{verb} {result.product.name} from the contract.")
             for table in result.tables:
-                if table.outcome == "created":
+                if table.outcome == services.PortOutcome.CREATED:
                     messages.info(request, f"Table {table.table}: output port {table.port} added.")
-                elif table.outcome == "none":
+                elif table.outcome == services.PortOutcome.NONE:
                     messages.warning(request, f"Table {table.table}: {table.detail}")
             return _redirect(request, reverse("catalog:product", args=[result.product.slug]))
     status = 400 if request.method == "POST" else 200

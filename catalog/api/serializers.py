@@ -23,6 +23,7 @@ from catalog.models import (
 )
 from catalog.selectors import product_freshness, product_list
 from catalog.services.common import MAX_DOCUMENTATION_BYTES
+from catalog.services.contracts import PortOutcome
 from meshportal.aws.models import AwsAccount
 from meshportal.identity.models import Team, User
 
@@ -332,7 +333,7 @@ class SchemaDiffSerializer(serializers.Serializer):
 class ContractTableSerializer(serializers.Serializer):
     table = serializers.CharField(help_text="The `name` of the contract's `schema` object.")
     port = serializers.CharField(help_text="The output port made for it (empty when none).")
-    outcome = serializers.ChoiceField(choices=["created", "existing", "none"])
+    outcome = serializers.ChoiceField(choices=[o.value for o in PortOutcome])
     detail = serializers.CharField(help_text="Why the table has no output port.")
 
 

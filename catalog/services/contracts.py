@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -26,13 +27,21 @@ from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
 
 
+class PortOutcome(StrEnum):
+    """What an import did about a contract table's output port (part of the API: never change a value)."""
+
+    CREATED = "created"
+    EXISTING = "existing"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class TableOutcome:
     """What became of one ``schema`` object of the contract: its output port, or why it has none."""
 
     table: str
+    outcome: PortOutcome
     port: str = ""
-    outcome: str = ""  # created | existing | none
     detail: str = ""
 
 
@@ -90,8 +99,8 @@ def _existing_product(actor: Actor, data: ContractData) -> DataProduct | None:
         # Products imported before contract ids were kept: the contract's slug-like id was their slug.
         product = DataProduct.objects.filter(slug=data.slug, contract_id__isnull=True).first()
     if product is not None and product.contract_id is None and not permissions.can_view(actor, product):
-        # Another team's draft does not exist for this actor: carry on as for a new contract (its slug then
-        # gets a suffix; slugs are global and never reused).
+        # Another team's draft does not exist for this actor: carry on as for a new contract (whose creation
+        # answers as any taken slug does: slugs are global and never reused).
         return None
     if product is not None and not permissions.can_edit(actor, product):
         raise Conflict(
@@ -127,12 +136,12 @@ def _ports_for_tables(
     for table in data.tables:
         name = (table.name or table.physical_name)[:120]
         if name in existing:
-            outcomes.append(TableOutcome(table=table.name, port=name, outcome="existing"))
+            outcomes.append(TableOutcome(table=table.name, port=name, outcome=PortOutcome.EXISTING))
         elif found is None:
             outcomes.append(
                 TableOutcome(
                     table=table.name,
-                    outcome="none",
+                    outcome=PortOutcome.NONE,
                     detail="No output port: the contract names no Glue server (type glue, with account and "
                     "database) in a registered producer account. Add the port on the product page.",
                 )
@@ -141,7 +150,7 @@ def _ports_for_tables(
             outcomes.append(
                 TableOutcome(
                     table=table.name,
-                    outcome="none",
+                    outcome=PortOutcome.NONE,
                     detail=f"No output port: a {table.physical_type!r} is not a Glue table.",
                 )
             )
@@ -157,7 +166,7 @@ def _ports_for_tables(
                 s3_location=str(server.get("location") or "")[:1024],
             )
             existing.add(port.name)
-            outcomes.append(TableOutcome(table=table.name, port=port.name, outcome="created"))
+            outcomes.append(TableOutcome(table=table.name, port=port.name, outcome=PortOutcome.CREATED))
     return outcomes
 
 
