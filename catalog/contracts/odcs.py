@@ -93,6 +93,7 @@ PORTAL_OWNED_FIELDS = (
     "schema[].properties[].classification",
     "schema[].properties[].tags (the pii tag)",
     "schema[0].properties (columns the portal has and the contract lacks are appended)",
+    "schema[].properties (columns the portal no longer has are removed)",
     "servers (one glue server per output port the contract does not name)",
 )
 
@@ -573,6 +574,14 @@ def _merge_columns(doc: dict[str, Any], product: DataProduct, said: ContractData
     columns = list(product.columns.all())
     by_name = {c.name: c for c in columns}
     for obj in doc.get("schema") or []:
+        if "properties" in obj:
+            # A column the contract listed and the portal no longer has (a re-harvest dropped it) goes too.
+            obj["properties"] = [
+                p
+                for p in obj["properties"]
+                if (name := str(p.get("name") or p.get("physicalName") or "")[:255]) in by_name
+                or name not in said_columns
+            ]
         for prop in obj.get("properties") or []:
             name = str(prop.get("name") or prop.get("physicalName") or "")[:255]
             column, before = by_name.get(name), said_columns.get(name)

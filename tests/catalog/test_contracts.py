@@ -498,3 +498,14 @@ def test_import_page_maps_an_unknown_domain_through_the_form(personas, client_fo
     page = ok.content.decode()
     assert "Created Shop sales from the contract." in page and "registered producer account" in page
     assert DataProduct.objects.get(contract_id="urn:contract:shop-sales").domain == domain
+
+
+def test_export_drops_a_column_the_portal_no_longer_has(personas):
+    result = services.contract_import(actor=personas.producer, yaml_text=CONTRACT)
+    services.columns_replace(
+        product=result.product,
+        columns=[{"name": c.name, "data_type": c.data_type} for c in result.product.columns.all() if c.name != "email"],
+    )
+    product = product_detail_for_user(user=personas.producer, slug=result.product.slug)
+    doc = parse_contract(contract_yaml(product_to_contract(product)))
+    assert [p["name"] for p in doc["schema"][0]["properties"]] == ["customer_id", "signed_up"]
