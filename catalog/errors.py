@@ -13,6 +13,7 @@ from enum import StrEnum, unique
 class CatalogErrorCode(StrEnum):
     DATABASE_NOT_CLAIMED = "database_not_claimed"
     DATABASE_OF_ANOTHER_TEAM = "database_of_another_team"
+    DUPLICATE_CONTRACT_ID = "duplicate_contract_id"
     DUPLICATE_DOMAIN = "duplicate_domain"
     DUPLICATE_PORT = "duplicate_port"
     DUPLICATE_SLUG = "duplicate_slug"

@@ -180,14 +180,14 @@ class ContractImportForm(forms.Form):
         queryset=Domain.objects.order_by("name"),
         to_field_name="slug",
         required=False,
-        help_text="For a new product, if the contract names no domain.",
+        help_text="Wins over the contract's domain (which then need not exist here).",
     )
     owner_team = forms.ModelChoiceField(
         queryset=Team.objects.none(),
         to_field_name="slug",
         required=False,
         label="Owner team",
-        help_text="For a new product, if the contract names none.",
+        help_text="Wins over the contract's team (which then need not exist here).",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

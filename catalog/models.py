@@ -67,6 +67,16 @@ class DataProduct(models.Model):
 
     slug = models.SlugField(max_length=120, unique=True, help_text="Stable address: never reused, never changed.")
     name = models.CharField(max_length=200)
+    # The ODCS contract ``id`` the product was imported from: importing a contract with the same id updates
+    # this product, a different id never does (two contracts with the same name do not collide).
+    contract_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The id of the ODCS contract the product was imported from: the same id updates it.",
+    )
     summary = models.CharField(max_length=300, blank=True)
     documentation = models.TextField(blank=True, help_text="Markdown; rendered with HTML sanitised.")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")

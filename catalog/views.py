@@ -426,6 +426,11 @@ def contract_import(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             verb = "Created" if result.created else "Updated"
             messages.success(request, f"{verb} {result.product.name} from the contract.")
+            for table in result.tables:
+                if table.outcome == services.PortOutcome.CREATED:
+                    messages.info(request, f"Table {table.table}: output port {table.port} added.")
+                elif table.outcome == services.PortOutcome.NONE:
+                    messages.warning(request, f"Table {table.table}: {table.detail}")
             return _redirect(request, reverse("catalog:product", args=[result.product.slug]))
     status = 400 if request.method == "POST" else 200
     return render(

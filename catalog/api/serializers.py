@@ -23,6 +23,7 @@ from catalog.models import (
 )
 from catalog.selectors import product_freshness, product_list
 from catalog.services.common import MAX_DOCUMENTATION_BYTES
+from catalog.services.contracts import PortOutcome
 from meshportal.aws.models import AwsAccount
 from meshportal.core.api import ModelSerializer
 from meshportal.identity.models import Team, User
@@ -189,6 +190,7 @@ class ProductDetailSerializer(ProductListSerializer):
     class Meta(ProductListSerializer.Meta):
         fields = [
             *ProductListSerializer.Meta.fields,
+            "contract_id",
             "documentation",
             "documentation_html",
             "terms_of_use",
@@ -316,13 +318,14 @@ class ContractImportSerializer(serializers.Serializer):
         slug_field="slug",
         queryset=Domain.objects.all(),
         required=False,
-        help_text="For a new product, when the contract names no domain.",
+        help_text="The domain (slug) the product belongs to; wins over the contract's `domain`, which then need "
+        "not exist in MeshPortal.",
     )
     owner_team = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
-        help_text="For a new product, when the contract names no team.",
+        help_text="The owner team (slug); wins over the contract's `team`, which then need not exist in MeshPortal.",
     )
 
 
@@ -332,9 +335,18 @@ class SchemaDiffSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.DictField())
 
 
+class ContractTableSerializer(serializers.Serializer):
+    table = serializers.CharField(help_text="The `name` of the contract's `schema` object.")
+    port = serializers.CharField(help_text="The output port made for it (empty when none).")
+    outcome = serializers.ChoiceField(choices=[o.value for o in PortOutcome])
+    detail = serializers.CharField(help_text="Why the table has no output port.")
+
+
 class ContractImportResultSerializer(serializers.Serializer):
     created = serializers.BooleanField()
+    contract_id = serializers.CharField(help_text="The contract's `id`: importing the same id again updates.")
     schema_diff = SchemaDiffSerializer()
+    tables = ContractTableSerializer(many=True)
     product = ProductDetailSerializer()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, cast
 
 from django.http import HttpResponse
@@ -289,7 +290,9 @@ def _import(request: Request, product: DataProduct | None) -> Response:
     detail = selectors.product_detail_for_user(user=request.user, slug=result.product.slug)
     body = {
         "created": result.created,
+        "contract_id": result.product.contract_id,
         "schema_diff": result.schema_diff,
+        "tables": [asdict(t) for t in result.tables],
         "product": ProductDetailSerializer(detail, context={"request": request}).data,
     }
     return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -301,7 +304,8 @@ class ContractImportView(APIView):
         responses={200: ContractImportResultSerializer, 201: ContractImportResultSerializer},
     )
     def post(self, request: Request) -> Response:
-        """Create (201) or update (200) a data product from an ODCS v3 contract; the contract ``id`` is the slug."""
+        """Create (201) or update (200) a data product from an ODCS v3 contract: the same contract ``id`` updates the
+        product it made before. Several tables make one product with one output port per table."""
         return _import(request, product=None)
 
 

@@ -1,7 +1,8 @@
 """Open Data Product Standard (ODPS) v1.0 descriptor of a data product (export only).
 
 Upstream products become input ports, output ports keep their names, and each port names the product's ODCS
-contract (whose ``id`` is the product slug) so a reader can fetch it from ``/api/v1/products/<slug>/contract/``.
+contract (its ``id``: the imported contract's id, else the product slug) so a reader can fetch it from
+``/api/v1/products/<slug>/contract/``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def product_to_odps(product: DataProduct) -> dict[str, Any]:
         "domain": product.domain.slug,
         "tags": [t.name for t in product.tags.all()],
         "inputPorts": [
-            {"name": up.slug, "version": up.version, "contractId": up.slug} for up in product.upstream.all()
+            {"name": up.slug, "version": up.version, "contractId": up.contract_id or up.slug}
+            for up in product.upstream.all()
         ],
         "outputPorts": [
             {
@@ -65,7 +67,7 @@ def product_to_odps(product: DataProduct) -> dict[str, Any]:
                 "description": port.description or str(port),
                 "type": port.kind,
                 "version": product.version,
-                "contractId": product.slug,
+                "contractId": product.contract_id or product.slug,
             }
             for port in product.output_ports.all()
         ],

@@ -7,7 +7,7 @@ Keyword-only, typed, one transaction each, with its audit event (STYLE.md ยง2, ย
 """
 
 from catalog.services.common import MAX_DOCUMENTATION_BYTES
-from catalog.services.contracts import ContractImport, contract_import
+from catalog.services.contracts import ContractImport, PortOutcome, TableOutcome, contract_import
 from catalog.services.domains import domain_create, domain_update
 from catalog.services.harvest import (
     harvest_run,
@@ -29,6 +29,8 @@ from catalog.services.schema import column_update_many, columns_replace, governa
 __all__ = [
     "MAX_DOCUMENTATION_BYTES",
     "ContractImport",
+    "PortOutcome",
+    "TableOutcome",
     "column_update_many",
     "columns_replace",
     "contract_import",
