@@ -21,7 +21,7 @@ from catalog.services.schema import columns_replace
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
 from meshportal.aws.models import AwsAccount
-from meshportal.core.errors import Conflict, ValidationFailed
+from meshportal.core.errors import Conflict, DomainError, ValidationFailed
 from meshportal.identity import roles
 from meshportal.identity.actors import Actor
 from meshportal.identity.models import Team, User
@@ -156,15 +156,24 @@ def _ports_for_tables(
             )
         else:
             account, server = found
-            port = port_create(
-                actor=actor,
-                product=product,
-                aws_account=account,
-                name=name,
-                database_name=str(server["database"])[:255],
-                table_name=table.physical_name[:255],
-                s3_location=str(server.get("location") or "")[:1024],
-            )
+            try:
+                # A savepoint per table: a port the rules refuse (a database the team does not own, a table
+                # Glue does not hold, one another product publishes) is that table's outcome, not the import's.
+                with transaction.atomic():
+                    port = port_create(
+                        actor=actor,
+                        product=product,
+                        aws_account=account,
+                        name=name,
+                        database_name=str(server["database"])[:255],
+                        table_name=table.physical_name[:255],
+                        s3_location=str(server.get("location") or "")[:1024],
+                    )
+            except DomainError as exc:
+                outcomes.append(
+                    TableOutcome(table=table.name, outcome=PortOutcome.NONE, detail=f"No output port: {exc.detail}")
+                )
+                continue
             existing.add(port.name)
             outcomes.append(TableOutcome(table=table.name, port=port.name, outcome=PortOutcome.CREATED))
     return outcomes

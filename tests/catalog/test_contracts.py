@@ -11,6 +11,7 @@ from catalog.selectors import product_detail_for_user
 from meshportal.audit.events import EventType
 from meshportal.audit.models import AuditEvent
 from meshportal.core.errors import Conflict, ValidationFailed
+from tests.factories import owned_glue_table, seed_glue_table
 
 pytestmark = pytest.mark.django_db
 
@@ -349,23 +350,36 @@ def test_yaml_with_aliases_is_refused_saying_aliases_are_not_accepted(personas):
     assert services.contract_import(actor=personas.producer, yaml_text=anchored).created
 
 
-def test_several_tables_make_one_product_with_a_port_per_table(personas, domain):
+def test_several_tables_make_one_product_with_a_port_per_table(aws, personas, domain, team):
     from tests.factories import AwsAccountFactory
 
-    AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    account = AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    owned_glue_table(account=account, team=team, database="shop", table="tbl_orders")
+    seed_glue_table(account, "shop", "tbl_order_lines")
     result = services.contract_import(actor=personas.producer, yaml_text=MULTI_TABLE, domain=domain)
     product = result.product
     assert product.contract_id == "urn:contract:shop-sales" and product.slug == "shop-sales"
     assert [c.name for c in product.columns.all()] == ["order_id", "quantity", "event"]
     assert product.columns.get(name="order_id").is_pii  # the strictest of the tables that list it
     ports = {p.name: (p.database_name, p.table_name, p.s3_location) for p in product.output_ports.all()}
+    # The location is the table's own, as Glue holds it (the contract's server location is only a hint).
     assert ports == {
-        "orders": ("shop", "tbl_orders", "s3://shop-lake/"),
-        "order_lines": ("shop", "tbl_order_lines", "s3://shop-lake/"),
+        "orders": ("shop", "tbl_orders", "s3://lake/shop/tbl_orders/"),
+        "order_lines": ("shop", "tbl_order_lines", "s3://lake/shop/tbl_order_lines/"),
     }
     outcomes = {t.table: (t.outcome, t.detail) for t in result.tables}
     assert outcomes["orders"] == ("created", "") and outcomes["order_lines"] == ("created", "")
     assert outcomes["order_events"][0] == "none" and "'topic' is not a Glue table" in outcomes["order_events"][1]
+
+
+def test_tables_on_a_database_the_team_does_not_own_say_why_they_have_no_port(aws, personas, domain):
+    from tests.factories import AwsAccountFactory
+
+    AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    result = services.contract_import(actor=personas.producer, yaml_text=MULTI_TABLE, domain=domain)
+    assert result.created and not result.product.output_ports.exists()
+    outcomes = {t.table: (t.outcome, t.detail) for t in result.tables}
+    assert outcomes["orders"][0] == "none" and "No team owns the Glue database shop" in outcomes["orders"][1]
 
 
 def test_tables_without_a_registered_glue_server_say_why_they_have_no_port(personas, domain):
@@ -465,10 +479,12 @@ def test_a_v31_contract_gains_glue_columns_as_v31_logical_types(personas):
     assert doc["apiVersion"] == "v3.1.0" and (added["name"], added["logicalType"]) == ("attrs", "object")
 
 
-def test_api_import_maps_domain_and_team_and_reports_each_table(personas, api_for, domain, team):
+def test_api_import_maps_domain_and_team_and_reports_each_table(aws, personas, api_for, domain, team):
     from tests.factories import AwsAccountFactory
 
-    AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    account = AwsAccountFactory(account_id="222222222222", role="producer", name="producer")
+    owned_glue_table(account=account, team=team, database="shop", table="tbl_orders")
+    seed_glue_table(account, "shop", "tbl_order_lines")
     api = api_for(personas.producer)
     response = api.post(
         "/api/v1/contracts/", {"yaml": MULTI_TABLE, "domain": domain.slug, "owner_team": team.slug}, format="json"
