@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from meshportal.aws.models import AwsAccount, GovernanceSettings
+from meshportal.aws.models import GovernanceSettings
 from meshportal.aws.services import governance_settings_get, require_platform_admin
 from meshportal.core.errors import ValidationFailed
 from meshportal.identity.actors import Actor
@@ -17,6 +17,7 @@ from provisioning.backends.lakeformation import LakeFormationBackend
 from provisioning.engine import JOBS
 from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
+from provisioning.registration import central_account_for, registration_ensure
 
 # --- The outbox: jobs that carry approved decisions into AWS ------------------------------------------
 
@@ -32,18 +33,15 @@ def grantor_account_for(*, port: Any) -> str:
     owner = port.aws_account
     if model == GovernanceSettings.Model.FEDERATED:
         return str(owner.account_id)
-    central = AwsAccount.objects.filter(role=AwsAccount.Role.CENTRAL_GOVERNANCE, is_active=True)
-    if model == GovernanceSettings.Model.LINE_OF_BUSINESS:
-        central = central.filter(line_of_business=owner.line_of_business)
-    account = central.order_by("id").first()
-    if account is None:
+    account_id = central_account_for(port=port, model=model)
+    if account_id is None:
         raise ValidationFailed(
             "No active central governance account is registered"
             + (f" for line of business {owner.line_of_business!r}" if model == "lob" else "")
             + "; register one or switch the governance model.",
             code=ProvisioningErrorCode.NO_GRANTOR_ACCOUNT,
         )
-    return str(account.account_id)
+    return account_id
 
 
 @transaction.atomic
@@ -53,6 +51,9 @@ def provisioning_job_create(*, grant: Any, action: str, backend: str = LakeForma
         raise ValidationFailed(f"Unknown provisioning action {action!r}.", code=ProvisioningErrorCode.UNKNOWN_ACTION)
     if action == ProvisioningJob.Action.GRANT:
         grantor = grantor_account_for(port=grant.port)
+        if grantor != grant.port.catalog_id:
+            # A central grantor grants on its own catalog's entry for the table: register it there first.
+            registration_ensure(port=grant.port, central_account_id=grantor)
         steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)
     else:
         # A revocation undoes what was applied, where it was applied, by the backend that applied it: the
@@ -107,3 +108,16 @@ class JobProvisioner:
 
     def revoke(self, *, grant: Any) -> None:
         provisioning_job_create(grant=grant, action=ProvisioningJob.Action.REVOKE)
+
+
+class RegistrationOnPublish:
+    """The catalog's publication listener: under the central and line-of-business models, publishing a product
+    registers its tables in the central catalog (``provisioning/registration.py``). Without an active central
+    account nothing is recorded here; its grants then refuse with ``no_grantor_account``."""
+
+    def published(self, *, product: Any) -> None:
+        model = governance_settings_get().model
+        for port in product.output_ports.filter(kind="glue_table").select_related("aws_account", "product__domain"):
+            central = central_account_for(port=port, model=model)
+            if central is not None and central != port.catalog_id:
+                registration_ensure(port=port, central_account_id=central)

@@ -375,6 +375,10 @@ MESHPORTAL_OUTBOX = {
     "provisioning": _outbox_timing("MESHPORTAL_JOB", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8),
     "harvest": _outbox_timing("MESHPORTAL_HARVEST", lease=1800.0, requeue=120.0, base=5.0, cap=600.0, attempts=3),
     "webhook": _outbox_timing("MESHPORTAL_WEBHOOK", lease=120.0, requeue=120.0, base=30.0, cap=3600.0, attempts=6),
+    # Central catalog registrations and schema syncs (provisioning/registration.py).
+    "registration": _outbox_timing(
+        "MESHPORTAL_REGISTRATION", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8
+    ),
 }
 # Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
@@ -395,6 +399,15 @@ if (
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",
     "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
+}
+CELERY_BEAT_SCHEDULE["provisioning-relay-registrations"] = {
+    "task": "provisioning.relay_registrations",
+    "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
+}
+# Producer schema changes reach the central catalog's entries (central and line-of-business models).
+CELERY_BEAT_SCHEDULE["provisioning-sync-registrations"] = {
+    "task": "provisioning.sync_registrations",
+    "schedule": env_int("MESHPORTAL_REGISTRATION_SYNC_SECONDS", 900),
 }
 CELERY_BEAT_SCHEDULE["provisioning-reconcile"] = {
     "task": "provisioning.reconcile",

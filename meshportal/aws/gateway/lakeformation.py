@@ -183,3 +183,28 @@ def revoke(
             return False
         raise
     return True
+
+
+def s3_location_arn(location: str) -> str:
+    """``s3://bucket/prefix/`` → ``arn:aws:s3:::bucket/prefix`` (the form RegisterResource takes)."""
+    path = location.removeprefix("s3://").removeprefix("s3a://").rstrip("/")
+    return f"arn:aws:s3:::{path}"
+
+
+def register_location(client: Any, *, account_id: str, resource_arn: str, observer: CallObserver | None = None) -> bool:
+    """Register an S3 location with this account's Lake Formation (it may be another account's bucket:
+    https://docs.aws.amazon.com/lake-formation/latest/dg/register-cross-account.html); True if it was new."""
+    try:
+        call(
+            client,
+            "register_resource",
+            account_id=account_id,
+            observer=observer,
+            ResourceArn=resource_arn,
+            UseServiceLinkedRole=True,
+        )
+    except AwsError as error:
+        if error.code == "AlreadyExistsException":
+            return False
+        raise
+    return True
