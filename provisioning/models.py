@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from meshportal.aws.models import GovernanceSettings
 from meshportal.core.outbox import OutboxJob, OutboxStatus
 
 
@@ -130,8 +131,8 @@ class GovernanceModelChange(models.Model):
     """A switch of the governance model by a platform admin: what the preview said, and the registration jobs
     it started (its progress is theirs)."""
 
-    from_model = models.CharField(max_length=10)
-    to_model = models.CharField(max_length=10)
+    from_model = models.CharField(max_length=10, choices=GovernanceSettings.Model.choices)
+    to_model = models.CharField(max_length=10, choices=GovernanceSettings.Model.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     preview = models.JSONField(default=dict, help_text="The preview shown before it ran.")
     created_at = models.DateTimeField(auto_now_add=True)
