@@ -1,4 +1,4 @@
-"""The seam between publishing a data product and registering its tables elsewhere.
+"""The seam between publishing a data product (or re-reading its tables) and registering its tables elsewhere.
 
 The catalog sits below provisioning: publishing decides *that* a product is offered; under the central and
 line-of-business governance models provisioning registers its tables in the central account's catalog. The
@@ -12,12 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from catalog.models import DataProduct
+    from catalog.models import DataProduct, OutputPort
 
 
 class PublicationListener(Protocol):
     def published(self, *, product: DataProduct) -> None:
         """Record the work publishing ``product`` needs, in the caller's transaction."""
+
+    def table_reread(self, *, port: OutputPort) -> None:
+        """A re-harvest read ``port``'s table again: record what must follow its schema, in the caller's
+        transaction."""
 
 
 _listeners: list[PublicationListener] = []

@@ -23,8 +23,13 @@ from provisioning.backends.lakeformation import LakeFormationBackend
 from provisioning.backends.lakeformation.plan import catalog_entry
 from provisioning.engine import JOBS
 from provisioning.errors import ProvisioningErrorCode
-from provisioning.models import GovernanceModelChange, ProvisioningJob
-from provisioning.registration import central_account_for, registration_ensure, registration_ready
+from provisioning.models import CatalogRegistration, GovernanceModelChange, ProvisioningJob
+from provisioning.registration import (
+    central_account_for,
+    registration_ensure,
+    registration_ready,
+    registration_sync_request,
+)
 
 # --- The outbox: jobs that carry approved decisions into AWS ------------------------------------------
 
@@ -119,8 +124,9 @@ class JobProvisioner:
 
 class RegistrationOnPublish:
     """The catalog's publication listener: under the central and line-of-business models, publishing a product
-    registers its tables in the central catalog (``provisioning/registration.py``). Without an active central
-    account nothing is recorded here; its grants then refuse with ``no_grantor_account``."""
+    registers its tables in the central catalog (``provisioning/registration.py``), and a re-harvest syncs the
+    central entries of a table already registered. Without an active central account nothing is recorded on
+    publish; its grants then refuse with ``no_grantor_account``."""
 
     def published(self, *, product: Any) -> None:
         model = governance_settings_get().model
@@ -128,6 +134,15 @@ class RegistrationOnPublish:
             central = central_account_for(port=port, model=model)
             if central is not None and central != port.catalog_id:
                 registration_ensure(port=port, central_account_id=central)
+
+    def table_reread(self, *, port: Any) -> None:
+        centrals = (
+            CatalogRegistration.objects.filter(port=port, action=CatalogRegistration.Action.REGISTER)
+            .values_list("central_account_id", flat=True)
+            .distinct()
+        )
+        for central in list(centrals):
+            registration_sync_request(port=port, central_account_id=central)
 
 
 # --- Changing the governance model ------------------------------------------------------------------

@@ -237,3 +237,36 @@ def test_the_switch_pages_show_the_preview_and_the_progress(personas, client_for
     with django_assert_max_num_queries(12):
         detail = client.get(done.url)
     assert b"0 of 1 done" in detail.content
+
+
+def test_a_reharvest_of_a_registered_table_syncs_its_central_entry(
+    aws, personas, team, domain, django_capture_on_commit_callbacks
+):
+    from catalog.models import OutputPort
+    from catalog.services.harvest import harvest_start
+
+    seed_emulator(aws)
+    producer, _ = accounts()
+
+    def harvest() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            harvest_start(
+                actor=personas.producer,
+                aws_account=producer,
+                database_name="sales",
+                table_names=["orders"],
+                domain=domain,
+                owner_team=team,
+            )
+
+    harvest()
+    port = OutputPort.objects.get(table_name="orders")
+    CatalogRegistration.objects.create(
+        port=port,
+        central_account_id=CENTRAL,
+        central_database="mesh_x",
+        central_table="sales_orders",
+        status="succeeded",
+    )
+    harvest()
+    assert CatalogRegistration.objects.filter(port=port, action="sync", central_account_id=CENTRAL).count() == 1
