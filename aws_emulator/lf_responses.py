@@ -9,12 +9,25 @@ import json
 
 from moto.lakeformation.responses import LakeFormationResponse
 
-from . import permissions
+from . import locations, permissions
 
 
 class EmulatorLakeFormationResponse(LakeFormationResponse):
     def _catalog_id(self) -> str:
         return str(self._get_param("CatalogId") or self.current_account)
+
+    def register_resource(self) -> str:
+        """RegisterResource as AWS checks it: an S3 ARN, and for a bucket of another account a role of the
+        registering account, never the service-linked role
+        (https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_RegisterResource.html,
+        https://docs.aws.amazon.com/lake-formation/latest/dg/register-cross-account.html)."""
+        locations.check_registration(
+            caller=self.current_account,
+            resource_arn=str(self._get_param("ResourceArn") or ""),
+            role_arn=self._get_param("RoleArn"),
+            use_service_linked_role=bool(self._get_param("UseServiceLinkedRole")),
+        )
+        return super().register_resource()
 
     def grant_permissions(self) -> str:
         permissions.grant(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -233,7 +234,15 @@ def _register(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]
     table_input = _table_input(job, table)
     location = table_input["StorageDescriptor"].get("Location")
     if location:
-        lf.register_location(central_lf, account_id=central, resource_arn=lf.s3_location_arn(location))
+        # The producer's bucket: registered with the central account's data-access role, not the service-linked role.
+        role_arn = (
+            None
+            if producer == central
+            else f"arn:aws:iam::{central}:role/{settings.MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME}"
+        )
+        lf.register_location(
+            central_lf, account_id=central, resource_arn=lf.s3_location_arn(location), role_arn=role_arn
+        )
         steps.append(f"Data location {location} registered with Lake Formation of {central}")
     glue.upsert_table(central_glue, account_id=central, database=job.central_database, table_input=table_input)
     steps.append(f"Table {job.central_database}.{job.central_table} → {location or 'no location'} in {central}")

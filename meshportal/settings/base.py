@@ -400,6 +400,8 @@ CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",
     "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
 }
+# The role of a central governance account that Lake Formation uses to read producers' registered S3 locations.
+MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME = env_str("MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME", "MeshPortalDataAccess")
 CELERY_BEAT_SCHEDULE["provisioning-relay-registrations"] = {
     "task": "provisioning.relay_registrations",
     "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
