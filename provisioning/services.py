@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from access_requests.models import Grant
 from catalog.models import OutputPort
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
@@ -67,6 +68,9 @@ def provisioning_job_create(*, grant: Any, action: str, backend: str = LakeForma
             # A central grantor grants on its own catalog's entry for the table: register it there first.
             registration_ensure(port=grant.port, central_account_id=grantor)
         steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)
+        # Stored on the grant: where it is applied is where it will be revoked.
+        Grant.objects.filter(pk=grant.pk).update(grantor_account_id=grantor)
+        grant.grantor_account_id = grantor
     else:
         # A revocation undoes what was applied, where it was applied, by the backend that applied it: the
         # grantor and the plan of the latest grant job, whatever the governance model or the port say today.
@@ -87,7 +91,7 @@ def provisioning_job_create(*, grant: Any, action: str, backend: str = LakeForma
             last_error="superseded by the grant's ending",
         )
         if previous is None:
-            grantor = grantor_account_for(port=grant.port)
+            grantor = grant.grantor_account_id or grantor_account_for(port=grant.port)
             steps = backend_for(backend).plan(grant, grantor_account_id=grantor, action=action)
         else:
             grantor, backend = previous.grantor_account_id, previous.backend

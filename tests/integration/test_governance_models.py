@@ -151,7 +151,7 @@ def test_governance_model_end_to_end(transactional_db, personas, tmp_path, setti
                     what=f"the grant (request {AccessRequest.objects.get(pk=request.pk).status})",
                 )
                 grant = Grant.objects.get(request=request)
-                assert grant.jobs.get(action="grant").grantor_account_id == grantor
+                assert grant.grantor_account_id == grantor == grant.jobs.get(action="grant").grantor_account_id
 
                 # The grant is held in the grantor's Lake Formation, on its own catalog's entry.
                 held = lf_permissions(aws, grantor, principal=PRINCIPAL)

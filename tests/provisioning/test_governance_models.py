@@ -104,6 +104,7 @@ def test_under_the_central_model_a_grant_registers_the_table_then_grants_on_the_
     _set_model("federated")
     Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.REVOKING, end_reason="revoked")
     grant.refresh_from_db()
+    assert grant.grantor_account_id == CENTRAL  # stored on the grant when it was provisioned
     revoke = services.provisioning_job_create(grant=grant, action="revoke")
     assert revoke.grantor_account_id == CENTRAL
     job_run(job_id=revoke.pk)
