@@ -11,7 +11,14 @@ from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import NotAllowed
 from meshportal.core.outbox import OutboxJob, OutboxStatus
 from meshportal.identity import roles
-from provisioning.models import AwsCallAttempt, DriftFinding, GovernanceModelChange, ProvisioningJob, ReconcileRun
+from provisioning.models import (
+    AwsCallAttempt,
+    CatalogRegistration,
+    DriftFinding,
+    GovernanceModelChange,
+    ProvisioningJob,
+    ReconcileRun,
+)
 
 
 def account_list(*, user: Any) -> QuerySet[AwsAccount]:
@@ -73,6 +80,7 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
             .order_by("-found_at")[:200]
         ),
         "runs": list(ReconcileRun.objects.order_by("-started_at")[:10]),
+        "registrations": list(registration_list(user=user)[:50]),
     }
 
 
@@ -113,3 +121,10 @@ def model_change_progress(change: GovernanceModelChange) -> dict[str, int]:
         "failed": statuses.count(OutboxStatus.FAILED),
         "waiting": sum(1 for s in statuses if s not in OutboxJob.FINISHED),
     }
+
+
+def registration_list(*, user: Any) -> QuerySet[CatalogRegistration]:
+    """Central catalog registrations and schema syncs, newest first, with their diffs. Admins and auditors."""
+    if not roles.sees_everything(user):
+        raise NotAllowed("Central catalog registrations are for platform admins and auditors.")
+    return CatalogRegistration.objects.select_related("port__product").order_by("-id")

@@ -22,6 +22,11 @@ urlpatterns = [
         views.GovernanceModelChangeDetailView.as_view(),
         name="api-governance-model-change-detail",
     ),
+    path(
+        "catalog-registrations/",
+        views.CatalogRegistrationListView.as_view(),
+        name="api-catalog-registration-list",
+    ),
     path("provisioning-jobs/", views.ProvisioningJobListView.as_view(), name="api-provisioning-job-list"),
     path("grants/<int:pk>/aws-calls/", views.GrantCallListView.as_view(), name="api-grant-aws-calls"),
     path("drift-findings/", views.DriftFindingListView.as_view(), name="api-drift-finding-list"),

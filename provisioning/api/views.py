@@ -14,6 +14,7 @@ from provisioning.api.serializers import (
     AwsAccountSerializer,
     AwsAccountUpdateSerializer,
     AwsCallAttemptSerializer,
+    CatalogRegistrationSerializer,
     DriftFindingSerializer,
     GovernanceModelChangeSerializer,
     GovernanceSettingsSerializer,
@@ -21,7 +22,13 @@ from provisioning.api.serializers import (
     ModelChangeRequestSerializer,
     ProvisioningJobSerializer,
 )
-from provisioning.models import AwsCallAttempt, DriftFinding, GovernanceModelChange, ProvisioningJob
+from provisioning.models import (
+    AwsCallAttempt,
+    CatalogRegistration,
+    DriftFinding,
+    GovernanceModelChange,
+    ProvisioningJob,
+)
 
 
 class AccountListView(generics.ListAPIView):
@@ -125,6 +132,18 @@ class GovernanceModelChangeDetailView(generics.RetrieveAPIView):
         if getattr(self, "swagger_fake_view", False):
             return GovernanceModelChange.objects.none()
         return selectors.model_change_list(user=self.request.user)
+
+
+class CatalogRegistrationListView(generics.ListAPIView):
+    """Central catalog registrations and schema syncs with their schema diffs, newest first (admins, auditors)."""
+
+    serializer_class = CatalogRegistrationSerializer
+    filterset_fields = ["port", "action", "status", "central_account_id"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return CatalogRegistration.objects.none()
+        return selectors.registration_list(user=self.request.user)
 
 
 class ProvisioningJobListView(generics.ListAPIView):

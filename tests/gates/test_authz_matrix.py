@@ -169,6 +169,7 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-provisioning-job-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-grant-aws-calls": (G, SEE_OWN_API),
     "api-drift-finding-list": (lambda w: {}, ADMIN_AUDITOR_API),
+    "api-catalog-registration-list": (lambda w: {}, ADMIN_AUDITOR_API),
     "api-reconcile": (lambda w: {}, POST_ONLY_API),
     "api-schema": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-docs": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),

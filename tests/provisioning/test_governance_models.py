@@ -141,6 +141,40 @@ def test_a_schema_change_in_the_producers_table_reaches_the_central_entry_with_i
     assert event.after["diff"]["added"] == ["channel"]
 
 
+def test_registrations_and_their_diffs_are_shown_to_admins_and_auditors(personas, api_for, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    accounts()
+    grant = approved_grant(personas)
+
+    def add(i: int) -> None:
+        CatalogRegistration.objects.create(
+            port=grant.port,
+            action="sync",
+            central_account_id=CENTRAL,
+            central_database="mesh_sales",
+            central_table="sales_orders",
+            status="succeeded",
+            diff={"added": [f"col{i}"], "removed": [], "changed": [{"name": "amount", "from": "int", "to": "bigint"}]},
+        )
+
+    for i in range(3):
+        add(i)
+    listed = api_for(personas.auditor).get("/api/v1/catalog-registrations/?action=sync")
+    assert listed.status_code == 200 and listed.json()["results"][0]["diff"]["added"] == ["col2"]
+    assert api_for(personas.producer).get("/api/v1/catalog-registrations/").status_code == 403
+    admin = client_for(personas.admin)
+    with CaptureQueriesContext(connection) as three:
+        page = admin.get("/provisioning/operations/")
+    for i in range(3, 6):
+        add(i)
+    with CaptureQueriesContext(connection) as six:
+        admin.get("/provisioning/operations/")
+    assert len(six) == len(three)  # no query per registration
+    assert b"added col1" in page.content and b"amount: int \xe2\x86\x92 bigint" in page.content
+
+
 def test_the_switch_preview_lists_registrations_grants_staying_and_the_new_grantor(personas):
     accounts()
     _central()
@@ -271,3 +305,16 @@ def test_a_reharvest_of_a_registered_table_syncs_its_central_entry(
     )
     harvest()
     assert CatalogRegistration.objects.filter(port=port, action="sync", central_account_id=CENTRAL).count() == 1
+
+
+def test_a_central_grantor_names_its_own_entry_even_for_an_lf_tag_port(personas):
+    from provisioning.backends.lakeformation import plan
+
+    accounts()
+    grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=[{"TagKey": "d", "TagValues": ["s"]}])
+    federated = plan.grant_entries(grant)
+    central = plan.grant_entries(grant, grantor_account_id=CENTRAL)
+    assert next(iter(federated[1].resource)) == "LFTagPolicy"  # the tags live in the producer's catalog
+    assert central[1].resource == {
+        "Table": {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
+    }

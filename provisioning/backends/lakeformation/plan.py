@@ -90,7 +90,8 @@ def grant_entries(grant: Any, *, grantor_account_id: str | None = None) -> list[
             permissions=["DESCRIBE"],
         )
     ]
-    if port.grant_method == "lf_tags" and port.lf_tag_expression:
+    # LF-tags live in the producer's catalog: a central grantor grants on its named entry instead.
+    if port.grant_method == "lf_tags" and port.lf_tag_expression and where.catalog_id == port.catalog_id:
         entries.append(
             PermissionEntry(
                 principal=principal,
