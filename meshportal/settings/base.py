@@ -435,6 +435,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "GrantStatusEnum": "access_requests.models.Grant.Status",
     # Provisioning jobs, harvests and webhook deliveries share the outbox engine's statuses.
     "OutboxStatusEnum": "meshportal.core.outbox.OutboxStatus",
+    # The governance settings, a model switch's from/to and its request share the governance model choices.
+    "GovernanceModelEnum": "meshportal.aws.models.GovernanceSettings.Model",
     "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
     "ClassificationEnum": "catalog.models.Classification",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
