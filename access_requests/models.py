@@ -131,6 +131,12 @@ class Grant(models.Model):
     port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="grants")
     principal_arn = models.CharField(max_length=2048)
     consumer_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="grants")
+    grantor_account_id = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Whose Lake Formation applies the grant (by the governance model when it was provisioned); "
+        "its revocation goes there whatever the model is now.",
+    )
     permissions = models.JSONField(default=list)
     columns = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

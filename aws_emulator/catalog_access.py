@@ -71,3 +71,18 @@ def table_access(*, account: str, owner: str, database: str, table: FakeTable, r
                 excluded = set(body["ColumnWildcard"]["ExcludedColumnNames"])
                 columns |= {name for name in table_columns(table) if name not in excluded}
     return TableAccess(columns=frozenset(columns)) if found else None
+
+
+def can_alter(*, account: str, owner: str, database: str, table: str, region: str) -> bool:
+    """ALTER (or ALL) on a table of another account lets the caller change its metadata, as the producer does
+    on its central entry: https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html"""
+    for grant, _share in received_grants(account, region):
+        resource = grant.resource
+        if resource_catalog(resource) != owner or resource_kind(resource) != "Table":
+            continue
+        body = resource["Table"]
+        if body.get("DatabaseName") != database or not ("TableWildcard" in body or body.get("Name") == table):
+            continue
+        if {"ALTER", "ALL"} & set(grant.permissions):
+            return True
+    return False

@@ -6,7 +6,8 @@ moto answers every Glue call from the caller's own catalog and ignores ``Catalog
   caller (see ``catalog_access``);
 * a database resource link (``TargetDatabase``) is followed for GetDatabase, GetTable and GetTables;
 * a table resource link (``TargetTable``) answers GetTable with the link's own fields plus the
-  target's properties when the caller can read the target.
+  target's properties when the caller can read the target;
+* ``UpdateTable`` with another account's ``CatalogId`` needs ALTER there and changes that account's table.
 
 https://docs.aws.amazon.com/lake-formation/latest/dg/resource-links-about.html
 https://docs.aws.amazon.com/lake-formation/latest/dg/resource-links-glue-apis.html
@@ -18,7 +19,7 @@ import copy
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.glue.models import FakeDatabase, FakeTable, glue_backends
 from moto.glue.responses import GlueResponse
 
@@ -95,6 +96,24 @@ class EmulatorGlueResponse(GlueResponse):
             if access is not None:
                 visible.append(_with_columns(table, access))
         return ActionResult({"TableList": visible})
+
+    def update_table(self) -> ActionResult:
+        """UpdateTable with another account's ``CatalogId`` changes that catalog's table when the caller holds
+        ALTER on it (a producer evolving its entry in the central catalog); moto would update the caller's
+        own catalog. https://docs.aws.amazon.com/glue/latest/webapi/API_UpdateTable.html"""
+        owner = self._catalog()
+        if owner == self.current_account:
+            return super().update_table()
+        database = str(self.parameters.get("DatabaseName"))
+        table_input = dict(self.parameters.get("TableInput") or {})
+        name = str(table_input.get("Name"))
+        find_table(owner, self.region, database, name)
+        if not catalog_access.can_alter(
+            account=self.current_account, owner=owner, database=database, table=name, region=self.region
+        ):
+            raise AccessDeniedError(f"Insufficient Lake Formation permission(s): Required Alter on {name}")
+        glue_backends[owner][self.region].update_table(database, name, table_input)
+        return EmptyResult()
 
     # -- helpers
     def _catalog(self) -> str:

@@ -13,7 +13,7 @@ from moto.iam.models import iam_backends
 from moto.lakeformation.responses import LakeFormationResponse
 from moto.utilities.utils import get_partition
 
-from . import permissions
+from . import locations, permissions
 from .errors import InvalidInputError
 from .resources import ensure_resource_exists, find_table, normalize_resource, resource_kind, table_columns
 
@@ -88,11 +88,20 @@ class EmulatorLakeFormationResponse(LakeFormationResponse):
 
     # -- data locations
     def register_resource(self) -> str:
-        """``UseServiceLinkedRole`` creates (once) and uses ``AWSServiceRoleForLakeFormationDataAccess``;
-        without it a ``RoleArn`` is required.
-        https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_RegisterResource.html
-        https://docs.aws.amazon.com/lake-formation/latest/dg/service-linked-roles.html
+        """RegisterResource as AWS checks it: an S3 ARN, and for a bucket of another account a role of the
+        registering account, never the service-linked role
+        (https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_RegisterResource.html,
+        https://docs.aws.amazon.com/lake-formation/latest/dg/register-cross-account.html).
+        ``UseServiceLinkedRole`` creates (once) and uses ``AWSServiceRoleForLakeFormationDataAccess``;
+        without it a ``RoleArn`` is required
+        (https://docs.aws.amazon.com/lake-formation/latest/dg/service-linked-roles.html).
         """
+        locations.check_registration(
+            caller=self.current_account,
+            resource_arn=str(self._get_param("ResourceArn") or ""),
+            role_arn=self._get_param("RoleArn"),
+            use_service_linked_role=bool(self._get_param("UseServiceLinkedRole")),
+        )
         role_arn = self._get_param("RoleArn")
         if self._get_param("UseServiceLinkedRole") and not role_arn:
             role_arn = self._service_linked_role_arn()

@@ -11,3 +11,7 @@ class ProvisioningErrorCode(StrEnum):
     UNKNOWN_ACTION = "unknown_action"
     GRANT_IN_FLIGHT = "grant_in_flight"  # a revocation waits for its grant's job to finish
     INVITATION_NOT_YET_VISIBLE = "invitation_not_yet_visible"  # RAM shows the invitation shortly after the grant
+    REGISTRATION_PENDING = "registration_pending"  # a central grantor waits for the table's catalog registration
+    NO_CENTRAL_ACCOUNT = "no_central_account"  # a model switch names a line of business without a central account
+    CONFIRMATION_MISMATCH = "confirmation_mismatch"  # the typed confirmation does not name the new model
+    MODEL_UNCHANGED = "model_unchanged"

@@ -24,4 +24,15 @@ class AwsAccountForm(forms.ModelForm):
 class GovernanceSettingsForm(forms.ModelForm):
     class Meta:
         model = GovernanceSettings
-        fields = ["model", "repair_missing_grants"]
+        # The model changes only through the previewed, confirmed switch (ModelChangeForm).
+        fields = ["repair_missing_grants"]
+
+
+class ModelChangeForm(forms.Form):
+    model = forms.ChoiceField(choices=GovernanceSettings.Model.choices, label="New governance model")
+    confirmation = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Type the new model's value to confirm",
+        help_text="For example central, lob or federated.",
+    )

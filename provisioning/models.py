@@ -3,8 +3,10 @@ call, and the reconciler's runs and findings. The account registry lives in ``me
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
+from meshportal.aws.models import GovernanceSettings
 from meshportal.core.outbox import OutboxJob, OutboxStatus
 
 
@@ -123,3 +125,55 @@ class DriftFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} drift for {self.principal} in {self.account_id}"
+
+
+class GovernanceModelChange(models.Model):
+    """A switch of the governance model by a platform admin: what the preview said, and the registration jobs
+    it started (its progress is theirs)."""
+
+    from_model = models.CharField(max_length=10, choices=GovernanceSettings.Model.choices)
+    to_model = models.CharField(max_length=10, choices=GovernanceSettings.Model.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    preview = models.JSONField(default=dict, help_text="The preview shown before it ran.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Governance model {self.from_model} → {self.to_model}"
+
+
+class CatalogRegistration(OutboxJob):
+    """Registering a published table in a central account's catalog (central and line-of-business models), or
+    syncing its schema there: a durable job on the outbox engine.
+
+    Register: a database per domain in the central catalog, a table entry pointing at the producer's S3
+    location, the location registered with the central Lake Formation, ALTER and DESCRIBE for the producer
+    account on the entry and a resource link to it in the producer's catalog. Sync: the producer's table
+    read again and the central entry updated, with the schema diff recorded (and audited)."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register", "Register"
+        SYNC = "sync", "Sync schema"
+
+    Status = OutboxStatus
+
+    port = models.ForeignKey("catalog.OutputPort", on_delete=models.CASCADE, related_name="registrations")
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.REGISTER)
+    central_account_id = models.CharField(max_length=12, help_text="Whose catalog holds the entry.")
+    central_database = models.CharField(max_length=255)
+    central_table = models.CharField(max_length=255)
+    change = models.ForeignKey(
+        GovernanceModelChange, on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations"
+    )
+    columns = models.JSONField(default=list, help_text="The producer table's columns as read by this job.")
+    diff = models.JSONField(default=dict, help_text="Columns added, removed and changed since the last reading.")
+    steps_done = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["port", "central_account_id", "status"], name="registration_port_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.central_database}.{self.central_table} in {self.central_account_id}"

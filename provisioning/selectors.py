@@ -9,8 +9,16 @@ from access_requests.models import Grant
 from access_requests.selectors import grant_get_for_user, grant_list
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import NotAllowed
+from meshportal.core.outbox import OutboxJob, OutboxStatus
 from meshportal.identity import roles
-from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob, ReconcileRun
+from provisioning.models import (
+    AwsCallAttempt,
+    CatalogRegistration,
+    DriftFinding,
+    GovernanceModelChange,
+    ProvisioningJob,
+    ReconcileRun,
+)
 
 
 def account_list(*, user: Any) -> QuerySet[AwsAccount]:
@@ -72,6 +80,7 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
             .order_by("-found_at")[:200]
         ),
         "runs": list(ReconcileRun.objects.order_by("-started_at")[:10]),
+        "registrations": list(registration_list(user=user)[:50]),
     }
 
 
@@ -90,3 +99,32 @@ def drift_list(*, user: Any) -> Any:
     if not roles.sees_everything(user):
         raise NotAllowed("Drift findings are for platform admins and auditors.")
     return DriftFinding.objects.select_related("run").order_by("-id")
+
+
+def model_change_list(*, user: Any) -> QuerySet[GovernanceModelChange]:
+    """Governance model switches, newest first, with their registration jobs. Admins and auditors only."""
+    if not roles.sees_everything(user):
+        raise NotAllowed("Governance model switches are for platform admins and auditors.")
+    return GovernanceModelChange.objects.select_related("requested_by").prefetch_related("registrations")
+
+
+def model_change_get_for_user(*, user: Any, pk: int) -> GovernanceModelChange:
+    return get_object_or_404(model_change_list(user=user), pk=pk)
+
+
+def model_change_progress(change: GovernanceModelChange) -> dict[str, int]:
+    """How far a switch's registrations got: total, done, failed, waiting (uses prefetched registrations)."""
+    statuses = [registration.status for registration in change.registrations.all()]
+    return {
+        "total": len(statuses),
+        "done": statuses.count(OutboxStatus.SUCCEEDED),
+        "failed": statuses.count(OutboxStatus.FAILED),
+        "waiting": sum(1 for s in statuses if s not in OutboxJob.FINISHED),
+    }
+
+
+def registration_list(*, user: Any) -> QuerySet[CatalogRegistration]:
+    """Central catalog registrations and schema syncs, newest first, with their diffs. Admins and auditors."""
+    if not roles.sees_everything(user):
+        raise NotAllowed("Central catalog registrations are for platform admins and auditors.")
+    return CatalogRegistration.objects.select_related("port__product").order_by("-id")

@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from meshportal.aws import services as aws_services
 from meshportal.core.errors import DomainError, NotAllowed
@@ -13,7 +15,7 @@ from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest
 from meshportal.identity import roles
 from provisioning import selectors, services
-from provisioning.forms import AwsAccountForm, GovernanceSettingsForm
+from provisioning.forms import AwsAccountForm, GovernanceSettingsForm, ModelChangeForm
 
 
 def _require_admin_or_auditor(request: AuthenticatedHttpRequest) -> None:
@@ -79,8 +81,45 @@ def governance(request: AuthenticatedHttpRequest) -> HttpResponse:
         aws_services.governance_settings_update(actor=request.user, **form.cleaned_data)
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
-    messages.success(request, "Governance model saved.")
+    messages.success(request, "Governance settings saved.")
     return redirect("provisioning:accounts")
+
+
+@login_required
+def model_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Switch the governance model: choose one, read the preview, type its value to confirm."""
+    if not roles.is_platform_admin(request.user):
+        raise PermissionDenied("Only platform admins change the governance model.")
+    form = ModelChangeForm(request.POST or request.GET or None)
+    preview = None
+    if form.is_bound and form.is_valid():
+        preview = services.governance_model_preview(actor=request.user, model=form.cleaned_data["model"])
+        if request.method == "POST":
+            try:
+                change = services.governance_model_change(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, f"Switching to {change.get_to_model_display()}.")
+                url = reverse("provisioning:model-change-detail", args=[change.pk])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {"form": form, "preview": preview, "governance": aws_services.governance_settings_get()}
+    template = "provisioning/model_change.html#preview" if request.htmx else "provisioning/model_change.html"
+    return render(request, template, context)
+
+
+@login_required
+def model_change_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A switch's preview and the progress of its registrations; polled by htmx while they run."""
+    try:
+        change = selectors.model_change_get_for_user(user=request.user, pk=pk)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.detail) from exc
+    progress = selectors.model_change_progress(change)
+    template = (
+        "provisioning/model_change_detail.html#progress" if request.htmx else "provisioning/model_change_detail.html"
+    )
+    return render(request, template, {"change": change, "progress": progress})
 
 
 @login_required

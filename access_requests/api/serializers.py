@@ -128,6 +128,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "port",
             "principal_arn",
             "consumer_account",
+            "grantor_account_id",
             "permissions",
             "columns",
             "approved_at",

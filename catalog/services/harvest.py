@@ -22,6 +22,7 @@ from catalog import permissions
 from catalog.errors import CatalogErrorCode
 from catalog.glue import GlueTable, glue_table
 from catalog.models import DataProduct, Domain, HarvestJob, OutputPort, SchemaProposal
+from catalog.publication import publication_listeners
 from catalog.search import refresh_product_search
 from catalog.services.common import lock_product, require_not_retired
 from catalog.services.ports import port_create, port_record_reading, require_team_owns_database
@@ -151,6 +152,8 @@ def _harvest_table(*, job: HarvestJob, table: GlueTable, actor: Actor) -> dict[s
         }
     port_record_reading(port=port, table=table)
     product = port.product
+    for listener in publication_listeners():  # e.g. a central catalog's entry follows the table's schema
+        listener.table_reread(port=port)
     diff = schema_diff(product.columns.all(), columns)
     if not any(diff.values()):
         return {"table": table.name, "outcome": "unchanged", "product": product.slug, "detail": "No schema change."}

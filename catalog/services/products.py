@@ -16,6 +16,7 @@ from catalog import permissions
 from catalog.errors import CatalogErrorCode
 from catalog.governance import governance_checklist
 from catalog.models import DataProduct, Domain, QualityMeasurement, Tag
+from catalog.publication import publication_listeners
 from catalog.search import refresh_product_search
 from catalog.services.common import (
     EDITABLE,
@@ -228,6 +229,8 @@ def product_publish(*, actor: Actor, product: DataProduct) -> DataProduct:
         before={"status": before},
         after={"status": product.status, "checklist": checklist.as_dict()},
     )
+    for listener in publication_listeners():
+        listener.published(product=product)
     return product
 
 

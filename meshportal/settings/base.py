@@ -380,6 +380,10 @@ MESHPORTAL_OUTBOX = {
     "provisioning": _outbox_timing("MESHPORTAL_JOB", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8),
     "harvest": _outbox_timing("MESHPORTAL_HARVEST", lease=1800.0, requeue=120.0, base=5.0, cap=600.0, attempts=3),
     "webhook": _outbox_timing("MESHPORTAL_WEBHOOK", lease=120.0, requeue=120.0, base=30.0, cap=3600.0, attempts=6),
+    # Central catalog registrations and schema syncs (provisioning/registration.py).
+    "registration": _outbox_timing(
+        "MESHPORTAL_REGISTRATION", lease=300.0, requeue=120.0, base=2.0, cap=600.0, attempts=8
+    ),
 }
 # Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
@@ -400,6 +404,17 @@ if (
 CELERY_BEAT_SCHEDULE["provisioning-relay-jobs"] = {
     "task": "provisioning.relay_jobs",
     "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
+}
+# The role of a central governance account that Lake Formation uses to read producers' registered S3 locations.
+MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME = env_str("MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME", "MeshPortalDataAccess")
+CELERY_BEAT_SCHEDULE["provisioning-relay-registrations"] = {
+    "task": "provisioning.relay_registrations",
+    "schedule": env_int("MESHPORTAL_RELAY_SECONDS", 30),
+}
+# Producer schema changes reach the central catalog's entries (central and line-of-business models).
+CELERY_BEAT_SCHEDULE["provisioning-sync-registrations"] = {
+    "task": "provisioning.sync_registrations",
+    "schedule": env_int("MESHPORTAL_REGISTRATION_SYNC_SECONDS", 900),
 }
 CELERY_BEAT_SCHEDULE["provisioning-reconcile"] = {
     "task": "provisioning.reconcile",
@@ -425,6 +440,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "GrantStatusEnum": "access_requests.models.Grant.Status",
     # Provisioning jobs, harvests and webhook deliveries share the outbox engine's statuses.
     "OutboxStatusEnum": "meshportal.core.outbox.OutboxStatus",
+    # The governance settings, a model switch's from/to and its request share the governance model choices.
+    "GovernanceModelEnum": "meshportal.aws.models.GovernanceSettings.Model",
     "DriftStatusEnum": "provisioning.models.DriftFinding.Status",
     "ClassificationEnum": "catalog.models.Classification",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meshportal.aws.models import AwsAccount, GovernanceSettings
-from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob
+from provisioning.models import (
+    AwsCallAttempt,
+    CatalogRegistration,
+    DriftFinding,
+    GovernanceModelChange,
+    ProvisioningJob,
+)
+from provisioning.selectors import model_change_progress
 
 
 class AwsAccountSerializer(serializers.ModelSerializer):
@@ -46,7 +54,8 @@ class GovernanceSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = GovernanceSettings
         fields = ["model", "repair_missing_grants", "updated_at"]
-        read_only_fields = ["updated_at"]
+        # The model changes only through a previewed, confirmed switch (``api-governance-model-change-list``).
+        read_only_fields = ["model", "updated_at"]
 
 
 class ProvisioningJobSerializer(serializers.ModelSerializer):
@@ -111,3 +120,78 @@ class DriftFindingSerializer(serializers.ModelSerializer):
             "resolved_at",
         ]
         read_only_fields = fields
+
+
+class ModelChangeRequestSerializer(serializers.Serializer):
+    model = serializers.ChoiceField(choices=GovernanceSettings.Model.choices)
+    confirmation = serializers.CharField(max_length=32, help_text="Type the new model's value to confirm.")
+
+
+class RegistrationPreviewSerializer(serializers.Serializer):
+    port_id = serializers.IntegerField()
+    product = serializers.CharField()
+    producer_table = serializers.CharField()
+    central_entry = serializers.CharField()
+
+
+class GrantPreviewSerializer(serializers.Serializer):
+    grant_id = serializers.IntegerField()
+    product = serializers.CharField()
+    principal = serializers.CharField()
+    applied_by = serializers.CharField(help_text="Where the grant was applied: its revocation goes there.")
+    new_grantor = serializers.CharField(help_text="Who grants new requests on this port after the switch.")
+
+
+class ModelChangePreviewSerializer(serializers.Serializer):
+    from_model = serializers.CharField()
+    to_model = serializers.CharField()
+    registrations = RegistrationPreviewSerializer(many=True)
+    already_registered = serializers.IntegerField()
+    grants = GrantPreviewSerializer(many=True)
+    problems = serializers.ListField(child=serializers.CharField())
+    allowed = serializers.BooleanField()
+
+
+class CatalogRegistrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CatalogRegistration
+        fields = [
+            "id",
+            "port",
+            "action",
+            "status",
+            "central_account_id",
+            "central_database",
+            "central_table",
+            "columns",
+            "diff",
+            "steps_done",
+            "attempts",
+            "last_error_code",
+            "last_error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ModelChangeProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+
+
+class GovernanceModelChangeSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    progress = serializers.SerializerMethodField()
+    registrations = CatalogRegistrationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GovernanceModelChange
+        fields = ["id", "from_model", "to_model", "requested_by", "created_at", "preview", "progress", "registrations"]
+        read_only_fields = fields
+
+    @extend_schema_field(ModelChangeProgressSerializer)
+    def get_progress(self, change: GovernanceModelChange) -> dict[str, int]:
+        return model_change_progress(change)

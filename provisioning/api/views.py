@@ -1,23 +1,34 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meshportal.aws import services as aws_services
+from meshportal.aws.models import GovernanceSettings
 from meshportal.core.api import PlatformAdminWrites, acting_user
 from provisioning import selectors, services
 from provisioning.api.serializers import (
     AwsAccountSerializer,
     AwsAccountUpdateSerializer,
     AwsCallAttemptSerializer,
+    CatalogRegistrationSerializer,
     DriftFindingSerializer,
+    GovernanceModelChangeSerializer,
     GovernanceSettingsSerializer,
+    ModelChangePreviewSerializer,
+    ModelChangeRequestSerializer,
     ProvisioningJobSerializer,
 )
-from provisioning.models import AwsCallAttempt, DriftFinding, ProvisioningJob
+from provisioning.models import (
+    AwsCallAttempt,
+    CatalogRegistration,
+    DriftFinding,
+    GovernanceModelChange,
+    ProvisioningJob,
+)
 
 
 class AccountListView(generics.ListAPIView):
@@ -77,6 +88,62 @@ class GovernanceView(APIView):
         data.is_valid(raise_exception=True)
         settings = aws_services.governance_settings_update(actor=acting_user(request), **data.validated_data)
         return Response(GovernanceSettingsSerializer(settings).data)
+
+
+class GovernanceModelPreviewView(APIView):
+    """What switching the governance model to ``?model=`` would do, before it runs. Platform admins only."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("model", str, required=True, enum=GovernanceSettings.Model.values)],
+        responses=ModelChangePreviewSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        model = request.query_params.get("model", "")
+        preview = services.governance_model_preview(actor=acting_user(request), model=model)
+        return Response(ModelChangePreviewSerializer(preview.as_dict()).data)
+
+
+class GovernanceModelChangeListView(generics.ListAPIView):
+    """Governance model switches with their progress (admins and auditors). Platform admins switch with POST:
+    ``{"model": "central", "confirmation": "central"}``; refused before anything runs when the preview names a
+    problem (a line of business without a central account)."""
+
+    serializer_class = GovernanceModelChangeSerializer
+    permission_classes = [PlatformAdminWrites]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return GovernanceModelChange.objects.none()
+        return selectors.model_change_list(user=self.request.user)
+
+    @extend_schema(request=ModelChangeRequestSerializer, responses={201: GovernanceModelChangeSerializer})
+    def post(self, request: Request) -> Response:
+        data = ModelChangeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.governance_model_change(actor=acting_user(request), **data.validated_data)
+        change = selectors.model_change_get_for_user(user=request.user, pk=change.pk)
+        return Response(GovernanceModelChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+
+class GovernanceModelChangeDetailView(generics.RetrieveAPIView):
+    serializer_class = GovernanceModelChangeSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return GovernanceModelChange.objects.none()
+        return selectors.model_change_list(user=self.request.user)
+
+
+class CatalogRegistrationListView(generics.ListAPIView):
+    """Central catalog registrations and schema syncs with their schema diffs, newest first (admins, auditors)."""
+
+    serializer_class = CatalogRegistrationSerializer
+    filterset_fields = ["port", "action", "status", "central_account_id"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return CatalogRegistration.objects.none()
+        return selectors.registration_list(user=self.request.user)
 
 
 class ProvisioningJobListView(generics.ListAPIView):

@@ -27,6 +27,7 @@ ADMIN_AUDITOR_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin":
 ADMIN_AUDITOR_API = {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin": 200, "auditor": 200}
 POST_ONLY_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 405)}
 POST_ONLY_API = {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 405)}
+ADMIN_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin": 200}
 
 
 def world(personas: Any) -> dict[str, Any]:
@@ -53,7 +54,13 @@ def world(personas: Any) -> dict[str, Any]:
         total=1,
     )
     proposal = SchemaProposal.objects.create(product=product, harvest=job)
+    from provisioning.models import GovernanceModelChange
+
+    change = GovernanceModelChange.objects.create(
+        from_model="federated", to_model="central", requested_by=personas.admin
+    )
     return {
+        "model_change": change.pk,
         "pk": m.producer_account.pk,
         "request": r.pk,
         "grant": r.grant.pk,
@@ -100,6 +107,8 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "provisioning:account-test": (lambda w: {"pk": w["pk"]}, POST_ONLY_PAGE),
     "provisioning:governance": (lambda w: {}, POST_ONLY_PAGE),
     "provisioning:operations": (lambda w: {}, ADMIN_AUDITOR_PAGE),
+    "provisioning:model-change": (lambda w: {}, ADMIN_PAGE),
+    "provisioning:model-change-detail": (lambda w: {"pk": w["model_change"]}, ADMIN_AUDITOR_PAGE),
     "provisioning:reconcile": (lambda w: {}, POST_ONLY_PAGE),
     "provisioning:grant-timeline": (lambda w: {"grant_id": w["grant"]}, SEE_OWN),
     "access_requests:new": (lambda w: {}, dict.fromkeys(PERSONAS, 302)),
@@ -158,9 +167,17 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "aws:footprint-release": (lambda w: {"pk": w["footprint"]}, POST_ONLY_PAGE),
     "api-footprint-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-footprint-detail": (lambda w: {"pk": w["footprint"]}, TEAM_API),
+    # Without ?model= the admin is told to choose one (400); everyone else may not preview a switch.
+    "api-governance-model-preview": (
+        lambda w: {},
+        {**API_LOGIN, **dict.fromkeys(PERSONAS[1:], 403), "admin": 400},
+    ),
+    "api-governance-model-change-list": (lambda w: {}, ADMIN_AUDITOR_API),
+    "api-governance-model-change-detail": (lambda w: {"pk": w["model_change"]}, ADMIN_AUDITOR_API),
     "api-provisioning-job-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-grant-aws-calls": (G, SEE_OWN_API),
     "api-drift-finding-list": (lambda w: {}, ADMIN_AUDITOR_API),
+    "api-catalog-registration-list": (lambda w: {}, ADMIN_AUDITOR_API),
     "api-reconcile": (lambda w: {}, POST_ONLY_API),
     "api-schema": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-docs": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),

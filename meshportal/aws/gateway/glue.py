@@ -108,3 +108,31 @@ def delete_table(
             return False
         raise
     return True
+
+
+def upsert_table(
+    client: Any, *, account_id: str, database: str, table_input: dict[str, Any], observer: CallObserver | None = None
+) -> bool:
+    """Create the table, or update it to ``table_input`` when it exists; True if it was created."""
+    try:
+        call(
+            client,
+            "create_table",
+            account_id=account_id,
+            observer=observer,
+            DatabaseName=database,
+            TableInput=table_input,
+        )
+    except AwsError as error:
+        if error.code != "AlreadyExistsException":
+            raise
+        call(
+            client,
+            "update_table",
+            account_id=account_id,
+            observer=observer,
+            DatabaseName=database,
+            TableInput=table_input,
+        )
+        return False
+    return True

@@ -183,3 +183,30 @@ def revoke(
             return False
         raise
     return True
+
+
+def s3_location_arn(location: str) -> str:
+    """``s3://bucket/prefix/`` → ``arn:aws:s3:::bucket/prefix`` (the form RegisterResource takes)."""
+    path = location.removeprefix("s3://").removeprefix("s3a://").rstrip("/")
+    return f"arn:aws:s3:::{path}"
+
+
+def register_location(
+    client: Any,
+    *,
+    account_id: str,
+    resource_arn: str,
+    role_arn: str | None = None,
+    observer: CallObserver | None = None,
+) -> bool:
+    """Register an S3 location with this account's Lake Formation; True if it was new. Another account's
+    bucket needs ``role_arn``, a role of this account that can read it (the service-linked role cannot:
+    https://docs.aws.amazon.com/lake-formation/latest/dg/register-cross-account.html)."""
+    how: dict[str, Any] = {"RoleArn": role_arn} if role_arn else {"UseServiceLinkedRole": True}
+    try:
+        call(client, "register_resource", account_id=account_id, observer=observer, ResourceArn=resource_arn, **how)
+    except AwsError as error:
+        if error.code == "AlreadyExistsException":
+            return False
+        raise
+    return True

@@ -30,6 +30,7 @@ from provisioning.backends.lakeformation.steps import (
 )
 from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
+from provisioning.registration import registration_ready
 
 # Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need.
 LIVE_GRANT_STATUSES = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
@@ -85,6 +86,18 @@ class LakeFormationBackend:
         if not jobs:
             return failed
         grantor = jobs[0].grantor_account_id
+        # A central grantor grants on its own catalog's entry: wait until the port's table is registered there.
+        for job in jobs:
+            if job.grant.port.catalog_id != grantor and not registration_ready(port=job.grant.port, central=grantor):
+                failed[job.pk] = AwsError(
+                    code=ProvisioningErrorCode.REGISTRATION_PENDING,
+                    message=f"the table is not registered in the catalog of {grantor} yet",
+                    operation="meshportal:register",
+                    retryable=True,
+                )
+        jobs = [job for job in jobs if job.pk not in failed]
+        if not jobs:
+            return failed
         try:
             self._grant_batch(grantor, jobs, failed)
         except AwsError as error:
@@ -271,7 +284,7 @@ class LakeFormationBackend:
                             observer=observer,
                         )
                 case LfPermissions():
-                    resource, permissions = self._what_to_revoke(step.entry, others)
+                    resource, permissions = self._what_to_revoke(step.entry, others, grantor=step.account_id)
                     if permissions:
                         lf.revoke(
                             registered_account_client("lakeformation", step.account_id),
@@ -284,14 +297,14 @@ class LakeFormationBackend:
                 case _:
                     continue  # grant-only steps (RAM acceptance, link creation) have nothing to undo
 
-    def _what_to_revoke(self, entry: PermissionEntry, others: Any) -> tuple[dict[str, Any], list[str]]:
+    def _what_to_revoke(self, entry: PermissionEntry, others: Any, *, grantor: str) -> tuple[dict[str, Any], list[str]]:
         """What to revoke of ``entry`` so that other live grants of the same principal keep what they rely on.
         Lake Formation merges column grants per principal and table: revoking one grant's columns keeps the
         columns another live grant still gives, and a table-wide SELECT of another grant keeps them all."""
         other_entries = [
             other_entry
-            for other in others.filter(principal_arn=entry.principal).select_related("port")
-            for other_entry in planning.grant_entries(other)
+            for other in others.filter(principal_arn=entry.principal).select_related("port", "product__domain")
+            for other_entry in planning.grant_entries(other, grantor_account_id=grantor)
         ]
         if "TableWithColumns" not in entry.resource:
             needed: set[str] = set()
@@ -320,7 +333,7 @@ class LakeFormationBackend:
 
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
         held = []
-        for entry in planning.grant_entries(grant):
+        for entry in planning.grant_entries(grant, grantor_account_id=grantor_account_id):
             key, permissions, resource = comparable(entry.resource, entry.permissions)
             held.append(
                 HeldPermission(

@@ -7,12 +7,18 @@ RAM shares the resource with the consumer account, which accepts the invitation 
 in one organization (https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html);
 the consumer reaches the table through a resource link in its own catalog
 (https://docs.aws.amazon.com/lake-formation/latest/dg/resource-links-about.html).
+
+Under the central and line-of-business models the grantor is a central account, which can only grant on
+entries of its own catalog (a resource shared with it may only be re-granted to its own principals:
+https://docs.aws.amazon.com/lake-formation/latest/dg/cross-data-sharing-lf.html). The port's table is then
+registered there first (``provisioning/registration.py``) and every grant names that central entry.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from meshportal.aws.gateway import lakeformation as lf
@@ -37,28 +43,59 @@ def link_table_name(database: str, table: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", f"{database}_{table}".lower())[:255]
 
 
+def central_database_name(domain_slug: str) -> str:
+    """The per-domain database in a central account's catalog that holds the registered tables."""
+    return link_database_name(domain_slug)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """Where a grant's table lives in the grantor's catalog."""
+
+    catalog_id: str
+    database: str
+    table: str
+
+    def as_target(self) -> dict[str, str]:
+        return {"CatalogId": self.catalog_id, "DatabaseName": self.database, "Name": self.table}
+
+
+def catalog_entry(port: Any, *, domain_slug: str, grantor_account_id: str | None = None) -> CatalogEntry:
+    """The port's own table when its account grants (federated), else its registered entry in the grantor's
+    (central) catalog: ``mesh_<domain>.<database>_<table>``."""
+    if grantor_account_id is None or grantor_account_id == port.catalog_id:
+        return CatalogEntry(port.catalog_id, port.database_name, port.table_name)
+    return CatalogEntry(
+        grantor_account_id,
+        central_database_name(domain_slug),
+        link_table_name(port.database_name, port.table_name),
+    )
+
+
 def _same_org(a: str, b: str, orgs: dict[str, str]) -> bool:
     return bool(orgs.get(a)) and orgs.get(a) == orgs.get(b)
 
 
-def grant_entries(grant: Any) -> list[PermissionEntry]:
+def grant_entries(grant: Any, *, grantor_account_id: str | None = None) -> list[PermissionEntry]:
     """The Lake Formation permission entries the grantor makes for a grant (DESCRIBE on the database,
-    then the table, its columns, or an LF-tag expression)."""
+    then the table, its columns, or an LF-tag expression), on the entry in the grantor's catalog."""
     port = grant.port
+    where = catalog_entry(port, domain_slug=grant.product.domain.slug, grantor_account_id=grantor_account_id)
     principal = grant.principal_arn
     perms = sorted(set(grant.permissions) or {"SELECT", "DESCRIBE"})
     entries = [
         PermissionEntry(
             principal=principal,
-            resource=lf.database_resource(port.catalog_id, port.database_name),
+            resource=lf.database_resource(where.catalog_id, where.database),
             permissions=["DESCRIBE"],
         )
     ]
-    if port.grant_method == "lf_tags" and port.lf_tag_expression:
+    # LF-tags live in the producer's catalog: a central grantor grants on its named entry instead.
+    if port.grant_method == "lf_tags" and port.lf_tag_expression and where.catalog_id == port.catalog_id:
         entries.append(
             PermissionEntry(
                 principal=principal,
-                resource=lf.lf_tag_resource(port.catalog_id, port.lf_tag_expression),
+                resource=lf.lf_tag_resource(where.catalog_id, port.lf_tag_expression),
                 permissions=perms,
             )
         )
@@ -67,7 +104,7 @@ def grant_entries(grant: Any) -> list[PermissionEntry]:
         entries.append(
             PermissionEntry(
                 principal=principal,
-                resource=lf.columns_resource(port.catalog_id, port.database_name, port.table_name, grant.columns),
+                resource=lf.columns_resource(where.catalog_id, where.database, where.table, grant.columns),
                 permissions=["SELECT"],
             )
         )
@@ -75,7 +112,7 @@ def grant_entries(grant: Any) -> list[PermissionEntry]:
             entries.append(
                 PermissionEntry(
                     principal=principal,
-                    resource=lf.table_resource(port.catalog_id, port.database_name, port.table_name),
+                    resource=lf.table_resource(where.catalog_id, where.database, where.table),
                     permissions=["DESCRIBE"],
                 )
             )
@@ -83,7 +120,7 @@ def grant_entries(grant: Any) -> list[PermissionEntry]:
         entries.append(
             PermissionEntry(
                 principal=principal,
-                resource=lf.table_resource(port.catalog_id, port.database_name, port.table_name),
+                resource=lf.table_resource(where.catalog_id, where.database, where.table),
                 permissions=perms,
             )
         )
@@ -102,11 +139,12 @@ def build(
             "account_id", "organization_id"
         )
     )
-    cross_account = consumer != port.catalog_id
+    where = catalog_entry(port, domain_slug=grant.product.domain.slug, grantor_account_id=grantor_account_id)
+    cross_account = consumer != where.catalog_id
     entries = (
         [step.entry for step in applied if isinstance(step, LfPermissions)]
         if applied is not None
-        else grant_entries(grant)
+        else grant_entries(grant, grantor_account_id=grantor_account_id)
     )
     verb = "Grant" if action == "grant" else "Revoke"
     grantor_steps: list[PlanStep] = []
@@ -125,7 +163,9 @@ def build(
     if cross_account:
         link_db = link_database_name(grant.product.domain.slug)
         link = link_table_name(port.database_name, port.table_name)
-        target = {"CatalogId": port.catalog_id, "DatabaseName": port.database_name, "Name": port.table_name}
+        target = where.as_target()
+        if applied is not None:  # a revocation removes the link that was made, wherever it pointed
+            target = next((step.target for step in applied if isinstance(step, GlueLink)), target)
         if action == "grant" and not _same_org(consumer, grantor_account_id, orgs):
             consumer_steps.append(
                 RamAccept(
@@ -141,8 +181,8 @@ def build(
                     database=link_db,
                     link=link,
                     target=target,
-                    summary=f"Create resource link {link_db}.{link} → {port.catalog_id}:"
-                    f"{port.database_name}.{port.table_name} in {consumer}",
+                    summary=f"Create resource link {link_db}.{link} → {where.catalog_id}:"
+                    f"{where.database}.{where.table} in {consumer}",
                 )
             )
         consumer_steps.append(
