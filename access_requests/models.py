@@ -117,6 +117,9 @@ class Grant(models.Model):
         PENDING = "pending", "Waiting to be applied"
         ACTIVE = "active", "Active"
         FAILED = "failed", "Failed to apply"
+        # The job failed and could not undo all it had applied: ``left_in_aws`` says what remains until the
+        # grant is revoked or retried (the revocation removes the whole plan of its last grant job).
+        PARTIAL = "partial", "Partially applied"
         REVOKING = "revoking", "Being removed"
         ENDED = "ended", "Ended"
 
@@ -125,6 +128,12 @@ class Grant(models.Model):
         EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
         SUPERSEDED = "superseded", "Replaced by an extension"
+
+    # Grants that can still be ended (revoked, withdrawn, expired): one constant for every module.
+    LIVE_STATUSES = (Status.PENDING, Status.ACTIVE, Status.FAILED, Status.PARTIAL)
+    # Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need. A failed
+    # grant is not one of them: its job undid what it applied (or the grant is ``partial``).
+    HOLDING_STATUSES = (Status.PENDING, Status.ACTIVE, Status.PARTIAL)
 
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="grants")
@@ -145,6 +154,9 @@ class Grant(models.Model):
     )
     end_note = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
+    left_in_aws = models.JSONField(
+        default=list, blank=True, help_text="What a partially applied grant left in AWS (plan step summaries)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

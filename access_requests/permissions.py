@@ -94,16 +94,14 @@ def can_manage_grant(user: Any, grant: Grant) -> bool:
 
 def can_retry(user: Any, grant: Grant) -> bool:
     return (
-        grant.status == Grant.Status.FAILED
+        grant.status in (Grant.Status.FAILED, Grant.Status.PARTIAL)
         and _authenticated(user)
         and (can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None))
     )
 
 
 def can_revoke(user: Any, grant: Grant) -> bool:
-    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and can_manage_grant(
-        user, grant
-    )
+    return grant.status in Grant.LIVE_STATUSES and can_manage_grant(user, grant)
 
 
 def can_extend(user: Any, grant: Grant) -> bool:

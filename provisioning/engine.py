@@ -109,9 +109,21 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
             if JOBS.reschedule(job, code=error.code, message=message):
                 access_requests.grant_mark_end_failed(grant=job.grant, error=reason)
         return
+    # A grant that cannot complete must not leave access behind: undo what its plan may have applied first.
+    left: list[str] = []
+    try:
+        backend_for(job.backend).undo(job)
+    except AwsError as undo_error:
+        # What could not be removed stays recorded on the grant (``partial``): a revocation removes the
+        # whole plan, a retry completes it.
+        left = [step["summary"] for step in job.plan]
+        reason = f"{reason} (undoing it failed too: {undo_error.code}: {undo_error.message})"
     with transaction.atomic():
         if JOBS.finish(job, status=OutboxStatus.FAILED, code=error.code, message=reason):
-            access_requests.grant_mark_failed(grant=job.grant, error=reason)
+            if left:
+                access_requests.grant_mark_partially_applied(grant=job.grant, error=reason, left_in_aws=left)
+            else:
+                access_requests.grant_mark_failed(grant=job.grant, error=reason)
 
 
 def _succeed(job: ProvisioningJob) -> None:

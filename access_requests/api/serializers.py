@@ -139,6 +139,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "ended_by",
             "end_note",
             "last_error",
+            "left_in_aws",
             "created_at",
         ]
 

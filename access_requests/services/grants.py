@@ -169,7 +169,7 @@ def grants_remind_expiring(*, now: datetime | None = None) -> int:
 def grant_retry(*, grant: Grant, actor: User) -> Grant:
     """Try a failed grant again (the owning team, a platform admin, or the requester)."""
     grant = _lock_grant(grant.pk)
-    if grant.status != Grant.Status.FAILED:
+    if grant.status not in (Grant.Status.FAILED, Grant.Status.PARTIAL):
         raise Conflict(
             f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only failed grants are retried.",
             code=AccessRequestErrorCode.NOT_FAILED,

@@ -57,7 +57,8 @@ def grant_mark_applied(*, grant: Grant) -> None:
     grant.status = Grant.Status.ACTIVE
     grant.granted_at = grant.granted_at or now
     grant.last_error = ""
-    grant.save(update_fields=["status", "granted_at", "last_error", "updated_at"])
+    grant.left_in_aws = []
+    grant.save(update_fields=["status", "granted_at", "last_error", "left_in_aws", "updated_at"])
     if request.status in (Status.APPROVED, Status.PROVISIONING, Status.FAILED):
         request.status = Status.GRANTED
         request.save(update_fields=["status", "updated_at"])
@@ -89,6 +90,31 @@ def grant_mark_failed(*, grant: Grant, error: str) -> None:
 
 
 @transaction.atomic
+def grant_mark_partially_applied(*, grant: Grant, error: str, left_in_aws: list[str]) -> None:
+    """The job failed and could not undo all it applied: record what may be left, until a revocation removes
+    it (the revocation's plan is the whole plan of the grant job) or a retry completes it."""
+    grant = _lock_grant(grant.pk)
+    if grant.status != Grant.Status.PENDING:
+        return  # ended meanwhile (its revocation removes the plan), or reported twice
+    request = _lock_request(grant.request_id)
+    grant.status = Grant.Status.PARTIAL
+    grant.last_error = error[:4000]
+    grant.left_in_aws = left_in_aws
+    grant.save(update_fields=["status", "last_error", "left_in_aws", "updated_at"])
+    if request.status in (Status.APPROVED, Status.PROVISIONING):
+        request.status = Status.FAILED
+        request.save(update_fields=["status", "updated_at"])
+    _audit(
+        actor=WORKER,
+        event=EventType.GRANT_PARTIALLY_APPLIED,
+        obj=grant,
+        request=request,
+        after={"error": error[:500], "left_in_aws": left_in_aws},
+    )
+    notify.publish(event="grant.partially_applied", request=request, grant=grant, note=f"Error: {error[:500]}")
+
+
+@transaction.atomic
 def grant_mark_ended(*, grant: Grant) -> None:
     """The permissions are gone from AWS: the grant has ended."""
     grant = _lock_grant(grant.pk)
@@ -98,7 +124,8 @@ def grant_mark_ended(*, grant: Grant) -> None:
     grant.status = Grant.Status.ENDED
     grant.ended_at = timezone.now()
     grant.last_error = ""
-    grant.save(update_fields=["status", "ended_at", "last_error", "updated_at"])
+    grant.left_in_aws = []
+    grant.save(update_fields=["status", "ended_at", "last_error", "left_in_aws", "updated_at"])
     event = EventType.GRANT_EXPIRED if grant.end_reason == Grant.EndReason.EXPIRED else EventType.GRANT_REVOKED
     _audit(
         actor=WORKER,

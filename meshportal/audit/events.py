@@ -50,6 +50,7 @@ class EventType(models.TextChoices):
     GRANT_PROVISIONING = "grant.provisioning", "Grant provisioning started"
     GRANT_APPLIED = "grant.applied", "Grant applied"
     GRANT_FAILED = "grant.failed", "Grant failed"
+    GRANT_PARTIALLY_APPLIED = "grant.partially_applied", "Grant partially applied"
     GRANT_RETRIED = "grant.retried", "Grant retried"
     GRANT_REVOKE_REQUESTED = "grant.revoke_requested", "Grant revocation requested"
     GRANT_REVOKED = "grant.revoked", "Grant revoked"

@@ -86,6 +86,11 @@ class GrantBackend(Protocol):
         """Remove what the job's plan applied, keeping what other live grants still need. Raises ``AwsError``."""
         ...
 
+    def undo(self, job: ProvisioningJob) -> None:
+        """Remove what a grant job that cannot complete may have applied, keeping what other grants holding
+        access still need. Raises ``AwsError`` when something could not be removed."""
+        ...
+
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
         """What an active grant should hold in AWS."""
         ...

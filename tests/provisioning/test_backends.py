@@ -38,6 +38,7 @@ class RecordingBackend:
         self.fail_with = fail_with
         self.shared: set[str] = set()
         self.applied_batches: list[list[int]] = []
+        self.undone: list[int] = []
 
     def plan(self, grant: Any, *, grantor_account_id: str, action: str, applied: Sequence[PlanStep] | None = None):
         return [ShareStep(account_id=grantor_account_id, principal=grant.principal_arn, summary=f"{action} share")]
@@ -50,6 +51,10 @@ class RecordingBackend:
         return {}
 
     def revoke(self, job: ProvisioningJob) -> None:
+        self.shared.discard(job.grant.principal_arn)
+
+    def undo(self, job: ProvisioningJob) -> None:
+        self.undone.append(job.pk)
         self.shared.discard(job.grant.principal_arn)
 
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
@@ -96,7 +101,7 @@ def test_the_reconciler_reads_every_backend(personas, recording, aws):
     assert run.findings.get().principal == grant.principal_arn
 
 
-def test_backend_failures_that_cannot_heal_fail_the_grant_with_the_reason(personas):
+def test_backend_failures_that_cannot_heal_are_undone_and_fail_the_grant_with_the_reason(personas):
     backend = RecordingBackend(fail_with=AwsError(code="AccessDenied", message="no", operation="x:y", retryable=False))
     registry.register_backend(backend)
     try:
@@ -108,6 +113,7 @@ def test_backend_failures_that_cannot_heal_fail_the_grant_with_the_reason(person
         grant.refresh_from_db()
         assert job.status == "failed" and job.last_error_code == "AccessDenied"
         assert grant.status == Grant.Status.FAILED
+        assert backend.undone == [job.pk]  # the engine asks the backend to undo what it may have applied
     finally:
         del _BACKENDS[backend.name]
 

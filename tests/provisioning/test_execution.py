@@ -412,3 +412,93 @@ def test_batch_attempt_rows_show_only_the_grants_own_entries(aws, personas):
     principals = {e["Principal"]["DataLakePrincipalIdentifier"] for e in row.request_summary["Entries"]}
     assert principals == {f"arn:aws:iam::{CONSUMER}:role/A"}
     assert row.request_summary["BatchSize"] == 4
+
+
+# --- compensation: a grant that cannot complete leaves nothing behind -----------------------------------
+
+PLAN_STEP_FAULTS = {
+    # step of the plan → the call to fail (after ``skip`` matching calls succeed)
+    "grantor grant": ("lakeformation", "BatchGrantPermissions", 0),
+    "invitation read": ("ram", "GetResourceShareInvitations", 0),
+    "invitation accept": ("ram", "AcceptResourceShareInvitation", 0),
+    "link creation": ("glue", "CreateTable", 0),
+    "link DESCRIBE": ("lakeformation", "BatchGrantPermissions", 1),  # the first call is the grantor's
+}
+
+
+def _fail_call(aws, *, service: str, operation: str, skip: int, error: str = "AccessDeniedException") -> None:
+    if skip:
+        aws.inject_fault(service=service, operation=operation, latency_ms=1, count=skip)
+    aws.inject_fault(service=service, operation=operation, error=error, count=1)
+
+
+def _consumer_link_exists(aws) -> bool:
+    tables = aws.client("glue", CONSUMER).get_tables(DatabaseName="mesh_sales")["TableList"]
+    return any(t["Name"] == "sales_orders" for t in tables)
+
+
+@pytest.mark.parametrize("step", list(PLAN_STEP_FAULTS))
+def test_a_grant_failing_at_any_step_of_its_plan_leaves_no_permission_in_any_account(aws, personas, step):
+    service, operation, skip = PLAN_STEP_FAULTS[step]
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service=service, operation=operation, skip=skip)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and job.last_error_code == "AccessDeniedException"
+    assert grant.status == Grant.Status.FAILED and grant.left_in_aws == []
+    assert lf_permissions(aws, PRODUCER) == []
+    assert lf_permissions(aws, CONSUMER) == []
+    assert aws.faults()["injected_total"] == 1  # the fault did hit the step
+    if step == "link DESCRIBE":  # the link had been created: it is deleted again
+        assert not _consumer_link_exists(aws)
+
+
+def test_an_undo_that_fails_leaves_a_partial_grant_whose_revocation_removes_everything(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service="glue", operation="CreateTable", skip=0)
+    aws.inject_fault(service="lakeformation", operation="RevokePermissions", error="AccessDeniedException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed"
+    assert grant.status == Grant.Status.PARTIAL and grant.request.status == AccessRequest.Status.FAILED
+    assert "undoing it failed too" in grant.last_error
+    assert any("Lake Formation of 222222222222" in part for part in grant.left_in_aws)
+    assert AuditEvent.objects.filter(event_type="grant.partially_applied", object_id=str(grant.pk)).exists()
+    assert lf_permissions(aws, PRODUCER) != []  # what could not be undone is still there, and said so
+    revoke = _revoke_and_run(grant)
+    assert revoke.status == "succeeded", revoke.last_error
+    assert grant.status == Grant.Status.ENDED and grant.left_in_aws == []
+    assert lf_permissions(aws, PRODUCER) == [] and lf_permissions(aws, CONSUMER) == []
+
+
+def test_a_partial_grant_can_be_retried_to_completion(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service="ram", operation="AcceptResourceShareInvitation", skip=0)
+    aws.inject_fault(service="lakeformation", operation="RevokePermissions", error="AccessDeniedException", count=1)
+    grant = approved_grant(personas)
+    _grant_and_run(grant)
+    assert grant.status == Grant.Status.PARTIAL
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.PENDING)
+    grant.refresh_from_db()
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert grant.status == Grant.Status.ACTIVE and grant.left_in_aws == []
+
+
+def test_a_failed_grant_does_not_keep_another_grants_revocation_from_removing_access(aws, personas):
+    seed_emulator(aws, tables=("orders", "returns"))
+    accounts()
+    orders = approved_grant(personas, table="orders")
+    _grant_and_run(orders)
+    returns = approved_grant(personas, table="returns")
+    _fail_call(aws, service="ram", operation="GetResourceShareInvitations", skip=0)
+    _grant_and_run(returns)
+    assert returns.status == Grant.Status.FAILED
+    # the failed grant's undo kept the database DESCRIBE the orders grant still needs ...
+    assert ("Database", (("CatalogId", PRODUCER), ("Name", "sales")), ("DESCRIBE",)) in lf_permissions(aws, PRODUCER)
+    # ... and the failed grant does not keep it once the orders grant ends
+    _revoke_and_run(orders)
+    assert lf_permissions(aws, PRODUCER) == [] and lf_permissions(aws, CONSUMER) == []

@@ -31,8 +31,6 @@ from provisioning.backends.lakeformation.steps import (
 from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
 
-# Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need.
-LIVE_GRANT_STATUSES = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
 IGNORED_PRINCIPALS = {"IAM_ALLOWED_PRINCIPALS"}
 LINK_DATABASE_DESCRIPTION = "Resource links to data products shared through MeshPortal"
 
@@ -246,10 +244,23 @@ class LakeFormationBackend:
     # --- revocations -----------------------------------------------------------------------------------
 
     def revoke(self, job: ProvisioningJob) -> None:
+        self._remove(job, steps_from_json(job.plan))
+
+    def undo(self, job: ProvisioningJob) -> None:
+        """Compensate a grant job that cannot complete: remove what its plan may have applied (the revoke plan
+        of the same steps), keeping what other grants holding access still need. What was never applied
+        costs one harmless call ("No permissions revoked" and a missing link count as gone)."""
+        grant = job.grant
+        applied = steps_from_json(job.plan)
+        self._remove(
+            job, planning.build(grant, grantor_account_id=job.grantor_account_id, action="revoke", applied=applied)
+        )
+
+    def _remove(self, job: ProvisioningJob, steps: Sequence[PlanStep]) -> None:
         grant = job.grant
         observer = attempt_recorder(grants=[grant], job=job)
-        others = Grant.objects.filter(status__in=LIVE_GRANT_STATUSES).exclude(pk=grant.pk)
-        for step in steps_from_json(job.plan):
+        others = Grant.objects.filter(status__in=Grant.HOLDING_STATUSES).exclude(pk=grant.pk)
+        for step in steps:
             match step:
                 case LfLinkDescribe():
                     if not others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
