@@ -433,7 +433,11 @@ def _fail_call(aws, *, service: str, operation: str, skip: int, error: str = "Ac
 
 
 def _consumer_link_exists(aws) -> bool:
-    tables = aws.client("glue", CONSUMER).get_tables(DatabaseName="mesh_sales")["TableList"]
+    glue = aws.client("glue", CONSUMER)
+    try:
+        tables = glue.get_tables(DatabaseName="mesh_sales")["TableList"]
+    except glue.exceptions.EntityNotFoundException:
+        return False  # not even the link database
     return any(t["Name"] == "sales_orders" for t in tables)
 
 
