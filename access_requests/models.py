@@ -157,6 +157,12 @@ class Grant(models.Model):
     left_in_aws = models.JSONField(
         default=list, blank=True, help_text="What a partially applied grant left in AWS (plan step summaries)."
     )
+    evidence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The last read-back from AWS that settled the grant (active) or its revocation (ended): "
+        '{"read_at", "checks": [{"name", "account_id", "ok", "detail"}]}.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,14 +2,18 @@
 
 Claims, leases, fencing, backoff and the relay come from the one outbox engine (``meshportal/core/outbox``);
 the AWS work from the job's grant backend (``provisioning/backends``). This module decides what to do with
-their outcomes: a grant job that succeeded makes its grant active, one whose error cannot heal fails it (a
-person can retry it), an error that can heal is retried with backoff, and a revocation is never given up on.
+their outcomes: a grant job is settled (its grant ``active``) only once the backend's read-back shows the access
+effective end to end, and a revocation (its grant ``ended``) only once it shows the access gone; the evidence
+goes to the grant and its audit event. An error that can heal (throttling, a read-back that does not agree
+yet) is retried with backoff; a grant job whose error cannot heal undoes what it applied and fails its grant
+(or marks it ``partial`` with what is left when the undo fails too); a revocation is never given up on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -126,14 +130,14 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
                 access_requests.grant_mark_failed(grant=job.grant, error=reason)
 
 
-def _succeed(job: ProvisioningJob) -> None:
+def _succeed(job: ProvisioningJob, evidence: dict[str, Any]) -> None:
     with transaction.atomic():
         if not JOBS.finish(job, status=OutboxStatus.SUCCEEDED, steps_done=[step["summary"] for step in job.plan]):
             return  # the lease expired and another worker took the job over; it will finish it
         if job.action == ProvisioningJob.Action.GRANT:
-            access_requests.grant_mark_applied(grant=job.grant)
+            access_requests.grant_mark_applied(grant=job.grant, evidence=evidence)
         else:
-            access_requests.grant_mark_ended(grant=job.grant)
+            access_requests.grant_mark_ended(grant=job.grant, evidence=evidence)
 
 
 def _run_grants(backend: GrantBackend, jobs: Sequence[ProvisioningJob]) -> None:
@@ -148,11 +152,14 @@ def _run_grants(backend: GrantBackend, jobs: Sequence[ProvisioningJob]) -> None:
     for job in live:
         _start(backend, job)
     failed = backend.apply(live)
+    # Settlement: a grant is active only once AWS shows it effective end to end.
+    evidence, unsettled = backend.verify([job for job in live if job.pk not in failed])
+    failed.update(unsettled)
     for job in live:
         if job.pk in failed:
             _fail(job, failed[job.pk])
         else:
-            _succeed(job)
+            _succeed(job, evidence[job.pk])
 
 
 def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
@@ -171,11 +178,11 @@ def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
         )
         return
     try:
-        backend.revoke(job)
+        evidence = backend.revoke(job)
     except AwsError as error:
         _fail(job, error)
         return
-    _succeed(job)
+    _succeed(job, evidence)
 
 
 def jobs_relay() -> int:

@@ -11,3 +11,5 @@ class ProvisioningErrorCode(StrEnum):
     UNKNOWN_ACTION = "unknown_action"
     GRANT_IN_FLIGHT = "grant_in_flight"  # a revocation waits for its grant's job to finish
     INVITATION_NOT_YET_VISIBLE = "invitation_not_yet_visible"  # RAM shows the invitation shortly after the grant
+    NOT_YET_EFFECTIVE = "not_yet_effective"  # the read-back after applying does not show the access end to end yet
+    NOT_YET_GONE = "not_yet_gone"  # the read-back after revoking still shows access that should be gone

@@ -140,6 +140,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "end_note",
             "last_error",
             "left_in_aws",
+            "evidence",
             "created_at",
         ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,9 +34,16 @@ def grant_mark_provisioning(*, grant: Grant) -> None:
     notify.publish(event="grant.provisioning", request=request, grant=grant)
 
 
+def _audit_evidence(*, grant: Grant, request: AccessRequest, event: EventType, evidence: dict[str, Any]) -> None:
+    if not evidence:
+        return  # a backend that reads nothing back gives no evidence
+    _audit(actor=WORKER, event=event, obj=grant, request=request, after={"evidence": evidence})
+
+
 @transaction.atomic
-def grant_mark_applied(*, grant: Grant) -> None:
-    """The permissions are in place in AWS. Idempotent: a second report changes nothing."""
+def grant_mark_applied(*, grant: Grant, evidence: dict[str, Any] | None = None) -> None:
+    """The permissions are in place in AWS, and ``evidence`` is the read-back that shows it. Idempotent: a second
+    report changes nothing."""
     grant = _lock_grant(grant.pk)
     if grant.status in (Grant.Status.ACTIVE, Grant.Status.ENDED):
         return
@@ -45,7 +54,8 @@ def grant_mark_applied(*, grant: Grant) -> None:
         # history), and leave the ending in charge.
         if grant.granted_at is None:
             grant.granted_at = now
-            grant.save(update_fields=["granted_at", "updated_at"])
+            grant.evidence = evidence or {}
+            grant.save(update_fields=["granted_at", "evidence", "updated_at"])
             _audit(
                 actor=WORKER,
                 event=EventType.GRANT_APPLIED,
@@ -58,7 +68,8 @@ def grant_mark_applied(*, grant: Grant) -> None:
     grant.granted_at = grant.granted_at or now
     grant.last_error = ""
     grant.left_in_aws = []
-    grant.save(update_fields=["status", "granted_at", "last_error", "left_in_aws", "updated_at"])
+    grant.evidence = evidence or {}
+    grant.save(update_fields=["status", "granted_at", "last_error", "left_in_aws", "evidence", "updated_at"])
     if request.status in (Status.APPROVED, Status.PROVISIONING, Status.FAILED):
         request.status = Status.GRANTED
         request.save(update_fields=["status", "updated_at"])
@@ -69,6 +80,7 @@ def grant_mark_applied(*, grant: Grant) -> None:
         request=request,
         after={"status": grant.status, "granted_at": grant.granted_at},
     )
+    _audit_evidence(grant=grant, request=request, event=EventType.GRANT_VERIFIED, evidence=grant.evidence)
     _refresh_consumer_count(grant.product_id)
     notify.publish(event="grant.granted", request=request, grant=grant)
 
@@ -115,8 +127,8 @@ def grant_mark_partially_applied(*, grant: Grant, error: str, left_in_aws: list[
 
 
 @transaction.atomic
-def grant_mark_ended(*, grant: Grant) -> None:
-    """The permissions are gone from AWS: the grant has ended."""
+def grant_mark_ended(*, grant: Grant, evidence: dict[str, Any] | None = None) -> None:
+    """The permissions are gone from AWS (``evidence`` is the read-back that shows it): the grant has ended."""
     grant = _lock_grant(grant.pk)
     if grant.status != Grant.Status.REVOKING:
         return
@@ -125,7 +137,8 @@ def grant_mark_ended(*, grant: Grant) -> None:
     grant.ended_at = timezone.now()
     grant.last_error = ""
     grant.left_in_aws = []
-    grant.save(update_fields=["status", "ended_at", "last_error", "left_in_aws", "updated_at"])
+    grant.evidence = evidence or {}
+    grant.save(update_fields=["status", "ended_at", "last_error", "left_in_aws", "evidence", "updated_at"])
     event = EventType.GRANT_EXPIRED if grant.end_reason == Grant.EndReason.EXPIRED else EventType.GRANT_REVOKED
     _audit(
         actor=WORKER,
@@ -134,6 +147,7 @@ def grant_mark_ended(*, grant: Grant) -> None:
         request=request,
         after={"end_reason": grant.end_reason, "ended_at": grant.ended_at},
     )
+    _audit_evidence(grant=grant, request=request, event=EventType.GRANT_REVOCATION_VERIFIED, evidence=grant.evidence)
     _refresh_consumer_count(grant.product_id)
     notify.publish(event="grant.ended", request=request, grant=grant)
 

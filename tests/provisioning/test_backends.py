@@ -50,12 +50,17 @@ class RecordingBackend:
         self.shared.update(job.grant.principal_arn for job in jobs)
         return {}
 
-    def revoke(self, job: ProvisioningJob) -> None:
-        self.shared.discard(job.grant.principal_arn)
+    def verify(self, jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, dict[str, Any]], dict[int, AwsError]]:
+        return {job.pk: {"shared": job.grant.principal_arn in self.shared} for job in jobs}, {}
 
-    def undo(self, job: ProvisioningJob) -> None:
+    def revoke(self, job: ProvisioningJob) -> dict[str, Any]:
+        self.shared.discard(job.grant.principal_arn)
+        return {}
+
+    def undo(self, job: ProvisioningJob) -> dict[str, Any]:
         self.undone.append(job.pk)
         self.shared.discard(job.grant.principal_arn)
+        return {}
 
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
         return [HeldPermission(grantor_account_id, grant.principal_arn, "share", {"Share": {}}, frozenset({"READ"}))]

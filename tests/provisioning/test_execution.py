@@ -378,7 +378,7 @@ def test_a_claim_taken_over_after_its_lease_cannot_be_finished_by_the_old_worker
 
     ProvisioningJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
     assert job_claim(job_id=job.pk, worker="new")
-    execution._succeed(stale)  # the old worker wakes up and reports
+    execution._succeed(stale, {})  # the old worker wakes up and reports
     job.refresh_from_db()
     assert job.status == "running" and job.claimed_by == "new"
 
@@ -506,3 +506,64 @@ def test_a_failed_grant_does_not_keep_another_grants_revocation_from_removing_ac
     # ... and the failed grant does not keep it once the orders grant ends
     _revoke_and_run(orders)
     assert lf_permissions(aws, PRODUCER) == [] and lf_permissions(aws, CONSUMER) == []
+
+
+# --- settlement: active and ended only on what AWS reads back ----------------------------------------------
+
+
+def test_a_grant_is_active_only_with_read_back_evidence_of_every_part(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    checks = grant.evidence["checks"]
+    assert {c["name"] for c in checks} == {
+        "grantor_permissions",
+        "ram_share",
+        "ram_invitation",
+        "resource_link",
+        "link_describe",
+    }
+    assert all(c["ok"] for c in checks), checks
+    assert {c["account_id"] for c in checks} == {PRODUCER, CONSUMER}
+    verified = AuditEvent.objects.get(event_type="grant.verified", object_id=str(grant.pk))
+    assert verified.after["evidence"]["checks"] == checks
+
+
+def test_a_grant_aws_does_not_show_yet_is_retried_until_the_read_back_agrees(aws, personas, settings):
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "retry_base_seconds": 0},
+    }
+    seed_emulator(aws)
+    accounts()
+    # the read-back of the link answers as if the link were not there yet (eventual consistency)
+    aws.inject_fault(service="glue", operation="GetTable", error="EntityNotFoundException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "retry" and job.last_error_code == "not_yet_effective"
+    assert grant.status == Grant.Status.PENDING and "mesh_sales.sales_orders" in job.last_error
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    grant.refresh_from_db()
+    assert job.status == "succeeded" and grant.status == Grant.Status.ACTIVE
+
+
+def test_a_revocation_ends_only_with_read_back_evidence_that_access_is_gone(aws, personas):
+    seed_emulator(aws, tables=("orders", "returns"))
+    accounts()
+    orders = approved_grant(personas, table="orders")
+    returns = approved_grant(personas, table="returns")
+    _grant_and_run(orders)
+    _grant_and_run(returns)
+    job = _revoke_and_run(orders)
+    assert job.status == "succeeded", job.last_error
+    assert orders.status == Grant.Status.ENDED
+    checks = orders.evidence["checks"]
+    assert all(c["ok"] for c in checks)
+    gone = [c["detail"] for c in checks if c["name"] == "gone"]
+    assert any("resource link mesh_sales.sales_orders: gone" in d for d in gone)
+    kept = [c["detail"] for c in checks if c["name"] == "kept"]
+    assert any("Database sales" in d for d in kept)  # the returns grant still needs DESCRIBE on the database
+    assert AuditEvent.objects.filter(event_type="grant.revocation_verified", object_id=str(orders.pk)).exists()

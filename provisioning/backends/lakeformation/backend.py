@@ -20,6 +20,7 @@ from meshportal.aws.gateway import lakeformation as lf
 from provisioning.attempts import attempt_recorder
 from provisioning.backends.base import HeldPermission, PlanStep, steps_from_json
 from provisioning.backends.lakeformation import plan as planning
+from provisioning.backends.lakeformation import verify
 from provisioning.backends.lakeformation.steps import (
     GlueLink,
     GlueUnlink,
@@ -243,46 +244,59 @@ class LakeFormationBackend:
 
     # --- revocations -----------------------------------------------------------------------------------
 
-    def revoke(self, job: ProvisioningJob) -> None:
-        self._remove(job, steps_from_json(job.plan))
+    def revoke(self, job: ProvisioningJob) -> dict[str, Any]:
+        return self._remove(job, steps_from_json(job.plan))
 
-    def undo(self, job: ProvisioningJob) -> None:
+    def undo(self, job: ProvisioningJob) -> dict[str, Any]:
         """Compensate a grant job that cannot complete: remove what its plan may have applied (the revoke plan
         of the same steps), keeping what other grants holding access still need. What was never applied
         costs one harmless call ("No permissions revoked" and a missing link count as gone)."""
         grant = job.grant
         applied = steps_from_json(job.plan)
-        self._remove(
+        return self._remove(
             job, planning.build(grant, grantor_account_id=job.grantor_account_id, action="revoke", applied=applied)
         )
 
-    def _remove(self, job: ProvisioningJob, steps: Sequence[PlanStep]) -> None:
+    def _remove(self, job: ProvisioningJob, steps: Sequence[PlanStep]) -> dict[str, Any]:
+        """Remove the steps, then read back that what was removed is gone (raises ``AwsError`` while it is not);
+        returns the evidence, with what was kept for other grants."""
         grant = job.grant
         observer = attempt_recorder(grants=[grant], job=job)
         others = Grant.objects.filter(status__in=Grant.HOLDING_STATUSES).exclude(pk=grant.pk)
+        gone: list[tuple[str, str, dict[str, Any], list[str]]] = []  # account, principal, resource, permissions
+        unlinked: list[tuple[str, str, str]] = []  # account, database, link
+        kept: list[verify.Check] = []
         for step in steps:
             match step:
                 case LfLinkDescribe():
-                    if not others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
-                        lf.revoke(
-                            registered_account_client("lakeformation", step.account_id),
-                            account_id=step.account_id,
-                            principal=grant.principal_arn,
-                            resource=_link_resource(step),
-                            permissions=["DESCRIBE"],
-                            observer=observer,
-                        )
+                    if others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
+                        kept.append(verify.kept(step.account_id, f"DESCRIBE on {step.database}.{step.link}"))
+                        continue
+                    lf.revoke(
+                        registered_account_client("lakeformation", step.account_id),
+                        account_id=step.account_id,
+                        principal=grant.principal_arn,
+                        resource=_link_resource(step),
+                        permissions=["DESCRIBE"],
+                        observer=observer,
+                    )
+                    gone.append((step.account_id, grant.principal_arn, _link_resource(step), ["DESCRIBE"]))
                 case GlueUnlink():
-                    if not others.filter(consumer_account=grant.consumer_account, port=grant.port).exists():
-                        glue.delete_table(
-                            registered_account_client("glue", step.account_id),
-                            account_id=step.account_id,
-                            database=step.database,
-                            name=step.link,
-                            observer=observer,
-                        )
+                    if others.filter(consumer_account=grant.consumer_account, port=grant.port).exists():
+                        kept.append(verify.kept(step.account_id, f"resource link {step.database}.{step.link}"))
+                        continue
+                    glue.delete_table(
+                        registered_account_client("glue", step.account_id),
+                        account_id=step.account_id,
+                        database=step.database,
+                        name=step.link,
+                        observer=observer,
+                    )
+                    unlinked.append((step.account_id, step.database, step.link))
                 case LfPermissions():
                     resource, permissions = self._what_to_revoke(step.entry, others)
+                    if sorted(permissions) != sorted(step.entry.permissions) or resource != step.entry.resource:
+                        kept.append(verify.kept(step.account_id, step.summary))
                     if permissions:
                         lf.revoke(
                             registered_account_client("lakeformation", step.account_id),
@@ -292,8 +306,41 @@ class LakeFormationBackend:
                             permissions=permissions,
                             observer=observer,
                         )
+                        gone.append((step.account_id, step.entry.principal, resource, permissions))
                 case _:
                     continue  # grant-only steps (RAM acceptance, link creation) have nothing to undo
+        checks = verify.verify_removed(gone=gone, unlinked=unlinked, observer=observer)
+        not_gone = [check.detail for check in checks if not check.ok]
+        if not_gone:
+            raise AwsError(
+                code=ProvisioningErrorCode.NOT_YET_GONE,
+                message="still in AWS after revoking: " + "; ".join(not_gone),
+                operation="meshportal:verify",
+                retryable=True,
+            )
+        return verify.evidence([*checks, *kept])
+
+    # --- settlement: read back that access is effective ----------------------------------------------------
+
+    def verify(self, jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, dict[str, Any]], Failures]:
+        evidence: dict[int, dict[str, Any]] = {}
+        failed: Failures = {}
+        try:
+            checks = verify.verify_grants(jobs)
+        except AwsError as error:
+            return evidence, {job.pk: error for job in jobs}
+        for job in jobs:
+            failing = [check.detail for check in checks[job.pk] if not check.ok]
+            if failing:
+                failed[job.pk] = AwsError(
+                    code=ProvisioningErrorCode.NOT_YET_EFFECTIVE,
+                    message="applied, but AWS does not show it yet: " + "; ".join(failing),
+                    operation="meshportal:verify",
+                    retryable=True,
+                )
+            else:
+                evidence[job.pk] = verify.evidence(checks[job.pk])
+        return evidence, failed
 
     def _what_to_revoke(self, entry: PermissionEntry, others: Any) -> tuple[dict[str, Any], list[str]]:
         """What to revoke of ``entry`` so that other live grants of the same principal keep what they rely on.
