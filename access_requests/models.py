@@ -153,7 +153,11 @@ class Grant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     end_note = models.TextField(blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, help_text="Why it failed, in plain words.")
+    last_error_code = models.CharField(max_length=128, blank=True, help_text="The AWS (or portal) code, for experts.")
+    failure_retryable = models.BooleanField(
+        default=False, help_text="Whether trying again can heal the failure (throttling, timeouts, not yet visible)."
+    )
     left_in_aws = models.JSONField(
         default=list, blank=True, help_text="What a partially applied grant left in AWS (plan step summaries)."
     )

@@ -92,11 +92,19 @@ def can_manage_grant(user: Any, grant: Grant) -> bool:
     return _authenticated(user) and (roles.is_platform_admin(user) or is_owning_team_member(user, grant.product))
 
 
+def is_retrier(user: Any, grant: Grant) -> bool:
+    """Who may retry a grant: the requester, the owning team and platform admins."""
+    return _authenticated(user) and (
+        can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None)
+    )
+
+
 def can_retry(user: Any, grant: Grant) -> bool:
+    """Retry is offered only for a failure that trying again can heal (throttling, timeouts, not yet visible)."""
     return (
         grant.status in (Grant.Status.FAILED, Grant.Status.PARTIAL)
-        and _authenticated(user)
-        and (can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None))
+        and grant.failure_retryable
+        and is_retrier(user, grant)
     )
 
 

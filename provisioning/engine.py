@@ -25,6 +25,7 @@ from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
 from provisioning.backends import GrantBackend, backend_for
 from provisioning.errors import ProvisioningErrorCode
+from provisioning.explain import explain
 from provisioning.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
         with transaction.atomic():
             JOBS.reschedule(job, code=error.code, message=message)
         return
-    reason = f"{error.code}: {error.message}"
+    reason = f"{error.code}: {error.message}"  # the job keeps AWS's words; the grant gets plain ones
     if job.action == ProvisioningJob.Action.REVOKE:
         # A revocation is never given up: it is retried (slowly) and shown to admins until it succeeds.
         with transaction.atomic():
@@ -114,6 +115,8 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
                 access_requests.grant_mark_end_failed(grant=job.grant, error=reason)
         return
     # A grant that cannot complete must not leave access behind: undo what its plan may have applied first.
+    explained = explain(error, job=job)
+    plain = explained.text
     left: list[str] = []
     try:
         backend_for(job.backend).undo(job)
@@ -122,12 +125,21 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
         # whole plan, a retry completes it.
         left = [step["summary"] for step in job.plan]
         reason = f"{reason} (undoing it failed too: {undo_error.code}: {undo_error.message})"
+        plain = f"{plain} Undoing what was set up failed too ({undo_error.code}): revoke the grant to remove it."
     with transaction.atomic():
         if JOBS.finish(job, status=OutboxStatus.FAILED, code=error.code, message=reason):
             if left:
-                access_requests.grant_mark_partially_applied(grant=job.grant, error=reason, left_in_aws=left)
+                access_requests.grant_mark_partially_applied(
+                    grant=job.grant,
+                    error=plain,
+                    code=explained.code,
+                    retryable=explained.retryable,
+                    left_in_aws=left,
+                )
             else:
-                access_requests.grant_mark_failed(grant=job.grant, error=reason)
+                access_requests.grant_mark_failed(
+                    grant=job.grant, error=plain, code=explained.code, retryable=explained.retryable
+                )
 
 
 def _succeed(job: ProvisioningJob, evidence: dict[str, Any]) -> None:

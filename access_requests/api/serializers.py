@@ -139,6 +139,8 @@ class GrantSerializer(serializers.ModelSerializer):
             "ended_by",
             "end_note",
             "last_error",
+            "last_error_code",
+            "failure_retryable",
             "left_in_aws",
             "evidence",
             "created_at",

@@ -67,9 +67,12 @@ def grant_mark_applied(*, grant: Grant, evidence: dict[str, Any] | None = None) 
     grant.status = Grant.Status.ACTIVE
     grant.granted_at = grant.granted_at or now
     grant.last_error = ""
+    grant.last_error_code = ""
     grant.left_in_aws = []
     grant.evidence = evidence or {}
-    grant.save(update_fields=["status", "granted_at", "last_error", "left_in_aws", "evidence", "updated_at"])
+    grant.save(
+        update_fields=["status", "granted_at", "last_error", "last_error_code", "left_in_aws", "evidence", "updated_at"]
+    )
     if request.status in (Status.APPROVED, Status.PROVISIONING, Status.FAILED):
         request.status = Status.GRANTED
         request.save(update_fields=["status", "updated_at"])
@@ -86,23 +89,35 @@ def grant_mark_applied(*, grant: Grant, evidence: dict[str, Any] | None = None) 
 
 
 @transaction.atomic
-def grant_mark_failed(*, grant: Grant, error: str) -> None:
+def grant_mark_failed(*, grant: Grant, error: str, code: str = "", retryable: bool = False) -> None:
+    """The grant could not be applied and nothing of it is left in AWS. ``error`` is for people, ``code`` for
+    experts; ``retryable`` says whether a person's Retry can heal it."""
     grant = _lock_grant(grant.pk)
     if grant.status != Grant.Status.PENDING:
         return  # ended meanwhile, or reported twice
     request = _lock_request(grant.request_id)
     grant.status = Grant.Status.FAILED
     grant.last_error = error[:4000]
-    grant.save(update_fields=["status", "last_error", "updated_at"])
+    grant.last_error_code = code[:128]
+    grant.failure_retryable = retryable
+    grant.save(update_fields=["status", "last_error", "last_error_code", "failure_retryable", "updated_at"])
     if request.status in (Status.APPROVED, Status.PROVISIONING):
         request.status = Status.FAILED
         request.save(update_fields=["status", "updated_at"])
-    _audit(actor=WORKER, event=EventType.GRANT_FAILED, obj=grant, request=request, after={"error": error[:500]})
+    _audit(
+        actor=WORKER,
+        event=EventType.GRANT_FAILED,
+        obj=grant,
+        request=request,
+        after={"error": error[:500], "code": code, "retryable": retryable},
+    )
     notify.publish(event="grant.failed", request=request, grant=grant, note=f"Error: {error[:500]}")
 
 
 @transaction.atomic
-def grant_mark_partially_applied(*, grant: Grant, error: str, left_in_aws: list[str]) -> None:
+def grant_mark_partially_applied(
+    *, grant: Grant, error: str, left_in_aws: list[str], code: str = "", retryable: bool = False
+) -> None:
     """The job failed and could not undo all it applied: record what may be left, until a revocation removes
     it (the revocation's plan is the whole plan of the grant job) or a retry completes it."""
     grant = _lock_grant(grant.pk)
@@ -112,7 +127,11 @@ def grant_mark_partially_applied(*, grant: Grant, error: str, left_in_aws: list[
     grant.status = Grant.Status.PARTIAL
     grant.last_error = error[:4000]
     grant.left_in_aws = left_in_aws
-    grant.save(update_fields=["status", "last_error", "left_in_aws", "updated_at"])
+    grant.last_error_code = code[:128]
+    grant.failure_retryable = retryable
+    grant.save(
+        update_fields=["status", "last_error", "left_in_aws", "last_error_code", "failure_retryable", "updated_at"]
+    )
     if request.status in (Status.APPROVED, Status.PROVISIONING):
         request.status = Status.FAILED
         request.save(update_fields=["status", "updated_at"])
@@ -121,7 +140,7 @@ def grant_mark_partially_applied(*, grant: Grant, error: str, left_in_aws: list[
         event=EventType.GRANT_PARTIALLY_APPLIED,
         obj=grant,
         request=request,
-        after={"error": error[:500], "left_in_aws": left_in_aws},
+        after={"error": error[:500], "code": code, "retryable": retryable, "left_in_aws": left_in_aws},
     )
     notify.publish(event="grant.partially_applied", request=request, grant=grant, note=f"Error: {error[:500]}")
 

@@ -247,8 +247,12 @@ def test_detail_page_and_api_show_the_read_back_evidence_and_what_a_partial_gran
     services.access_request_approve(request=partial, actor=personas.steward, comment="")
     left = ["Grant SELECT on Table orders to a role in Lake Formation of 222222222222"]
     services.grant_mark_partially_applied(
-        grant=AccessRequest.objects.get(pk=partial.pk).grant, error="AccessDeniedException: no", left_in_aws=left
+        grant=AccessRequest.objects.get(pk=partial.pk).grant,
+        error="AWS was busy; retry later.",
+        code="ThrottlingException",
+        retryable=True,
+        left_in_aws=left,
     )
     html = client_for(personas.consumer).get(f"/requests/{partial.pk}/").content.decode()
     assert "Partially applied" in html and "Still in AWS" in html and left[0] in html
-    assert "Retry" in html  # a partial grant can be completed by the requester
+    assert "Retry" in html and "ThrottlingException" in html  # a partial grant can be completed by retrying

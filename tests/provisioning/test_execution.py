@@ -178,8 +178,42 @@ def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
     job = _grant_and_run(grant)
     assert job.status == "failed" and job.attempts == 1
     assert job.last_error_code == "AccessDeniedException"
-    assert grant.status == Grant.Status.FAILED and "AccessDeniedException" in grant.last_error
+    assert grant.status == Grant.Status.FAILED and grant.last_error_code == "AccessDeniedException"
+    assert grant.last_error.startswith("MeshPortal's role in account 222222222222 is not allowed to call")
+    assert not grant.failure_retryable
     assert grant.request.status == AccessRequest.Status.FAILED
+
+
+def test_a_port_on_a_missing_table_fails_in_plain_words_without_a_retry(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas, table="customers_eu")
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and job.attempts == 1
+    assert grant.last_error == (
+        "The table sales.customers_eu does not exist in account 222222222222; the product's owners have been told."
+    )
+    assert grant.last_error_code == "EntityNotFoundException" and not grant.failure_retryable
+    assert "EntityNotFoundException" in job.last_error  # the job keeps AWS's own words for experts
+
+
+def test_a_failure_that_heals_but_outlasts_the_retries_offers_a_retry(aws, personas, settings):
+    settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "retry_base_seconds": 0, "max_attempts": 1},
+    }
+    from meshportal.aws.gateway import clear_session_cache
+
+    clear_session_cache()
+    seed_emulator(aws)
+    accounts()
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="ThrottlingException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and grant.status == Grant.Status.FAILED
+    assert grant.failure_retryable and grant.last_error_code == "ThrottlingException"
+    assert "retry later" in grant.last_error
 
 
 def test_throttling_is_retried_until_it_heals(aws, personas, settings):
@@ -467,7 +501,7 @@ def test_an_undo_that_fails_leaves_a_partial_grant_whose_revocation_removes_ever
     job = _grant_and_run(grant)
     assert job.status == "failed"
     assert grant.status == Grant.Status.PARTIAL and grant.request.status == AccessRequest.Status.FAILED
-    assert "undoing it failed too" in grant.last_error
+    assert "Undoing what was set up failed too" in grant.last_error and "undoing it failed too" in job.last_error
     assert any("Lake Formation of 222222222222" in part for part in grant.left_in_aws)
     assert AuditEvent.objects.filter(event_type="grant.partially_applied", object_id=str(grant.pk)).exists()
     assert lf_permissions(aws, PRODUCER) != []  # what could not be undone is still there, and said so
