@@ -328,7 +328,8 @@ def test_per_entry_failures_fail_only_their_grant(aws, personas):
     assert statuses[good.pk] == "succeeded"
     assert statuses[bad.pk] == "failed"
     bad.refresh_from_db()
-    assert "EntityNotFoundException" in bad.last_error
+    assert bad.last_error_code == "EntityNotFoundException"
+    assert bad.last_error.startswith("The table sales.ghost does not exist in account 222222222222")
     assert ROLE
 
 
