@@ -18,7 +18,7 @@ per grantor, one invitation listing per consumer, one ``GetTable`` per link. Eac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -63,12 +63,45 @@ def key_of(resource: dict[str, Any]) -> str:
     return repr(lf.resource_key(resource))
 
 
-def read_held(client: Any, *, account_id: str, resources: Iterable[dict[str, Any]], observer: CallObserver) -> Held:
-    """What every principal holds on each of ``resources`` (one paged ``ListPermissions`` per distinct resource)."""
+READ_ATTEMPTS = 3  # a read-back is harmless to repeat: a throttled read is retried in place, not the whole job
+
+
+def _read[T](read: Callable[[], T]) -> T:
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            return read()
+        except AwsError as error:
+            if not error.retryable or attempt == READ_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def read_held(
+    client: Any,
+    *,
+    account_id: str,
+    resources: Iterable[dict[str, Any]],
+    observer: CallObserver,
+    errors: dict[str, AwsError] | None = None,
+) -> Held:
+    """What every principal holds on each of ``resources`` (one paged ``ListPermissions`` per distinct resource).
+    With ``errors``, a read that fails is recorded there by resource key (only the grants on that resource wait);
+    without, it raises."""
     distinct = {key_of(resource): resource for resource in resources}
     held: Held = {}
     for key, resource in distinct.items():
-        for live in lf.iter_permissions(client, account_id=account_id, observer=observer, Resource=resource):
+        try:
+            entries = _read(
+                lambda resource=resource: list(  # type: ignore[misc]
+                    lf.iter_permissions(client, account_id=account_id, observer=observer, Resource=resource)
+                )
+            )
+        except AwsError as error:
+            if errors is None:
+                raise
+            errors[key] = error
+            continue
+        for live in entries:
             if lf.same_resource(live["Resource"], resource):
                 principal = live["Principal"]["DataLakePrincipalIdentifier"]
                 held.setdefault((principal, key), set()).update(live.get("Permissions", []))
@@ -81,20 +114,27 @@ def _describe(resource: dict[str, Any]) -> str:
     return f"{kind} {name}"
 
 
-def verify_grants(jobs: Sequence[ProvisioningJob]) -> dict[int, list[Check]]:
-    """The read-back checks of grant jobs that share a grantor account, by job id. Raises ``AwsError`` when a
-    read itself fails (the engine retries it like any other call)."""
+def verify_grants(jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, list[Check]], dict[int, AwsError]]:
+    """The read-back checks of grant jobs that share a grantor account, by job id, and the jobs whose reads
+    failed (only the grants a failed read concerns wait for another try)."""
     checks: dict[int, list[Check]] = {job.pk: [] for job in jobs}
+    errors: dict[int, AwsError] = {}
     if not jobs:
-        return checks
+        return checks, errors
     grantor = jobs[0].grantor_account_id
     observer = attempt_recorder(grants=[job.grant for job in jobs])
     plans = {job.pk: steps_from_json(job.plan) for job in jobs}
 
     entries = [(job, step.entry) for job in jobs for step in plans[job.pk] if isinstance(step, LfPermissions)]
     lf_client = registered_account_client("lakeformation", grantor)
-    held = read_held(lf_client, account_id=grantor, resources=[e.resource for _, e in entries], observer=observer)
+    read_errors: dict[str, AwsError] = {}
+    held = read_held(
+        lf_client, account_id=grantor, resources=[e.resource for _, e in entries], observer=observer, errors=read_errors
+    )
     for job, entry in entries:
+        if key_of(entry.resource) in read_errors:
+            errors.setdefault(job.pk, read_errors[key_of(entry.resource)])
+            continue
         missing = sorted(set(entry.permissions) - held.get((entry.principal, key_of(entry.resource)), set()))
         checks[job.pk].append(
             Check(
@@ -111,31 +151,48 @@ def verify_grants(jobs: Sequence[ProvisioningJob]) -> dict[int, list[Check]]:
         if any(isinstance(step, RamAccept | GlueLink | LfLinkDescribe) for step in plans[job.pk]):
             by_consumer.setdefault(str(job.grant.consumer_account.account_id), []).append(job)
     for consumer, group in by_consumer.items():
-        _verify_consumer(grantor, consumer, group, plans, checks)
-    return checks
+        _verify_consumer(grantor=grantor, consumer=consumer, jobs=group, plans=plans, checks=checks, errors=errors)
+    return checks, errors
 
 
 def _verify_consumer(
+    *,
     grantor: str,
     consumer: str,
     jobs: Sequence[ProvisioningJob],
     plans: dict[int, list[Any]],
     checks: dict[int, list[Check]],
+    errors: dict[int, AwsError],
 ) -> None:
     observer = attempt_recorder(grants=[job.grant for job in jobs])
     sharing = [job for job in jobs if any(isinstance(step, RamAccept) for step in plans[job.pk])]
     if sharing:
-        shares = {
-            row.get("resourceShareArn")
-            for row in ram.iter_share_principals(
-                registered_account_client("ram", grantor), account_id=grantor, principals=[consumer], observer=observer
+        try:
+            share_rows = _read(
+                lambda: list(
+                    ram.iter_share_principals(
+                        registered_account_client("ram", grantor),
+                        account_id=grantor,
+                        principals=[consumer],
+                        observer=observer,
+                    )
+                )
             )
-        }
+            invitations = _read(
+                lambda: list(
+                    ram.iter_invitations(
+                        registered_account_client("ram", consumer), account_id=consumer, observer=observer
+                    )
+                )
+            )
+        except AwsError as error:
+            for job in sharing:
+                errors.setdefault(job.pk, error)
+            share_rows, invitations, sharing = [], [], []
+        shares = {row.get("resourceShareArn") for row in share_rows}
         accepted = {
             invitation.get("resourceShareArn")
-            for invitation in ram.iter_invitations(
-                registered_account_client("ram", consumer), account_id=consumer, observer=observer
-            )
+            for invitation in invitations
             if invitation.get("senderAccountId") == grantor and invitation.get("status") == "ACCEPTED"
         }
         for job in sharing:
@@ -163,19 +220,26 @@ def _verify_consumer(
     links = [(job, step) for job in jobs for step in plans[job.pk] if isinstance(step, GlueLink)]
     glue_client = registered_account_client("glue", consumer)
     targets: dict[tuple[str, str], dict[str, Any] | None] = {}
+    link_errors: dict[tuple[str, str], AwsError] = {}
     for _, step in links:
-        if (step.database, step.link) in targets:
+        if (step.database, step.link) in targets or (step.database, step.link) in link_errors:
             continue
         try:
-            table = glue.get_table(
-                glue_client, account_id=consumer, database=step.database, name=step.link, observer=observer
+            table = _read(
+                lambda step=step: glue.get_table(  # type: ignore[misc]
+                    glue_client, account_id=consumer, database=step.database, name=step.link, observer=observer
+                )
             )
         except AwsError as error:
             if error.code != "EntityNotFoundException":
-                raise
+                link_errors[(step.database, step.link)] = error
+                continue
             table = None
         targets[(step.database, step.link)] = table.get("TargetTable") if table else None
     for job, step in links:
+        if (step.database, step.link) in link_errors:
+            errors.setdefault(job.pk, link_errors[(step.database, step.link)])
+            continue
         target = targets[(step.database, step.link)]
         resolves = target is not None and {k: target.get(k) for k in step.target} == step.target
         checks[job.pk].append(
@@ -192,13 +256,18 @@ def _verify_consumer(
     describes = [(job, step) for job in jobs for step in plans[job.pk] if isinstance(step, LfLinkDescribe)]
     if describes:
         resources = {(s.database, s.link): lf.table_resource(s.account_id, s.database, s.link) for _, s in describes}
+        describe_errors: dict[str, AwsError] = {}
         held = read_held(
             registered_account_client("lakeformation", consumer),
             account_id=consumer,
             resources=resources.values(),
             observer=observer,
+            errors=describe_errors,
         )
         for job, describe in describes:
+            if key_of(resources[(describe.database, describe.link)]) in describe_errors:
+                errors.setdefault(job.pk, describe_errors[key_of(resources[(describe.database, describe.link)])])
+                continue
             has = "DESCRIBE" in held.get(
                 (job.grant.principal_arn, key_of(resources[(describe.database, describe.link)])), set()
             )
@@ -249,12 +318,14 @@ def verify_removed(
             )
     for account_id, database, link in unlinked:
         try:
-            glue.get_table(
-                registered_account_client("glue", account_id),
-                account_id=account_id,
-                database=database,
-                name=link,
-                observer=observer,
+            _read(
+                lambda account_id=account_id, database=database, link=link: glue.get_table(  # type: ignore[misc]
+                    registered_account_client("glue", account_id),
+                    account_id=account_id,
+                    database=database,
+                    name=link,
+                    observer=observer,
+                )
             )
             exists = True
         except AwsError as error:
