@@ -564,6 +564,27 @@ def test_a_grant_is_active_only_with_read_back_evidence_of_every_part(aws, perso
     assert {c["account_id"] for c in checks} == {PRODUCER, CONSUMER}
     verified = AuditEvent.objects.get(event_type="grant.verified", object_id=str(grant.pk))
     assert verified.after["evidence"]["checks"] == checks
+    # what the consumer queries, as verified: the resource link in its own account
+    assert grant.evidence["query"] == {"account_id": CONSUMER, "database": "mesh_sales", "table": "sales_orders"}
+
+
+def test_an_active_grant_shows_how_to_query_it_on_the_page_and_in_the_api(aws, personas, client_for, api_for):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    grant.product.sample_queries = [{"title": "Latest orders", "sql": "SELECT * FROM sales.orders LIMIT 10"}]
+    grant.product.save(update_fields=["sample_queries"])
+    _grant_and_run(grant)
+    html = client_for(personas.consumer).get(f"/requests/{grant.request_id}/").content.decode()
+    assert "Ready to query" in html and "Latest orders" in html
+    assert "SELECT * FROM &quot;mesh_sales&quot;.&quot;sales_orders&quot; LIMIT 10" in html
+    assert "https://eu-west-1.console.aws.amazon.com/athena/home?region=eu-west-1#/query-editor" in html
+    body = api_for(personas.consumer).get(f"/api/v1/grants/{grant.pk}/").json()
+    ready = body["ready_to_query"]
+    assert (ready["account_id"], ready["database"], ready["table"]) == (CONSUMER, "mesh_sales", "sales_orders")
+    assert ready["sample_queries"] == [
+        {"title": "Latest orders", "sql": 'SELECT * FROM "mesh_sales"."sales_orders" LIMIT 10'}
+    ]
 
 
 def test_a_grant_aws_does_not_show_yet_is_retried_until_the_read_back_agrees(aws, personas, settings):

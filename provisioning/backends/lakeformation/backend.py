@@ -341,8 +341,18 @@ class LakeFormationBackend:
                     retryable=True,
                 )
             else:
-                evidence[job.pk] = verify.evidence(checks[job.pk])
+                evidence[job.pk] = {**verify.evidence(checks[job.pk]), "query": self._query_target(job)}
         return evidence, failed
+
+    @staticmethod
+    def _query_target(job: ProvisioningJob) -> dict[str, str]:
+        """The name the consumer queries, as verified: the resource link in its account, or the table itself
+        when the grant needs no link (same account)."""
+        for step in steps_from_json(job.plan):
+            if isinstance(step, GlueLink):
+                return {"account_id": step.account_id, "database": step.database, "table": step.link}
+        port = job.grant.port
+        return {"account_id": port.catalog_id, "database": port.database_name, "table": port.table_name}
 
     def _what_to_revoke(self, entry: PermissionEntry, others: Any) -> tuple[dict[str, Any], list[str]]:
         """What to revoke of ``entry`` so that other live grants of the same principal keep what they rely on.
