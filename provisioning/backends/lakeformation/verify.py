@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from meshportal.aws.gateway import AwsError, CallObserver, glue, ram, registered_account_client
@@ -74,6 +76,20 @@ def _read[T](read: Callable[[], T]) -> T:
             if not error.retryable or attempt == READ_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def _shared[T](key: str, read: Callable[[], T], *, in_place: Callable[[T], bool]) -> T:
+    """A read many grants of one account share (per worker process, for a short while), kept only when it showed
+    the access in place: anything missing is read again for every batch."""
+    seconds = settings.MESHPORTAL_SETTLEMENT_SHARED_READ_SECONDS
+    if seconds:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+    value = read()
+    if seconds and in_place(value):
+        cache.set(key, value, seconds)
+    return value
 
 
 def read_held(
@@ -167,7 +183,8 @@ def _verify_consumer(
     observer = attempt_recorder(grants=[job.grant for job in jobs])
     sharing = [job for job in jobs if any(isinstance(step, RamAccept) for step in plans[job.pk])]
     if sharing:
-        try:
+
+        def read_sharing() -> tuple[set[str], set[str]]:
             share_rows = _read(
                 lambda: list(
                     ram.iter_share_principals(
@@ -185,16 +202,20 @@ def _verify_consumer(
                     )
                 )
             )
+            return {str(row.get("resourceShareArn")) for row in share_rows}, {
+                str(invitation.get("resourceShareArn"))
+                for invitation in invitations
+                if invitation.get("senderAccountId") == grantor and invitation.get("status") == "ACCEPTED"
+            }
+
+        try:
+            shares, accepted = _shared(
+                f"settlement:ram:{grantor}:{consumer}", read_sharing, in_place=lambda read: bool(read[0] & read[1])
+            )
         except AwsError as error:
             for job in sharing:
                 errors.setdefault(job.pk, error)
-            share_rows, invitations, sharing = [], [], []
-        shares = {row.get("resourceShareArn") for row in share_rows}
-        accepted = {
-            invitation.get("resourceShareArn")
-            for invitation in invitations
-            if invitation.get("senderAccountId") == grantor and invitation.get("status") == "ACCEPTED"
-        }
+            shares, accepted, sharing = set(), set(), []
         for job in sharing:
             checks[job.pk].append(
                 Check(
@@ -224,18 +245,31 @@ def _verify_consumer(
     for _, step in links:
         if (step.database, step.link) in targets or (step.database, step.link) in link_errors:
             continue
-        try:
-            table = _read(
-                lambda step=step: glue.get_table(  # type: ignore[misc]
-                    glue_client, account_id=consumer, database=step.database, name=step.link, observer=observer
+
+        def read_target(step: GlueLink = step) -> dict[str, Any] | None:
+            try:
+                table = _read(
+                    lambda: glue.get_table(
+                        glue_client, account_id=consumer, database=step.database, name=step.link, observer=observer
+                    )
                 )
+            except AwsError as error:
+                if error.code != "EntityNotFoundException":
+                    raise
+                return None
+            target: dict[str, Any] | None = table.get("TargetTable")
+            return target
+
+        try:
+            targets[(step.database, step.link)] = _shared(
+                f"settlement:link:{consumer}:{step.database}:{step.link}",
+                read_target,
+                in_place=lambda target, step=step: (  # type: ignore[misc]
+                    target is not None and {k: target.get(k) for k in step.target} == step.target
+                ),
             )
         except AwsError as error:
-            if error.code != "EntityNotFoundException":
-                link_errors[(step.database, step.link)] = error
-                continue
-            table = None
-        targets[(step.database, step.link)] = table.get("TargetTable") if table else None
+            link_errors[(step.database, step.link)] = error
     for job, step in links:
         if (step.database, step.link) in link_errors:
             errors.setdefault(job.pk, link_errors[(step.database, step.link)])
