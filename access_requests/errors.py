@@ -31,6 +31,7 @@ class AccessRequestErrorCode(StrEnum):
     GRANT_ENDED = "grant_ended"
     GRANT_NOT_ACTIVE = "grant_not_active"
     NOT_FAILED = "not_failed"
+    NOT_RETRYABLE = "not_retryable"  # the failure cannot heal by trying again (invalid input, missing table, denied)
     NOT_OPEN = "not_open"
     NOT_PENDING = "not_pending"
     POLICY_CHANGED = "policy_changed"

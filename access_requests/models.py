@@ -117,6 +117,9 @@ class Grant(models.Model):
         PENDING = "pending", "Waiting to be applied"
         ACTIVE = "active", "Active"
         FAILED = "failed", "Failed to apply"
+        # The job failed and could not undo all it had applied: ``left_in_aws`` says what remains until the
+        # grant is revoked or retried (the revocation removes the whole plan of its last grant job).
+        PARTIAL = "partial", "Partially applied"
         REVOKING = "revoking", "Being removed"
         ENDED = "ended", "Ended"
 
@@ -125,6 +128,12 @@ class Grant(models.Model):
         EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
         SUPERSEDED = "superseded", "Replaced by an extension"
+
+    # Grants that can still be ended (revoked, withdrawn, expired): one constant for every module.
+    LIVE_STATUSES = (Status.PENDING, Status.ACTIVE, Status.FAILED, Status.PARTIAL)
+    # Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need. A failed
+    # grant is not one of them: its job undid what it applied (or the grant is ``partial``).
+    HOLDING_STATUSES = (Status.PENDING, Status.ACTIVE, Status.PARTIAL)
 
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="grants")
@@ -150,7 +159,20 @@ class Grant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     end_note = models.TextField(blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, help_text="Why it failed, in plain words.")
+    last_error_code = models.CharField(max_length=128, blank=True, help_text="The AWS (or portal) code, for experts.")
+    failure_retryable = models.BooleanField(
+        default=False, help_text="Whether trying again can heal the failure (throttling, timeouts, not yet visible)."
+    )
+    left_in_aws = models.JSONField(
+        default=list, blank=True, help_text="What a partially applied grant left in AWS (plan step summaries)."
+    )
+    evidence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The last read-back from AWS that settled the grant (active) or its revocation (ended): "
+        '{"read_at", "checks": [{"name", "account_id", "ok", "detail"}]}.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -38,6 +38,10 @@ EVENTS: dict[str, tuple[tuple[str, ...], str]] = {
     "grant.provisioning": ((), "Access to {product} is being set up (#{id})"),
     "grant.granted": ((REQUESTER,), "Access to {product} is ready (#{id})"),
     "grant.failed": ((REQUESTER, OWNERS), "Access to {product} could not be set up (#{id})"),
+    "grant.partially_applied": (
+        (REQUESTER, OWNERS),
+        "Access to {product} could not be set up and part of it is still in AWS until revoked (#{id})",
+    ),
     "grant.retried": ((REQUESTER,), "Setting up access to {product} is being retried (#{id})"),
     "grant.revoked": ((REQUESTER, OWNERS), "Access to {product} was revoked (#{id})"),
     "grant.expired": ((REQUESTER, OWNERS), "Access to {product} expired (#{id})"),

@@ -92,18 +92,24 @@ def can_manage_grant(user: Any, grant: Grant) -> bool:
     return _authenticated(user) and (roles.is_platform_admin(user) or is_owning_team_member(user, grant.product))
 
 
+def is_retrier(user: Any, grant: Grant) -> bool:
+    """Who may retry a grant: the requester, the owning team and platform admins."""
+    return _authenticated(user) and (
+        can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None)
+    )
+
+
 def can_retry(user: Any, grant: Grant) -> bool:
+    """Retry is offered only for a failure that trying again can heal (throttling, timeouts, not yet visible)."""
     return (
-        grant.status == Grant.Status.FAILED
-        and _authenticated(user)
-        and (can_manage_grant(user, grant) or grant.request.requester_id == getattr(user, "pk", None))
+        grant.status in (Grant.Status.FAILED, Grant.Status.PARTIAL)
+        and grant.failure_retryable
+        and is_retrier(user, grant)
     )
 
 
 def can_revoke(user: Any, grant: Grant) -> bool:
-    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and can_manage_grant(
-        user, grant
-    )
+    return grant.status in Grant.LIVE_STATUSES and can_manage_grant(user, grant)
 
 
 def can_extend(user: Any, grant: Grant) -> bool:

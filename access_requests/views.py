@@ -29,6 +29,7 @@ from access_requests.forms import (
     RevokeForm,
 )
 from access_requests.models import REASON_MAX_LENGTH, AccessRequest, Grant
+from access_requests.query import ready_to_query
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -208,6 +209,13 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_revoke": grant is not None and permissions.can_revoke(user, grant),
         "can_retry": grant is not None and permissions.can_retry(user, grant),
         "can_extend": grant is not None and permissions.can_extend(user, grant),
+        "ready": grant
+        and ready_to_query(
+            grant=grant,
+            port=access_request.port,
+            product=access_request.product,
+            consumer_account=access_request.consumer_account,
+        ),
         "decision_form": DecisionForm(),
         "revoke_form": RevokeForm(),
         "poll": _poll_interval(

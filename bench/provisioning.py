@@ -1,7 +1,10 @@
 """Provisioning benchmark: approval → granted latency (p50/p99) over N approvals, grants per second, and
 AWS API calls per grant, with real Celery workers over Redis and the AWS emulator in its own process.
 
-    .venv/bin/python bench/provisioning.py [--grants 200] [--workers 2] [--concurrency 2]
+    .venv/bin/python bench/provisioning.py [--grants 200] [--workers 2] [--concurrency 2] [--latency-ms 150]
+
+``--latency-ms`` delays every emulated AWS call (real AWS is not instant). "Granted" means *verified*: a grant
+is active only once the settlement read-back agrees.
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust) and the redis-server binary; uses a scratch database
 ``meshportal_bench_prov`` and a private Redis on a free port. Prints the figures; the README records them.
@@ -28,6 +31,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--tables", type=int, default=5)
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay injected on every emulated AWS call")
     args = parser.parse_args()
 
     import psycopg2
@@ -123,6 +127,8 @@ def main() -> None:
             workers.start(concurrency=args.concurrency)
         time.sleep(4)  # let the workers connect before the clock starts
         aws.reset_stats()
+        if args.latency_ms:
+            aws.inject_fault(service="*", operation="*", latency_ms=args.latency_ms)
         started = time.time()
         for grant in grants:
             with transaction.atomic():

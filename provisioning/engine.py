@@ -2,14 +2,18 @@
 
 Claims, leases, fencing, backoff and the relay come from the one outbox engine (``meshportal/core/outbox``);
 the AWS work from the job's grant backend (``provisioning/backends``). This module decides what to do with
-their outcomes: a grant job that succeeded makes its grant active, one whose error cannot heal fails it (a
-person can retry it), an error that can heal is retried with backoff, and a revocation is never given up on.
+their outcomes: a grant job is settled (its grant ``active``) only once the backend's read-back shows the access
+effective end to end, and a revocation (its grant ``ended``) only once it shows the access gone; the evidence
+goes to the grant and its audit event. An error that can heal (throttling, a read-back that does not agree
+yet) is retried with backoff; a grant job whose error cannot heal undoes what it applied and fails its grant
+(or marks it ``partial`` with what is left when the undo fails too); a revocation is never given up on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +25,7 @@ from meshportal.core.outbox import Outbox, OutboxStatus
 from meshportal.core.outbox.engine import worker_token
 from provisioning.backends import GrantBackend, backend_for
 from provisioning.errors import ProvisioningErrorCode
+from provisioning.explain import explain
 from provisioning.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -102,26 +107,49 @@ def _fail(job: ProvisioningJob, error: AwsError) -> None:
         with transaction.atomic():
             JOBS.reschedule(job, code=error.code, message=message)
         return
-    reason = f"{error.code}: {error.message}"
+    reason = f"{error.code}: {error.message}"  # the job keeps AWS's words; the grant gets plain ones
     if job.action == ProvisioningJob.Action.REVOKE:
         # A revocation is never given up: it is retried (slowly) and shown to admins until it succeeds.
         with transaction.atomic():
             if JOBS.reschedule(job, code=error.code, message=message):
                 access_requests.grant_mark_end_failed(grant=job.grant, error=reason)
         return
+    # A grant that cannot complete must not leave access behind: undo what its plan may have applied first.
+    explained = explain(error, job=job)
+    plain = explained.text
+    left: list[str] = []
+    try:
+        backend_for(job.backend).undo(job)
+    except AwsError as undo_error:
+        # What could not be removed stays recorded on the grant (``partial``): a revocation removes the
+        # whole plan, a retry completes it.
+        left = [step["summary"] for step in job.plan]
+        reason = f"{reason} (undoing it failed too: {undo_error.code}: {undo_error.message})"
+        plain = f"{plain} Undoing what was set up failed too ({undo_error.code}): revoke the grant to remove it."
     with transaction.atomic():
         if JOBS.finish(job, status=OutboxStatus.FAILED, code=error.code, message=reason):
-            access_requests.grant_mark_failed(grant=job.grant, error=reason)
+            if left:
+                access_requests.grant_mark_partially_applied(
+                    grant=job.grant,
+                    error=plain,
+                    code=explained.code,
+                    retryable=explained.retryable,
+                    left_in_aws=left,
+                )
+            else:
+                access_requests.grant_mark_failed(
+                    grant=job.grant, error=plain, code=explained.code, retryable=explained.retryable
+                )
 
 
-def _succeed(job: ProvisioningJob) -> None:
+def _succeed(job: ProvisioningJob, evidence: dict[str, Any]) -> None:
     with transaction.atomic():
         if not JOBS.finish(job, status=OutboxStatus.SUCCEEDED, steps_done=[step["summary"] for step in job.plan]):
             return  # the lease expired and another worker took the job over; it will finish it
         if job.action == ProvisioningJob.Action.GRANT:
-            access_requests.grant_mark_applied(grant=job.grant)
+            access_requests.grant_mark_applied(grant=job.grant, evidence=evidence)
         else:
-            access_requests.grant_mark_ended(grant=job.grant)
+            access_requests.grant_mark_ended(grant=job.grant, evidence=evidence)
 
 
 def _run_grants(backend: GrantBackend, jobs: Sequence[ProvisioningJob]) -> None:
@@ -136,11 +164,14 @@ def _run_grants(backend: GrantBackend, jobs: Sequence[ProvisioningJob]) -> None:
     for job in live:
         _start(backend, job)
     failed = backend.apply(live)
+    # Settlement: a grant is active only once AWS shows it effective end to end.
+    evidence, unsettled = backend.verify([job for job in live if job.pk not in failed])
+    failed.update(unsettled)
     for job in live:
         if job.pk in failed:
             _fail(job, failed[job.pk])
         else:
-            _succeed(job)
+            _succeed(job, evidence[job.pk])
 
 
 def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
@@ -159,11 +190,11 @@ def _run_revoke(backend: GrantBackend, job: ProvisioningJob) -> None:
         )
         return
     try:
-        backend.revoke(job)
+        evidence = backend.revoke(job)
     except AwsError as error:
         _fail(job, error)
         return
-    _succeed(job)
+    _succeed(job, evidence)
 
 
 def jobs_relay() -> int:

@@ -15,3 +15,5 @@ class ProvisioningErrorCode(StrEnum):
     NO_CENTRAL_ACCOUNT = "no_central_account"  # a model switch names a line of business without a central account
     CONFIRMATION_MISMATCH = "confirmation_mismatch"  # the typed confirmation does not name the new model
     MODEL_UNCHANGED = "model_unchanged"
+    NOT_YET_EFFECTIVE = "not_yet_effective"  # the read-back after applying does not show the access end to end yet
+    NOT_YET_GONE = "not_yet_gone"  # the read-back after revoking still shows access that should be gone

@@ -64,7 +64,7 @@ def operations_overview(*, user: Any) -> dict[str, Any]:
     jobs = ProvisioningJob.objects.select_related("grant__product", "grant__consumer_account")
     return {
         "failed_grants": list(
-            Grant.objects.filter(status=Grant.Status.FAILED)
+            Grant.objects.filter(status__in=[Grant.Status.FAILED, Grant.Status.PARTIAL])
             .select_related("product", "consumer_account", "request__requester")
             .order_by("-updated_at")[:100]
         ),

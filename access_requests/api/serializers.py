@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access_requests.models import PURPOSE_MAX_LENGTH, REASON_MAX_LENGTH, AccessRequest, Approval, Grant
+from access_requests.query import ready_to_query
 from access_requests.selectors import port_for_request
 from catalog.models import OutputPort
 
@@ -106,6 +107,21 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 
 
+class SampleQuerySerializer(serializers.Serializer):
+    title = serializers.CharField()
+    sql = serializers.CharField()
+
+
+class ReadyToQuerySerializer(serializers.Serializer):
+    account_id = serializers.CharField()
+    region = serializers.CharField()
+    database = serializers.CharField(help_text="The database to query in the consumer account (resource links).")
+    table = serializers.CharField(help_text="The table to query: the resource link's name in the consumer account.")
+    columns = serializers.ListField(child=serializers.CharField(), help_text="Granted columns; empty: every column.")
+    sample_queries = SampleQuerySerializer(many=True)
+    athena_url = serializers.URLField()
+
+
 class GrantSerializer(serializers.ModelSerializer):
     request: serializers.PrimaryKeyRelatedField[AccessRequest] = serializers.PrimaryKeyRelatedField(read_only=True)
     requester = serializers.CharField(source="request.requester.username", read_only=True)
@@ -116,6 +132,16 @@ class GrantSerializer(serializers.ModelSerializer):
     ended_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    ready_to_query = serializers.SerializerMethodField(
+        help_text="How to query an active grant in the consumer account; null until it is active and verified."
+    )
+
+    @extend_schema_field(ReadyToQuerySerializer(allow_null=True))
+    def get_ready_to_query(self, grant: Grant) -> dict[str, Any] | None:
+        ready = ready_to_query(
+            grant=grant, port=grant.port, product=grant.product, consumer_account=grant.consumer_account
+        )
+        return ready.to_json() if ready else None
 
     class Meta:
         model = Grant
@@ -140,6 +166,11 @@ class GrantSerializer(serializers.ModelSerializer):
             "ended_by",
             "end_note",
             "last_error",
+            "last_error_code",
+            "failure_retryable",
+            "left_in_aws",
+            "evidence",
+            "ready_to_query",
             "created_at",
         ]
 

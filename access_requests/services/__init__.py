@@ -42,6 +42,7 @@ from access_requests.services.worker import (
     grant_mark_end_failed,
     grant_mark_ended,
     grant_mark_failed,
+    grant_mark_partially_applied,
     grant_mark_provisioning,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "grant_mark_end_failed",
     "grant_mark_ended",
     "grant_mark_failed",
+    "grant_mark_partially_applied",
     "grant_mark_provisioning",
     "grant_retry",
     "grant_revoke",

@@ -26,7 +26,7 @@ REMINDER_DAYS = 7
 POLICY = ACCESS_POLICY
 WORKER = PROVISIONING_WORKER
 EXPIRY = GRANT_EXPIRY
-LIVE_GRANT = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
+LIVE_GRANT = Grant.LIVE_STATUSES
 Status = AccessRequest.Status
 REQUEST_FIELDS = ["status", "required_stages", "decision_reason", "requested_until"]
 

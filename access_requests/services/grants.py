@@ -169,15 +169,20 @@ def grants_remind_expiring(*, now: datetime | None = None) -> int:
 def grant_retry(*, grant: Grant, actor: User) -> Grant:
     """Try a failed grant again (the owning team, a platform admin, or the requester)."""
     grant = _lock_grant(grant.pk)
-    if grant.status != Grant.Status.FAILED:
+    if grant.status not in (Grant.Status.FAILED, Grant.Status.PARTIAL):
         raise Conflict(
             f"Grant #{grant.pk} is {grant.get_status_display().lower()}; only failed grants are retried.",
             code=AccessRequestErrorCode.NOT_FAILED,
         )
-    if not permissions.can_retry(actor, grant):
+    if not permissions.is_retrier(actor, grant):
         raise NotAllowed(
             "Only the requester, the owning team and platform admins retry a grant.",
             code=AccessRequestErrorCode.NOT_ALLOWED_TO_RETRY,
+        )
+    if not grant.failure_retryable:
+        raise Conflict(
+            f"Retrying cannot heal this failure: {grant.last_error} Fix its cause, then ask again.",
+            code=AccessRequestErrorCode.NOT_RETRYABLE,
         )
     request = _lock_request(grant.request_id)
     _require_requestable(DataProduct.objects.get(pk=grant.product_id), action="granted")

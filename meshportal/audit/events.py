@@ -49,10 +49,13 @@ class EventType(models.TextChoices):
     # grants
     GRANT_PROVISIONING = "grant.provisioning", "Grant provisioning started"
     GRANT_APPLIED = "grant.applied", "Grant applied"
+    GRANT_VERIFIED = "grant.verified", "Grant verified in AWS"
     GRANT_FAILED = "grant.failed", "Grant failed"
+    GRANT_PARTIALLY_APPLIED = "grant.partially_applied", "Grant partially applied"
     GRANT_RETRIED = "grant.retried", "Grant retried"
     GRANT_REVOKE_REQUESTED = "grant.revoke_requested", "Grant revocation requested"
     GRANT_REVOKED = "grant.revoked", "Grant revoked"
+    GRANT_REVOCATION_VERIFIED = "grant.revocation_verified", "Grant revocation verified in AWS"
     GRANT_REVOKE_FAILED = "grant.revoke_failed", "Grant revocation failed"
     GRANT_EXPIRED = "grant.expired", "Grant expired"
     GRANT_EXTENDED = "grant.extended", "Grant extended"

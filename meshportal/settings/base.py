@@ -387,6 +387,9 @@ MESHPORTAL_OUTBOX = {
 }
 # Grant jobs of one grantor account taken into one batch (BatchGrantPermissions takes 20 entries a call).
 MESHPORTAL_GRANT_BATCH_JOBS = env_int("MESHPORTAL_GRANT_BATCH_JOBS", 10)
+# Settlement reads that many grants share (a consumer's accepted RAM invitation, a resource link resolving) are
+# reused by a worker for this long once they showed the access in place; 0 reads them for every batch.
+MESHPORTAL_SETTLEMENT_SHARED_READ_SECONDS = env_float("MESHPORTAL_SETTLEMENT_SHARED_READ_SECONDS", 30.0)
 # SQS hands a message that is not deleted within the visibility timeout to another worker: it must outlast
 # every outbox kind's lease (a running task) and retry cap (a delayed task's countdown).
 _longest_outbox_wait = max(

@@ -82,8 +82,19 @@ class GrantBackend(Protocol):
         failures by job id; a job not in it succeeded. Idempotent: what is already in place is not applied again."""
         ...
 
-    def revoke(self, job: ProvisioningJob) -> None:
-        """Remove what the job's plan applied, keeping what other live grants still need. Raises ``AwsError``."""
+    def verify(self, jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, dict[str, Any]], dict[int, AwsError]]:
+        """Read back from AWS that applied grant jobs are effective end to end. Returns the evidence of the
+        settled jobs and the failures (retryable while AWS does not show it yet) of the others, by job id."""
+        ...
+
+    def revoke(self, job: ProvisioningJob) -> dict[str, Any]:
+        """Remove what the job's plan applied, keeping what other live grants still need, and read back that it
+        is gone. Returns the evidence; raises ``AwsError`` (retryable while access is still visible)."""
+        ...
+
+    def undo(self, job: ProvisioningJob) -> dict[str, Any]:
+        """Remove what a grant job that cannot complete may have applied, keeping what other grants holding
+        access still need, and read back that it is gone. Raises ``AwsError`` when something is left."""
         ...
 
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:

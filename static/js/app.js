@@ -17,3 +17,15 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// "Copy" buttons: data-copy names the element whose text goes to the clipboard (the text stays selectable
+// without JavaScript).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  navigator.clipboard.writeText(source.textContent).then(() => {
+    button.textContent = "Copied";
+  });
+});

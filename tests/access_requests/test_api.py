@@ -121,7 +121,7 @@ def test_grants_revoke_retry_extend_through_the_api(personas, api_for):
     request = ask(personas.consumer, m.port)
     services.access_request_approve(request=request, actor=personas.producer, comment="")
     grant = AccessRequest.objects.get(pk=request.pk).grant
-    services.grant_mark_failed(grant=grant, error="boom")
+    services.grant_mark_failed(grant=grant, error="boom", retryable=True)
     retry = api_for(personas.consumer).post(f"/api/v1/grants/{grant.pk}/retry/", format="json")
     assert retry.status_code == 200 and retry.json()["status"] == "pending"
     services.grant_mark_applied(grant=grant)

@@ -353,11 +353,24 @@ def test_provisioning_then_applied_reaches_granted_once(personas):
     assert m.product.consumer_count == 1
 
 
+def test_a_failure_that_cannot_heal_is_not_retried(personas):
+    m = mesh(personas)
+    grant = approved(personas, m).grant
+    services.grant_mark_failed(grant=grant, error="The table sales.x does not exist", code="EntityNotFoundException")
+    grant.refresh_from_db()
+    assert grant.last_error_code == "EntityNotFoundException" and not grant.failure_retryable
+    with pytest.raises(Conflict) as refused:
+        services.grant_retry(grant=grant, actor=personas.consumer)
+    assert refused.value.code == "not_retryable" and "does not exist" in str(refused.value)
+    with pytest.raises(NotAllowed):
+        services.grant_retry(grant=grant, actor=personas.outsider)  # who may retry is checked first
+
+
 def test_failed_grant_can_be_retried_by_the_requester(personas):
     m = mesh(personas)
     request = approved(personas, m)
     grant = request.grant
-    services.grant_mark_failed(grant=grant, error="AccessDeniedException: no")
+    services.grant_mark_failed(grant=grant, error="AccessDeniedException: no", code="Throttling", retryable=True)
     request.refresh_from_db()
     grant.refresh_from_db()
     assert request.status == "failed" and grant.status == "failed" and "AccessDenied" in grant.last_error

@@ -101,7 +101,7 @@ class AccessRequestMachine(RuleBasedStateMachine):
         {
             "provisioning": lambda: services.grant_mark_provisioning(grant=grant),
             "applied": lambda: services.grant_mark_applied(grant=grant),
-            "failed": lambda: services.grant_mark_failed(grant=grant, error="boom"),
+            "failed": lambda: services.grant_mark_failed(grant=grant, error="boom", retryable=True),
             "ended": lambda: services.grant_mark_ended(grant=grant),
             "end_failed": lambda: services.grant_mark_end_failed(grant=grant, error="slow"),
         }[report]()

@@ -224,3 +224,35 @@ def test_detail_page_uses_a_constant_number_of_queries(personas, client_for, dja
         client.get(f"/requests/{small.pk}/")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(f"/requests/{big.pk}/")
+
+
+def test_detail_page_and_api_show_the_read_back_evidence_and_what_a_partial_grant_left(personas, client_for, api_for):
+    m = mesh(personas, classification="confidential")
+    verified = ask(personas.consumer, m.port)
+    services.access_request_approve(request=verified, actor=personas.producer, comment="")
+    services.access_request_approve(request=verified, actor=personas.steward, comment="")
+    evidence = {
+        "read_at": "2026-12-01T02:00:00+00:00",
+        "checks": [{"name": "resource_link", "account_id": "333333333333", "ok": True, "detail": "mesh_x.t: resolves"}],
+    }
+    services.grant_mark_applied(grant=AccessRequest.objects.get(pk=verified.pk).grant, evidence=evidence)
+    html = client_for(personas.consumer).get(f"/requests/{verified.pk}/").content.decode()
+    assert "Verified in AWS" in html and "mesh_x.t: resolves" in html
+    grant = AccessRequest.objects.get(pk=verified.pk).grant
+    body = api_for(personas.consumer).get(f"/api/v1/grants/{grant.pk}/").json()
+    assert body["evidence"] == evidence and body["left_in_aws"] == []
+
+    partial = ask(personas.consumer, m.port, principal_arn=ROLE + "partial")
+    services.access_request_approve(request=partial, actor=personas.producer, comment="")
+    services.access_request_approve(request=partial, actor=personas.steward, comment="")
+    left = ["Grant SELECT on Table orders to a role in Lake Formation of 222222222222"]
+    services.grant_mark_partially_applied(
+        grant=AccessRequest.objects.get(pk=partial.pk).grant,
+        error="AWS was busy; retry later.",
+        code="ThrottlingException",
+        retryable=True,
+        left_in_aws=left,
+    )
+    html = client_for(personas.consumer).get(f"/requests/{partial.pk}/").content.decode()
+    assert "Partially applied" in html and "Still in AWS" in html and left[0] in html
+    assert "Retry" in html and "ThrottlingException" in html  # a partial grant can be completed by retrying

@@ -38,6 +38,7 @@ class RecordingBackend:
         self.fail_with = fail_with
         self.shared: set[str] = set()
         self.applied_batches: list[list[int]] = []
+        self.undone: list[int] = []
 
     def plan(self, grant: Any, *, grantor_account_id: str, action: str, applied: Sequence[PlanStep] | None = None):
         return [ShareStep(account_id=grantor_account_id, principal=grant.principal_arn, summary=f"{action} share")]
@@ -49,8 +50,17 @@ class RecordingBackend:
         self.shared.update(job.grant.principal_arn for job in jobs)
         return {}
 
-    def revoke(self, job: ProvisioningJob) -> None:
+    def verify(self, jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, dict[str, Any]], dict[int, AwsError]]:
+        return {job.pk: {"shared": job.grant.principal_arn in self.shared} for job in jobs}, {}
+
+    def revoke(self, job: ProvisioningJob) -> dict[str, Any]:
         self.shared.discard(job.grant.principal_arn)
+        return {}
+
+    def undo(self, job: ProvisioningJob) -> dict[str, Any]:
+        self.undone.append(job.pk)
+        self.shared.discard(job.grant.principal_arn)
+        return {}
 
     def expected(self, grant: Any, *, grantor_account_id: str) -> list[HeldPermission]:
         return [HeldPermission(grantor_account_id, grant.principal_arn, "share", {"Share": {}}, frozenset({"READ"}))]
@@ -96,7 +106,7 @@ def test_the_reconciler_reads_every_backend(personas, recording, aws):
     assert run.findings.get().principal == grant.principal_arn
 
 
-def test_backend_failures_that_cannot_heal_fail_the_grant_with_the_reason(personas):
+def test_backend_failures_that_cannot_heal_are_undone_and_fail_the_grant_with_the_reason(personas):
     backend = RecordingBackend(fail_with=AwsError(code="AccessDenied", message="no", operation="x:y", retryable=False))
     registry.register_backend(backend)
     try:
@@ -108,6 +118,7 @@ def test_backend_failures_that_cannot_heal_fail_the_grant_with_the_reason(person
         grant.refresh_from_db()
         assert job.status == "failed" and job.last_error_code == "AccessDenied"
         assert grant.status == Grant.Status.FAILED
+        assert backend.undone == [job.pk]  # the engine asks the backend to undo what it may have applied
     finally:
         del _BACKENDS[backend.name]
 

@@ -178,8 +178,42 @@ def test_access_denied_fails_at_once_with_the_aws_reason(aws, personas):
     job = _grant_and_run(grant)
     assert job.status == "failed" and job.attempts == 1
     assert job.last_error_code == "AccessDeniedException"
-    assert grant.status == Grant.Status.FAILED and "AccessDeniedException" in grant.last_error
+    assert grant.status == Grant.Status.FAILED and grant.last_error_code == "AccessDeniedException"
+    assert grant.last_error.startswith("MeshPortal's role in account 222222222222 is not allowed to call")
+    assert not grant.failure_retryable
     assert grant.request.status == AccessRequest.Status.FAILED
+
+
+def test_a_port_on_a_missing_table_fails_in_plain_words_without_a_retry(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas, table="customers_eu")
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and job.attempts == 1
+    assert grant.last_error == (
+        "The table sales.customers_eu does not exist in account 222222222222; the product's owners have been told."
+    )
+    assert grant.last_error_code == "EntityNotFoundException" and not grant.failure_retryable
+    assert "EntityNotFoundException" in job.last_error  # the job keeps AWS's own words for experts
+
+
+def test_a_failure_that_heals_but_outlasts_the_retries_offers_a_retry(aws, personas, settings):
+    settings.MESHPORTAL_AWS_MAX_ATTEMPTS = 1
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "retry_base_seconds": 0, "max_attempts": 1},
+    }
+    from meshportal.aws.gateway import clear_session_cache
+
+    clear_session_cache()
+    seed_emulator(aws)
+    accounts()
+    aws.inject_fault(service="lakeformation", operation="BatchGrantPermissions", error="ThrottlingException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and grant.status == Grant.Status.FAILED
+    assert grant.failure_retryable and grant.last_error_code == "ThrottlingException"
+    assert "retry later" in grant.last_error
 
 
 def test_throttling_is_retried_until_it_heals(aws, personas, settings):
@@ -294,7 +328,8 @@ def test_per_entry_failures_fail_only_their_grant(aws, personas):
     assert statuses[good.pk] == "succeeded"
     assert statuses[bad.pk] == "failed"
     bad.refresh_from_db()
-    assert "EntityNotFoundException" in bad.last_error
+    assert bad.last_error_code == "EntityNotFoundException"
+    assert bad.last_error.startswith("The table sales.ghost does not exist in account 222222222222")
     assert ROLE
 
 
@@ -378,7 +413,7 @@ def test_a_claim_taken_over_after_its_lease_cannot_be_finished_by_the_old_worker
 
     ProvisioningJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
     assert job_claim(job_id=job.pk, worker="new")
-    execution._succeed(stale)  # the old worker wakes up and reports
+    execution._succeed(stale, {})  # the old worker wakes up and reports
     job.refresh_from_db()
     assert job.status == "running" and job.claimed_by == "new"
 
@@ -412,3 +447,179 @@ def test_batch_attempt_rows_show_only_the_grants_own_entries(aws, personas):
     principals = {e["Principal"]["DataLakePrincipalIdentifier"] for e in row.request_summary["Entries"]}
     assert principals == {f"arn:aws:iam::{CONSUMER}:role/A"}
     assert row.request_summary["BatchSize"] == 4
+
+
+# --- compensation: a grant that cannot complete leaves nothing behind -----------------------------------
+
+PLAN_STEP_FAULTS = {
+    # step of the plan → the call to fail (after ``skip`` matching calls succeed)
+    "grantor grant": ("lakeformation", "BatchGrantPermissions", 0),
+    "invitation read": ("ram", "GetResourceShareInvitations", 0),
+    "invitation accept": ("ram", "AcceptResourceShareInvitation", 0),
+    "link creation": ("glue", "CreateTable", 0),
+    "link DESCRIBE": ("lakeformation", "BatchGrantPermissions", 1),  # the first call is the grantor's
+}
+
+
+def _fail_call(aws, *, service: str, operation: str, skip: int, error: str = "AccessDeniedException") -> None:
+    if skip:
+        aws.inject_fault(service=service, operation=operation, latency_ms=1, count=skip)
+    aws.inject_fault(service=service, operation=operation, error=error, count=1)
+
+
+def _consumer_link_exists(aws) -> bool:
+    glue = aws.client("glue", CONSUMER)
+    try:
+        tables = glue.get_tables(DatabaseName="mesh_sales")["TableList"]
+    except glue.exceptions.EntityNotFoundException:
+        return False  # not even the link database
+    return any(t["Name"] == "sales_orders" for t in tables)
+
+
+@pytest.mark.parametrize("step", list(PLAN_STEP_FAULTS))
+def test_a_grant_failing_at_any_step_of_its_plan_leaves_no_permission_in_any_account(aws, personas, step):
+    service, operation, skip = PLAN_STEP_FAULTS[step]
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service=service, operation=operation, skip=skip)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed" and job.last_error_code == "AccessDeniedException"
+    assert grant.status == Grant.Status.FAILED and grant.left_in_aws == []
+    assert lf_permissions(aws, PRODUCER) == []
+    assert lf_permissions(aws, CONSUMER) == []
+    assert aws.faults()["injected_total"] == 1  # the fault did hit the step
+    if step == "link DESCRIBE":  # the link had been created: it is deleted again
+        assert not _consumer_link_exists(aws)
+
+
+def test_an_undo_that_fails_leaves_a_partial_grant_whose_revocation_removes_everything(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service="glue", operation="CreateTable", skip=0)
+    aws.inject_fault(service="lakeformation", operation="RevokePermissions", error="AccessDeniedException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "failed"
+    assert grant.status == Grant.Status.PARTIAL and grant.request.status == AccessRequest.Status.FAILED
+    assert "Undoing what was set up failed too" in grant.last_error and "undoing it failed too" in job.last_error
+    assert any("Lake Formation of 222222222222" in part for part in grant.left_in_aws)
+    assert AuditEvent.objects.filter(event_type="grant.partially_applied", object_id=str(grant.pk)).exists()
+    assert lf_permissions(aws, PRODUCER) != []  # what could not be undone is still there, and said so
+    revoke = _revoke_and_run(grant)
+    assert revoke.status == "succeeded", revoke.last_error
+    assert grant.status == Grant.Status.ENDED and grant.left_in_aws == []
+    assert lf_permissions(aws, PRODUCER) == [] and lf_permissions(aws, CONSUMER) == []
+
+
+def test_a_partial_grant_can_be_retried_to_completion(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    _fail_call(aws, service="ram", operation="AcceptResourceShareInvitation", skip=0)
+    aws.inject_fault(service="lakeformation", operation="RevokePermissions", error="AccessDeniedException", count=1)
+    grant = approved_grant(personas)
+    _grant_and_run(grant)
+    assert grant.status == Grant.Status.PARTIAL
+    Grant.objects.filter(pk=grant.pk).update(status=Grant.Status.PENDING)
+    grant.refresh_from_db()
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    assert grant.status == Grant.Status.ACTIVE and grant.left_in_aws == []
+
+
+def test_a_failed_grant_does_not_keep_another_grants_revocation_from_removing_access(aws, personas):
+    seed_emulator(aws, tables=("orders", "returns"))
+    accounts()
+    orders = approved_grant(personas, table="orders")
+    _grant_and_run(orders)
+    returns = approved_grant(personas, table="returns")
+    _fail_call(aws, service="ram", operation="GetResourceShareInvitations", skip=0)
+    _grant_and_run(returns)
+    assert returns.status == Grant.Status.FAILED
+    # the failed grant's undo kept the database DESCRIBE the orders grant still needs ...
+    assert ("Database", (("CatalogId", PRODUCER), ("Name", "sales")), ("DESCRIBE",)) in lf_permissions(aws, PRODUCER)
+    # ... and the failed grant does not keep it once the orders grant ends
+    _revoke_and_run(orders)
+    assert lf_permissions(aws, PRODUCER) == [] and lf_permissions(aws, CONSUMER) == []
+
+
+# --- settlement: active and ended only on what AWS reads back ----------------------------------------------
+
+
+def test_a_grant_is_active_only_with_read_back_evidence_of_every_part(aws, personas):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "succeeded", job.last_error
+    checks = grant.evidence["checks"]
+    assert {c["name"] for c in checks} == {
+        "grantor_permissions",
+        "ram_share",
+        "ram_invitation",
+        "resource_link",
+        "link_describe",
+    }
+    assert all(c["ok"] for c in checks), checks
+    assert {c["account_id"] for c in checks} == {PRODUCER, CONSUMER}
+    verified = AuditEvent.objects.get(event_type="grant.verified", object_id=str(grant.pk))
+    assert verified.after["evidence"]["checks"] == checks
+    # what the consumer queries, as verified: the resource link in its own account
+    assert grant.evidence["query"] == {"account_id": CONSUMER, "database": "mesh_sales", "table": "sales_orders"}
+
+
+def test_an_active_grant_shows_how_to_query_it_on_the_page_and_in_the_api(aws, personas, client_for, api_for):
+    seed_emulator(aws)
+    accounts()
+    grant = approved_grant(personas)
+    grant.product.sample_queries = [{"title": "Latest orders", "sql": "SELECT * FROM sales.orders LIMIT 10"}]
+    grant.product.save(update_fields=["sample_queries"])
+    _grant_and_run(grant)
+    html = client_for(personas.consumer).get(f"/requests/{grant.request_id}/").content.decode()
+    assert "Ready to query" in html and "Latest orders" in html
+    assert "SELECT * FROM &quot;mesh_sales&quot;.&quot;sales_orders&quot; LIMIT 10" in html
+    assert "https://eu-west-1.console.aws.amazon.com/athena/home?region=eu-west-1#/query-editor" in html
+    body = api_for(personas.consumer).get(f"/api/v1/grants/{grant.pk}/").json()
+    ready = body["ready_to_query"]
+    assert (ready["account_id"], ready["database"], ready["table"]) == (CONSUMER, "mesh_sales", "sales_orders")
+    assert ready["sample_queries"] == [
+        {"title": "Latest orders", "sql": 'SELECT * FROM "mesh_sales"."sales_orders" LIMIT 10'}
+    ]
+
+
+def test_a_grant_aws_does_not_show_yet_is_retried_until_the_read_back_agrees(aws, personas, settings):
+    settings.MESHPORTAL_OUTBOX = {
+        **settings.MESHPORTAL_OUTBOX,
+        "provisioning": {**settings.MESHPORTAL_OUTBOX["provisioning"], "retry_base_seconds": 0},
+    }
+    seed_emulator(aws)
+    accounts()
+    # the read-back of the link answers as if the link were not there yet (eventual consistency)
+    aws.inject_fault(service="glue", operation="GetTable", error="EntityNotFoundException", count=1)
+    grant = approved_grant(personas)
+    job = _grant_and_run(grant)
+    assert job.status == "retry" and job.last_error_code == "not_yet_effective"
+    assert grant.status == Grant.Status.PENDING and "mesh_sales.sales_orders" in job.last_error
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    grant.refresh_from_db()
+    assert job.status == "succeeded" and grant.status == Grant.Status.ACTIVE
+
+
+def test_a_revocation_ends_only_with_read_back_evidence_that_access_is_gone(aws, personas):
+    seed_emulator(aws, tables=("orders", "returns"))
+    accounts()
+    orders = approved_grant(personas, table="orders")
+    returns = approved_grant(personas, table="returns")
+    _grant_and_run(orders)
+    _grant_and_run(returns)
+    job = _revoke_and_run(orders)
+    assert job.status == "succeeded", job.last_error
+    assert orders.status == Grant.Status.ENDED
+    checks = orders.evidence["checks"]
+    assert all(c["ok"] for c in checks)
+    gone = [c["detail"] for c in checks if c["name"] == "gone"]
+    assert any("resource link mesh_sales.sales_orders: gone" in d for d in gone)
+    kept = [c["detail"] for c in checks if c["name"] == "kept"]
+    assert any("Database sales" in d for d in kept)  # the returns grant still needs DESCRIBE on the database
+    assert AuditEvent.objects.filter(event_type="grant.revocation_verified", object_id=str(orders.pk)).exists()

@@ -45,6 +45,7 @@ def call(
         response: dict[str, Any] = getattr(client, operation)(**params)
     except Exception as exc:  # noqa: BLE001 - every AWS failure is observed, then raised as one typed error
         error = AwsError.from_exception(exc, f"{service}:{operation}")
+        error.account_id = account_id
         response = {}
     if observer is not None:
         observer(

@@ -27,13 +27,23 @@ RETRYABLE_CODES = frozenset(
 
 
 class AwsError(Exception):
-    def __init__(self, *, code: str, message: str, operation: str, retryable: bool, http_status: int | None = None):
+    def __init__(
+        self,
+        *,
+        code: str,
+        message: str,
+        operation: str,
+        retryable: bool,
+        http_status: int | None = None,
+        account_id: str = "",
+    ):
         super().__init__(f"{operation}: {code}: {message}")
         self.code = code
         self.message = message
         self.operation = operation
         self.retryable = retryable
         self.http_status = http_status
+        self.account_id = account_id  # where the call was made, when known (to tell people where it failed)
 
     @classmethod
     def from_exception(cls, exc: Exception, operation: str) -> AwsError:

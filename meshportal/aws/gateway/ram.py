@@ -61,3 +61,21 @@ def accept_pending_from(
         elif invitation.get("status") == "ACCEPTED":
             accepted.add(sender)
     return accepted
+
+
+def iter_share_principals(
+    client: Any, *, account_id: str, principals: list[str], observer: CallObserver | None = None
+) -> Iterator[dict[str, Any]]:
+    """The principals this account's own resource shares are associated with (ListPrincipals, resourceOwner
+    SELF), narrowed to ``principals``, following nextToken
+    (https://docs.aws.amazon.com/ram/latest/APIReference/API_ListPrincipals.html)."""
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"resourceOwner": "SELF", "principals": principals, "maxResults": 100}
+        if token:
+            params["nextToken"] = token
+        page = call(client, "list_principals", account_id=account_id, observer=observer, **params)
+        yield from page.get("principals", [])
+        token = page.get("nextToken")
+        if not token:
+            return

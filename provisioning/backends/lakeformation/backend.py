@@ -20,6 +20,7 @@ from meshportal.aws.gateway import lakeformation as lf
 from provisioning.attempts import attempt_recorder
 from provisioning.backends.base import HeldPermission, PlanStep, steps_from_json
 from provisioning.backends.lakeformation import plan as planning
+from provisioning.backends.lakeformation import verify
 from provisioning.backends.lakeformation.steps import (
     GlueLink,
     GlueUnlink,
@@ -32,8 +33,6 @@ from provisioning.errors import ProvisioningErrorCode
 from provisioning.models import ProvisioningJob
 from provisioning.registration import registration_ready
 
-# Grants whose permissions are (or may be) in AWS: a revocation keeps what these still need.
-LIVE_GRANT_STATUSES = (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED)
 IGNORED_PRINCIPALS = {"IAM_ALLOWED_PRINCIPALS"}
 LINK_DATABASE_DESCRIPTION = "Resource links to data products shared through MeshPortal"
 
@@ -258,33 +257,59 @@ class LakeFormationBackend:
 
     # --- revocations -----------------------------------------------------------------------------------
 
-    def revoke(self, job: ProvisioningJob) -> None:
+    def revoke(self, job: ProvisioningJob) -> dict[str, Any]:
+        return self._remove(job, steps_from_json(job.plan))
+
+    def undo(self, job: ProvisioningJob) -> dict[str, Any]:
+        """Compensate a grant job that cannot complete: remove what its plan may have applied (the revoke plan
+        of the same steps), keeping what other grants holding access still need. What was never applied
+        costs one harmless call ("No permissions revoked" and a missing link count as gone)."""
+        grant = job.grant
+        applied = steps_from_json(job.plan)
+        return self._remove(
+            job, planning.build(grant, grantor_account_id=job.grantor_account_id, action="revoke", applied=applied)
+        )
+
+    def _remove(self, job: ProvisioningJob, steps: Sequence[PlanStep]) -> dict[str, Any]:
+        """Remove the steps, then read back that what was removed is gone (raises ``AwsError`` while it is not);
+        returns the evidence, with what was kept for other grants."""
         grant = job.grant
         observer = attempt_recorder(grants=[grant], job=job)
-        others = Grant.objects.filter(status__in=LIVE_GRANT_STATUSES).exclude(pk=grant.pk)
-        for step in steps_from_json(job.plan):
+        others = Grant.objects.filter(status__in=Grant.HOLDING_STATUSES).exclude(pk=grant.pk)
+        gone: list[tuple[str, str, dict[str, Any], list[str]]] = []  # account, principal, resource, permissions
+        unlinked: list[tuple[str, str, str]] = []  # account, database, link
+        kept: list[verify.Check] = []
+        for step in steps:
             match step:
                 case LfLinkDescribe():
-                    if not others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
-                        lf.revoke(
-                            registered_account_client("lakeformation", step.account_id),
-                            account_id=step.account_id,
-                            principal=grant.principal_arn,
-                            resource=_link_resource(step),
-                            permissions=["DESCRIBE"],
-                            observer=observer,
-                        )
+                    if others.filter(principal_arn=grant.principal_arn, port=grant.port).exists():
+                        kept.append(verify.kept(step.account_id, f"DESCRIBE on {step.database}.{step.link}"))
+                        continue
+                    lf.revoke(
+                        registered_account_client("lakeformation", step.account_id),
+                        account_id=step.account_id,
+                        principal=grant.principal_arn,
+                        resource=_link_resource(step),
+                        permissions=["DESCRIBE"],
+                        observer=observer,
+                    )
+                    gone.append((step.account_id, grant.principal_arn, _link_resource(step), ["DESCRIBE"]))
                 case GlueUnlink():
-                    if not others.filter(consumer_account=grant.consumer_account, port=grant.port).exists():
-                        glue.delete_table(
-                            registered_account_client("glue", step.account_id),
-                            account_id=step.account_id,
-                            database=step.database,
-                            name=step.link,
-                            observer=observer,
-                        )
+                    if others.filter(consumer_account=grant.consumer_account, port=grant.port).exists():
+                        kept.append(verify.kept(step.account_id, f"resource link {step.database}.{step.link}"))
+                        continue
+                    glue.delete_table(
+                        registered_account_client("glue", step.account_id),
+                        account_id=step.account_id,
+                        database=step.database,
+                        name=step.link,
+                        observer=observer,
+                    )
+                    unlinked.append((step.account_id, step.database, step.link))
                 case LfPermissions():
                     resource, permissions = self._what_to_revoke(step.entry, others, grantor=step.account_id)
+                    if sorted(permissions) != sorted(step.entry.permissions) or resource != step.entry.resource:
+                        kept.append(verify.kept(step.account_id, step.summary))
                     if permissions:
                         lf.revoke(
                             registered_account_client("lakeformation", step.account_id),
@@ -294,8 +319,53 @@ class LakeFormationBackend:
                             permissions=permissions,
                             observer=observer,
                         )
+                        gone.append((step.account_id, step.entry.principal, resource, permissions))
                 case _:
                     continue  # grant-only steps (RAM acceptance, link creation) have nothing to undo
+        checks = verify.verify_removed(gone=gone, unlinked=unlinked, observer=observer)
+        not_gone = [check.detail for check in checks if not check.ok]
+        if not_gone:
+            raise AwsError(
+                code=ProvisioningErrorCode.NOT_YET_GONE,
+                message="still in AWS after revoking: " + "; ".join(not_gone),
+                operation="meshportal:verify",
+                retryable=True,
+            )
+        return verify.evidence([*checks, *kept])
+
+    # --- settlement: read back that access is effective ----------------------------------------------------
+
+    def verify(self, jobs: Sequence[ProvisioningJob]) -> tuple[dict[int, dict[str, Any]], Failures]:
+        evidence: dict[int, dict[str, Any]] = {}
+        failed: Failures = {}
+        try:
+            checks, failed = verify.verify_grants(jobs)
+        except AwsError as error:
+            return evidence, {job.pk: error for job in jobs}
+        for job in jobs:
+            if job.pk in failed:
+                continue  # a read it needs failed: it waits for another try
+            failing = [check.detail for check in checks[job.pk] if not check.ok]
+            if failing:
+                failed[job.pk] = AwsError(
+                    code=ProvisioningErrorCode.NOT_YET_EFFECTIVE,
+                    message="applied, but AWS does not show it yet: " + "; ".join(failing),
+                    operation="meshportal:verify",
+                    retryable=True,
+                )
+            else:
+                evidence[job.pk] = {**verify.evidence(checks[job.pk]), "query": self._query_target(job)}
+        return evidence, failed
+
+    @staticmethod
+    def _query_target(job: ProvisioningJob) -> dict[str, str]:
+        """The name the consumer queries, as verified: the resource link in its account, or the table itself
+        when the grant needs no link (same account)."""
+        for step in steps_from_json(job.plan):
+            if isinstance(step, GlueLink):
+                return {"account_id": step.account_id, "database": step.database, "table": step.link}
+        port = job.grant.port
+        return {"account_id": port.catalog_id, "database": port.database_name, "table": port.table_name}
 
     def _what_to_revoke(self, entry: PermissionEntry, others: Any, *, grantor: str) -> tuple[dict[str, Any], list[str]]:
         """What to revoke of ``entry`` so that other live grants of the same principal keep what they rely on.
