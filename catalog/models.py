@@ -314,3 +314,17 @@ class SchemaProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Schema proposal #{self.pk} for {self.product}"
+
+
+class SearchTerm(models.Model):
+    """A word of the catalog (in a product's name, summary, tags, column names or descriptions), for spelling
+    suggestions: the search looks here for close spellings of a word that finds little (catalog/spelling.py).
+
+    Words are added as products change (``refresh_search_fields``) and never removed: a word that no longer finds
+    anything is never offered, because a correction must find more than the spelling as typed.
+    """
+
+    term = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.term

@@ -24,7 +24,7 @@ from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySe
 from django.db.models.expressions import CombinedExpression, Expression
 from django.utils.functional import cached_property
 
-from catalog.models import Column, DataProduct
+from catalog.models import Column, DataProduct, SearchTerm
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -79,11 +79,35 @@ def refresh_search_fields(product_ids: Iterable[int]) -> dict[int, DataProduct]:
         product.tag_text = " ".join(t.name for t in product.tags.all())
         product.column_text = column_text_for(product.columns.all())
     DataProduct.objects.bulk_update(products, ["tag_text", "column_text"])
+    vocabulary_add(products)
     if is_postgres():
         DataProduct.objects.filter(pk__in=ids).update(
             search_vector=search_vector_expression(), search_head=search_head_expression()
         )
     return {p.pk: p for p in products}
+
+
+# The vocabulary of spelling suggestions (catalog/spelling.py): words (letters first) and column names written with
+# underscores, which are also split into their words.
+TERM_MAX_LENGTH = 64
+_TERM = re.compile(r"[^\W\d_][^\W_]*(?:_[^\W_]+)*")
+
+
+def terms_of(texts: Iterable[str]) -> set[str]:
+    """The vocabulary words in ``texts``: lower case, 3 to 64 characters, stop words left out."""
+    out: set[str] = set()
+    for text in texts:
+        for match in _TERM.findall((text or "").lower()):
+            for term in (match, *match.split("_")) if "_" in match else (match,):
+                if 3 <= len(term) <= TERM_MAX_LENGTH and term not in STOP_WORDS:
+                    out.add(term)
+    return out
+
+
+def vocabulary_add(products: Iterable[DataProduct]) -> None:
+    """Add the words of these products (their denormalised search text) to the vocabulary: one INSERT."""
+    terms = terms_of(text for p in products for text in (p.name, p.summary, p.tag_text, p.column_text))
+    SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(terms)], ignore_conflicts=True, batch_size=500)
 
 
 def refresh_product_search(product: DataProduct) -> None:
@@ -440,6 +464,44 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def count_upto(results: QuerySet[DataProduct] | SearchResults | ExactFirst, limit: int) -> int:
+    """How many results, counting no further than ``limit`` (one query)."""
+    if limit <= 0:
+        return 0
+    if isinstance(results, QuerySet):
+        return results.order_by()[:limit].count()
+    return results.count_upto(limit)
+
+
+class ExactFirst:
+    """The few products that match a query as typed, then those of its corrected spelling (catalog/spelling.py):
+    a lazy sliceable list for ``Paginator``, like ``SearchResults``."""
+
+    ordered = True
+
+    def __init__(self, exact: list[DataProduct], then: QuerySet[DataProduct] | SearchResults) -> None:
+        self.exact = exact
+        self.then = then
+
+    def count_upto(self, limit: int) -> int:
+        return len(self.exact) + count_upto(self.then, limit - len(self.exact))
+
+    def count(self) -> int:
+        return len(self.exact) + self.then.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        n = len(self.exact)
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        head = self.exact[start:stop]
+        tail = list(self.then[max(0, start - n) : stop - n]) if stop > n else []
+        return head + tail
+
+
 COUNT_CAP = 1000
 
 
@@ -452,7 +514,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         objects = self.object_list
-        if isinstance(objects, SearchResults):
+        if isinstance(objects, SearchResults | ExactFirst):
             return objects.count_upto(self.cap + 1)
         if isinstance(objects, QuerySet):
             return objects.order_by()[: self.cap + 1].count()

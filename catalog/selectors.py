@@ -24,7 +24,7 @@ from catalog.models import (
     QualityMeasurement,
     SchemaProposal,
 )
-from catalog.search import index_plans
+from catalog.search import COUNT_CAP, count_upto, index_plans
 from meshportal.identity import roles
 
 if TYPE_CHECKING:
@@ -159,6 +159,49 @@ def _product_facets(user: Any, params: QueryDict) -> dict[str, list[FacetValue]]
         )
         build("freshness", [(value, label, agg[value]) for value, label in Freshness.choices if agg[value]])
     return facets
+
+
+FACET_LABELS = {
+    "domain": "Domain",
+    "owner_team": "Owner team",
+    "classification": "Classification",
+    "criticality": "Criticality",
+    "tag": "Tags",
+    "freshness": "Freshness",
+    "status": "Status",
+}
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """A filter in force, shown as a chip; ``remove_query`` is the query string without it."""
+
+    name: str
+    label: str
+    value_label: str
+    remove_query: str
+
+
+def product_filter_chips(*, params: QueryDict, facets: dict[str, list[FacetValue]]) -> list[FilterChip]:
+    """The facet filters of ``params``, each with the query string that drops it (no query)."""
+    chips: list[FilterChip] = []
+    for name, label in FACET_LABELS.items():
+        labels = {f.value: f.label for f in facets.get(name, [])}
+        for value in params.getlist(name):
+            rest = params.copy()
+            rest.setlist(name, [v for v in params.getlist(name) if v != value])
+            rest.pop("page", None)
+            chips.append(FilterChip(name, label, labels.get(value, value), rest.urlencode()))
+    return chips
+
+
+def product_search_count(*, user: Any, q: str) -> int:
+    """How many products ``q`` finds without any filter (up to ``COUNT_CAP``): one query."""
+    search = product_search(user=user, params={"q": q, "as_typed": "true"})
+    if not search.is_valid():
+        return 0
+    with index_plans():
+        return min(count_upto(search.qs, COUNT_CAP), COUNT_CAP)
 
 
 def _with_all_statuses(params: QueryDict) -> QueryDict:

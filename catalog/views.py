@@ -40,6 +40,7 @@ from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meshportal.identity import roles
 
 PAGE_SIZE = 20
+FACET_LABELS = selectors.FACET_LABELS
 DOMAIN_SORTS = ("updated", "requested", "name")
 
 
@@ -105,27 +106,29 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = None
     facets: dict[str, Any] = {}
     status = 200
+    chips: list[selectors.FilterChip] = []
+    unfiltered_count: int | None = None
     if filterset.is_valid():
         page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         facets = selectors.product_facets(user=request.user, params=request.GET)
+        chips = selectors.product_filter_chips(params=request.GET, facets=facets)
+        if not page.paginator.count and chips and filterset.form.cleaned_data.get("q"):
+            # Zero results under filters: does the search alone find something?
+            unfiltered_count = selectors.product_search_count(user=request.user, q=filterset.form.cleaned_data["q"])
     else:
         status = 400
+    q = request.GET.get("q", "")
     context = {
         "filter": filterset,
         "page": page,
         "facets": facets,
         "sorts": SORTS,
-        "q": request.GET.get("q", ""),
+        "q": q,
         "sort": request.GET.get("sort", ""),
-        "facet_labels": {
-            "domain": "Domain",
-            "owner_team": "Owner team",
-            "classification": "Classification",
-            "criticality": "Criticality",
-            "tag": "Tags",
-            "freshness": "Freshness",
-            "status": "Status",
-        },
+        "spelling": filterset.spelling,
+        "chips": chips,
+        "unfiltered_count": unfiltered_count,
+        "facet_labels": FACET_LABELS,
     }
     template = "catalog/search.html#results" if request.htmx else "catalog/search.html"
     return render(request, template, context, status=status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import HttpResponse
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -103,7 +104,19 @@ class ProductPagination(StandardPagination):
             "description": f"True when there are more than {COUNT_CAP} matches (count is then {COUNT_CAP}; "
             "pages past it are not served).",
         }
-        out["required"] = [*out.get("required", []), "count_capped"]
+        out["properties"]["spelling"] = {
+            "type": "object",
+            "nullable": True,
+            "description": "Set when the search found little as typed and searched close spellings of its words "
+            "too: the query as typed (original), the query whose results follow its exact matches (corrected), "
+            "other spellings that find more (suggestions). Search the spelling as typed with as_typed=true.",
+            "properties": {
+                "original": {"type": "string"},
+                "corrected": {"type": "string"},
+                "suggestions": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+        out["required"] = [*out.get("required", []), "count_capped", "spelling"]
         return out
 
 
@@ -123,6 +136,19 @@ class ProductListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return DataProduct.objects.none()
         return selectors.product_list(user=self.request.user)
+
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        # The FilterSet itself, not through the filter backend: its spelling goes into the response.
+        self.search = ProductFilter(self.request.query_params, queryset=queryset, request=self.request)
+        if not self.search.is_valid():
+            raise translate_validation(self.search.errors)
+        return self.search.qs
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        response = super().get_paginated_response(data)
+        spelling = self.search.spelling
+        response.data["spelling"] = vars(spelling) if spelling is not None else None
+        return response
 
     @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def post(self, request: Request) -> Response:
