@@ -30,6 +30,7 @@ from catalog.forms import (
 )
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
+from catalog.matches import annotate_results, highlight_query
 from catalog.models import DataProduct
 from catalog.search import CappedPaginator
 from meshportal.aws.gateway import AwsError
@@ -110,6 +111,8 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     unfiltered_count: int | None = None
     if filterset.is_valid():
         page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        annotate_results(user=request.user, products=page.object_list, q=highlight_query(filterset))
         facets = selectors.product_facets(user=request.user, params=request.GET)
         chips = selectors.product_filter_chips(params=request.GET, facets=facets)
         if not page.paginator.count and chips and filterset.form.cleaned_data.get("q"):

@@ -39,6 +39,7 @@ from catalog.api.serializers import (
 from catalog.contracts import contract_yaml, product_to_contract, product_to_odps
 from catalog.filtersets import ProductFilter
 from catalog.governance import governance_checklist
+from catalog.matches import annotate_results, highlight_query
 from catalog.models import DataProduct, Domain, HarvestJob
 from catalog.search import COUNT_CAP, CappedPaginator
 from meshportal.core.api import StandardPagination, acting_user
@@ -143,6 +144,12 @@ class ProductListView(generics.ListAPIView):
         if not self.search.is_valid():
             raise translate_validation(self.search.errors)
         return self.search.qs
+
+    def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        page = super().paginate_queryset(queryset)
+        if page is not None:  # why each product matched, and the reader's access: one query each per page
+            annotate_results(user=self.request.user, products=page, q=highlight_query(self.search))
+        return page
 
     def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
         response = super().get_paginated_response(data)
