@@ -90,8 +90,9 @@ def test_pages_issue_a_constant_number_of_queries(personas, client_for, make_pro
             assert client.get(url).status_code == 200
         counts[url] = len(ctx.captured_queries)
     # On SQLite: session, user, 2 role lookups, then home 3, search 20 (found-little count, count, page, tags,
-    # access badges, the page's documentation and column text, 7 facets, choice validation), product 10. PostgreSQL adds one connection-setup query per request, and one tier
-    # query when a relevance search's first tier does not fill the page.
+    # access badges, the page's documentation and column text, 7 facets, choice validation), product 10.
+    # PostgreSQL adds one connection-setup query per request, and one tier query when a relevance search's first
+    # tier does not fill the page.
     assert max(counts.values()) <= 26, counts
     grow("b", 12)
     for url in urls:
