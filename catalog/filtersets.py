@@ -47,11 +47,13 @@ SORTS = {
     "relevance": "Relevance",
     "updated": "Recently updated",
     "requested": "Most requested",
+    "popular": "Popular (last 90 days)",
     "name": "Name",
 }
 SORT_ORDER = {
     "updated": ["-updated_at", "-id"],
     "requested": ["-request_count", "-updated_at", "-id"],
+    "popular": ["-popularity", "-updated_at", "-id"],
     "name": ["name", "id"],
 }
 

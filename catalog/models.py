@@ -110,6 +110,8 @@ class DataProduct(models.Model):
     # Counters kept by the access-request services, for sorting and the product page.
     request_count = models.PositiveIntegerField(default=0)
     consumer_count = models.PositiveIntegerField(default=0)
+    # Access requests of the last 90 days plus active consumers: the "popular" sort (access_requests/popularity.py).
+    popularity = models.PositiveIntegerField(default=0, editable=False)
     # Denormalised search text, rebuilt by the catalog services on every change.
     tag_text = models.TextField(blank=True, editable=False)
     column_text = models.TextField(blank=True, editable=False)
@@ -129,6 +131,7 @@ class DataProduct(models.Model):
             models.Index(fields=["status", "domain"], name="product_status_domain_idx"),
             models.Index(fields=["-updated_at"], name="product_updated_idx"),
             models.Index(fields=["-request_count"], name="product_requests_idx"),
+            models.Index(fields=["-popularity", "-updated_at"], name="product_popularity_idx"),
             models.Index(fields=["fresh_until"], name="product_fresh_until_idx"),
             models.Index(fields=["name"], name="product_name_idx"),
         ]

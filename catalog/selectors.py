@@ -281,14 +281,43 @@ def product_editable_by(user: Any, product: DataProduct) -> bool:
 
 def recent_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
     """The most recently updated visible products of each domain, in one query (a window function)."""
+    return _products_by_domain(user, per_domain, [F("updated_at").desc(), F("id").desc()], Q())
+
+
+def popular_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
+    """The most popular visible products of each domain (requests of the last 90 days and active consumers,
+    ``DataProduct.popularity``), leaving out those nobody asked for; one query."""
+    order = [F("popularity").desc(), F("updated_at").desc(), F("id").desc()]
+    return _products_by_domain(user, per_domain, order, Q(popularity__gt=0))
+
+
+def published_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
+    """The most recently published products of each domain (published, not yet deprecated); one query."""
+    order = [F("published_at").desc(), F("id").desc()]
+    return _products_by_domain(
+        user, per_domain, order, Q(status=DataProduct.Status.PUBLISHED, published_at__isnull=False)
+    )
+
+
+def _products_by_domain(user: Any, per_domain: int, order: list[Any], where: Q) -> dict[int, list[DataProduct]]:
     ranked = (
         DataProduct.objects.filter(permissions.visible_products_q(user))
+        .filter(where)
         .exclude(status=DataProduct.Status.RETIRED)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=[F("updated_at").desc(), F("id").desc()])
-        )
+        .annotate(row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=order))
         .filter(row__lte=per_domain)
-        .only("id", "slug", "name", "summary", "status", "classification", "domain_id", "updated_at")
+        .only(
+            "id",
+            "slug",
+            "name",
+            "summary",
+            "status",
+            "classification",
+            "domain_id",
+            "updated_at",
+            "published_at",
+            "popularity",
+        )
         .order_by("domain_id", "row")
     )
     out: dict[int, list[DataProduct]] = {}

@@ -59,14 +59,17 @@ def _forbidden(exc: NotAllowed) -> PermissionDenied:
 @login_required
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The mesh by domain: each domain, its stewards, how many products, and the latest ones."""
+    """The mesh by domain: each domain, its stewards, how many products, its popular and recently published
+    ones (the recently updated ones while nothing is published or requested yet)."""
     domains = list(selectors.domain_list(user=request.user))
     recent = selectors.recent_products_by_domain(user=request.user)
+    popular = selectors.popular_products_by_domain(user=request.user)
+    published = selectors.published_products_by_domain(user=request.user)
     return render(
         request,
         "catalog/home.html",
         {
-            "domains": [(d, recent.get(d.pk, [])) for d in domains],
+            "domains": [(d, recent.get(d.pk, []), popular.get(d.pk, []), published.get(d.pk, [])) for d in domains],
             "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
         },
     )

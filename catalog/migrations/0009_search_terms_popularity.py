@@ -1,4 +1,5 @@
-"""The vocabulary for spelling suggestions (``SearchTerm``), filled from the existing products.
+"""The vocabulary for spelling suggestions (``SearchTerm``), filled from the existing products; the products'
+``popularity`` (the "popular" sort, kept by access_requests/popularity.py).
 
 On PostgreSQL, ``pg_trgm`` and a trigram GIN index on the word: close spellings are an index lookup
 (``term % 'custmer'``), not a scan of the vocabulary.
@@ -48,5 +49,14 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(trigram_index, drop_trigram_index),
+        migrations.AddField(
+            model_name="dataproduct",
+            name="popularity",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddIndex(
+            model_name="dataproduct",
+            index=models.Index(fields=["-popularity", "-updated_at"], name="product_popularity_idx"),
+        ),
         migrations.RunPython(fill_vocabulary, migrations.RunPython.noop),
     ]
