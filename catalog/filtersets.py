@@ -177,6 +177,10 @@ class ProductFilter(django_filters.FilterSet):
             return search_results(queryset, q, order)
         return queryset.order_by(*order)  # type: ignore[misc]  # order is set when there is no search
 
+    @staticmethod
+    def _finds_more(queryset: QuerySet[DataProduct], q: str, found: int) -> bool:
+        return count_upto(apply_search(queryset, q, rank=False), found + 1) > found
+
     def _respell(
         self,
         queryset: QuerySet[DataProduct],
@@ -186,8 +190,9 @@ class ProductFilter(django_filters.FilterSet):
         *,
         tagged: bool,
     ) -> QuerySet[DataProduct] | SearchResults | ExactFirst:
-        """When ``q`` finds at most ``LITTLE`` products: its exact matches, then those of the first close spelling
-        that finds more. A bounded number of queries: one when the search finds more than a little."""
+        """When ``q`` finds at most ``LITTLE`` products: its exact matches, then those of its closest respelling
+        (every word that finds little respelled) when that finds more. A bounded number of queries: one when the
+        search finds more than a little."""
         found = count_upto(results, LITTLE + 1)
         if found > LITTLE:
             return results
@@ -196,12 +201,13 @@ class ProductFilter(django_filters.FilterSet):
             return count_upto(apply_search(queryset, word, rank=False), LITTLE + 1) <= LITTLE
 
         candidates = corrections(q, finds_little=finds_little)
-        better = [c for c in candidates[:3] if count_upto(apply_search(queryset, c, rank=False), found + 1) > found]
+        # The first candidate respells every word that finds little: the one most likely meant, and one count.
+        better = candidates[:1] if candidates and self._finds_more(queryset, candidates[0], found) else []
         if not better:
             # Nothing found, and no close spelling finds more under these filters: still worth offering them.
             self.spelling = Spelling(original=q, suggestions=candidates[:3]) if candidates and not found else None
             return results
         exact = list(results[:found]) if found else []
         corrected = self._search(queryset.exclude(pk__in=[p.pk for p in exact]), better[0], order, tagged=tagged)
-        self.spelling = Spelling(original=q, corrected=better[0], suggestions=better[1:])
+        self.spelling = Spelling(original=q, corrected=better[0], suggestions=candidates[1:3])
         return ExactFirst(exact, corrected)

@@ -110,7 +110,7 @@ class ProductPagination(StandardPagination):
             "nullable": True,
             "description": "Set when the search found little as typed and searched close spellings of its words "
             "too: the query as typed (original), the query whose results follow its exact matches (corrected), "
-            "other spellings that find more (suggestions). Search the spelling as typed with as_typed=true.",
+            "other close spellings (suggestions). Search the spelling as typed with as_typed=true.",
             "properties": {
                 "original": {"type": "string"},
                 "corrected": {"type": "string"},
