@@ -72,13 +72,17 @@ def correctable_words(q: str) -> list[str]:
 
 
 def corrections(q: str, *, finds_little: Callable[[str], bool]) -> list[str]:
-    """Queries like ``q`` with the words that find little (``finds_little``) respelled: first every such word's
-    closest spelling at once, then each one's close spellings alone. Empty when no such word has a close spelling.
+    """Queries like ``q`` with its misspelled words respelled: first every such word's closest spelling at once,
+    then each one's close spellings alone. Empty when no such word has a close spelling.
+
+    The misspelled words are those the vocabulary does not hold; when it holds them all, those that find little
+    (``finds_little``): a rare word spelled as the catalog spells it is respelled only when nothing else is wrong.
     """
+    words = correctable_words(q)
+    known = set(SearchTerm.objects.filter(term__in=[w.lower() for w in words]).values_list("term", flat=True))
+    suspects = [w for w in words if w.lower() not in known] or [w for w in words if finds_little(w)]
     best: dict[str, list[str]] = {}
-    for word in correctable_words(q):
-        if not finds_little(word):  # a word that finds plenty is spelled as the catalog spells it
-            continue
+    for word in suspects:
         close = close_terms(word)
         if close:
             best[word] = close
