@@ -7,6 +7,12 @@ phrases and column names are found through the GIN index, and one per tag (migra
 name matches, then name/summary/tags matches (the narrow, inline ``search_head``), then the rest, newest first
 within each. Other databases (SQLite in development): every word must appear in one of the same fields
 (``icontains``) and a simple weighted score ranks the matches.
+
+On both, the last word of a query is a prefix while it is being typed (``ParsedQuery``: ``custo`` finds
+``customer``; on PostgreSQL ``to_tsquery('custo:*')`` joined to the rest), stop words are not required
+(PostgreSQL's parser drops them; the fallback drops the same list), and control characters are dropped and the
+query cut to ``MAX_QUERY_LENGTH``. Close spellings live in catalog/spelling.py, why a product matched in
+catalog/matches.py.
 """
 
 from __future__ import annotations
