@@ -103,6 +103,10 @@ class ProductFilter(django_filters.FilterSet):
         empty_label=None,
         help_text="Default: relevance with a search, else recently updated.",
     )
+    certified = django_filters.BooleanFilter(
+        help_text="true: products whose governance checklist passes and that have a data contract and a service "
+        "level (freshness or availability objective)."
+    )
     as_typed = django_filters.BooleanFilter(
         method="filter_noop",
         label="Spelling as typed",
@@ -122,6 +126,7 @@ class ProductFilter(django_filters.FilterSet):
             "tag",
             "freshness",
             "sort",
+            "certified",
             "as_typed",
         ]
 

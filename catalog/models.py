@@ -112,6 +112,9 @@ class DataProduct(models.Model):
     consumer_count = models.PositiveIntegerField(default=0)
     # Access requests of the last 90 days plus active consumers: the "popular" sort (access_requests/popularity.py).
     popularity = models.PositiveIntegerField(default=0, editable=False)
+    # The governance checklist passes and the product has a data contract and a service level (freshness or
+    # availability objective): the "certified" facet. Kept by refresh_search_fields on every change.
+    certified = models.BooleanField(default=False, editable=False)
     # Denormalised search text, rebuilt by the catalog services on every change.
     tag_text = models.TextField(blank=True, editable=False)
     column_text = models.TextField(blank=True, editable=False)

@@ -26,11 +26,12 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 from django.utils.functional import cached_property
 
-from catalog.models import Column, DataProduct, SearchTerm
+from catalog.governance.checklist import governance_checklist
+from catalog.models import Column, DataContract, DataProduct, SearchTerm
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -80,11 +81,20 @@ def refresh_search_fields(product_ids: Iterable[int]) -> dict[int, DataProduct]:
     ids = list(product_ids)
     if not ids:
         return {}
-    products = DataProduct.objects.filter(pk__in=ids).prefetch_related("tags", "columns")
+    products = (
+        DataProduct.objects.filter(pk__in=ids)
+        .prefetch_related("tags", "columns")
+        .annotate(has_contract=Exists(DataContract.objects.filter(product=OuterRef("pk"))))
+    )
     for product in products:
         product.tag_text = " ".join(t.name for t in product.tags.all())
         product.column_text = column_text_for(product.columns.all())
-    DataProduct.objects.bulk_update(products, ["tag_text", "column_text"])
+        product.certified = bool(
+            product.has_contract  # type: ignore[attr-defined]
+            and (product.freshness_slo_hours or product.availability_slo)
+            and governance_checklist(product, list(product.columns.all())).passed
+        )
+    DataProduct.objects.bulk_update(products, ["tag_text", "column_text", "certified"])
     vocabulary_add(products)
     if is_postgres():
         DataProduct.objects.filter(pk__in=ids).update(

@@ -158,6 +158,10 @@ def _product_facets(user: Any, params: QueryDict) -> dict[str, list[FacetValue]]
             stale=Count("id", filter=freshness_q(Freshness.STALE)),
         )
         build("freshness", [(value, label, agg[value]) for value, label in Freshness.choices if agg[value]])
+    base = _facet_base(user, params, "certified")
+    if base is not None:
+        certified = base.filter(certified=True).count()
+        build("certified", [("true", "Certified", certified)] if certified else [])
     return facets
 
 
@@ -169,6 +173,7 @@ FACET_LABELS = {
     "tag": "Tags",
     "freshness": "Freshness",
     "status": "Status",
+    "certified": "Certified",
 }
 
 

@@ -321,6 +321,7 @@ class FacetsSerializer(serializers.Serializer):
     status = FacetValueSerializer(many=True, required=False)
     tag = FacetValueSerializer(many=True, required=False)
     freshness = FacetValueSerializer(many=True, required=False)
+    certified = FacetValueSerializer(many=True, required=False)
 
 
 # --- contracts ----------------------------------------------------------------------------------------

@@ -36,6 +36,15 @@ def fill_vocabulary(apps, schema_editor):  # type: ignore[no-untyped-def]
     term_model.objects.bulk_create([term_model(term=t) for t in batch], ignore_conflicts=True)
 
 
+def fill_certified(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from catalog.search import refresh_search_fields
+
+    product_model = apps.get_model("catalog", "DataProduct")
+    ids = list(product_model.objects.filter(contracts__isnull=False).values_list("pk", flat=True).distinct())
+    for start in range(0, len(ids), 1000):  # only products with a contract can be certified
+        refresh_search_fields(ids[start : start + 1000])
+
+
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0008_harvest_on_outbox_engine")]
 
@@ -58,5 +67,11 @@ class Migration(migrations.Migration):
             model_name="dataproduct",
             index=models.Index(fields=["-popularity", "-updated_at"], name="product_popularity_idx"),
         ),
+        migrations.AddField(
+            model_name="dataproduct",
+            name="certified",
+            field=models.BooleanField(default=False, editable=False),
+        ),
         migrations.RunPython(fill_vocabulary, migrations.RunPython.noop),
+        migrations.RunPython(fill_certified, migrations.RunPython.noop),
     ]
