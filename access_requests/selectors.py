@@ -137,3 +137,22 @@ def two_stage_findings(*, port: OutputPort) -> list[str]:
     return policy.sensitive_findings(
         classification=port.product.classification, columns=column_facts(product=port.product)
     )
+
+
+def access_badges(user: Any, product_ids: list[int]) -> dict[int, str]:
+    """For a page of search results (catalog/matches.py): ``"granted"`` where the user holds an active grant from
+    a request of theirs, ``"pending"`` where a request of theirs is waiting (for a decision or to be applied).
+    One query."""
+    waiting = [AccessRequest.Status.PENDING, AccessRequest.Status.APPROVED, AccessRequest.Status.PROVISIONING]
+    rows = (
+        AccessRequest.objects.filter(requester=user, product_id__in=product_ids)
+        .filter(Q(status__in=waiting) | Q(grant__status=Grant.Status.ACTIVE))
+        .values_list("product_id", "grant__status")
+    )
+    badges: dict[int, str] = {}
+    for product_id, grant_status in rows:
+        if grant_status == Grant.Status.ACTIVE:
+            badges[product_id] = "granted"
+        else:
+            badges.setdefault(product_id, "pending")
+    return badges

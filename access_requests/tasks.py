@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from access_requests.popularity import product_popularity_refresh
 from access_requests.services import grants_expire_due, grants_remind_expiring
 
 
@@ -15,3 +16,8 @@ def expire_grants() -> int:
 @shared_task(name="access_requests.remind_expiring", ignore_result=True)
 def remind_expiring() -> int:
     return grants_remind_expiring()
+
+
+@shared_task(name="access_requests.refresh_popularity", ignore_result=True)
+def refresh_popularity() -> int:
+    return product_popularity_refresh()

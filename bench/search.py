@@ -25,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,19 +43,62 @@ from rest_framework.test import APIClient  # noqa: E402
 from catalog import selectors  # noqa: E402
 from catalog.api.serializers import ProductListSerializer  # noqa: E402
 from catalog.management.commands.seed_scale import COLUMN_ROOTS, QUALIFIERS, SUBJECTS  # noqa: E402
+from catalog.matches import annotate_results, highlight_query  # noqa: E402
 from catalog.models import DataProduct, Domain  # noqa: E402
 from catalog.search import CappedPaginator  # noqa: E402
 from meshportal.identity.models import User  # noqa: E402
 
 
-def queries(n: int, rng: random.Random) -> list[str]:
+def _typo(word: str, rng: random.Random) -> str:
+    """One slip of the fingers: two neighbouring letters swapped, or a letter dropped (never the first)."""
+    i = rng.randrange(1, len(word) - 1)
+    if rng.random() < 0.5:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + word[i + 1 :]
+
+
+def intended_shapes(rng: random.Random, user: User) -> list[Callable[[], tuple[str, str, str]]]:
+    """Queries written for one product the user can see, as people type them (issue 16): the product is the one
+    they mean, so the bench can tell whether it is on the first page."""
+    published = list(
+        selectors.product_list(user=user)
+        .filter(status=DataProduct.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("slug", "name")[:5000]
+    )
+    sample = rng.sample(published, min(500, len(published)))  # the same products for the same --seed
+
+    def pick() -> tuple[str, list[str]]:
+        while True:
+            slug, name = rng.choice(sample)
+            words = [w.lower() for w in name.split() if not w.isdigit()]
+            if len(words) >= 3 and all(len(w) >= 5 for w in words[1:3]):
+                return slug, words
+
+    def prefix() -> tuple[str, str, str]:  # typing: the last word cut short
+        slug, (qualifier, subject, other, *_) = pick()
+        return "prefix", f"q={qualifier}+{subject}+{other[: max(3, len(other) * 2 // 3)]}", slug
+
+    def typo() -> tuple[str, str, str]:  # one misspelled word
+        slug, (qualifier, subject, other, *_) = pick()
+        return "typo", f"q={qualifier}+{_typo(subject, rng)}+{other}", slug
+
+    def phrase() -> tuple[str, str, str]:  # a natural phrase with stop words
+        slug, (qualifier, subject, other, *_) = pick()
+        return "phrase", f"q={qualifier}+{subject}+of+the+{other}", slug
+
+    return [prefix, typo, phrase] if sample else []
+
+
+def queries(n: int, rng: random.Random, user: User) -> list[tuple[str, str, str]]:
+    """``n`` (shape, query string, intended product slug or "") triples."""
     domains = list(Domain.objects.values_list("slug", flat=True)[:12])
-    out: list[str] = []
-    shapes = [
+    out: list[tuple[str, str, str]] = []
+    plain = [
         lambda: f"q={rng.choice(SUBJECTS)}",
         lambda: f"q={rng.choice(SUBJECTS)}+{rng.choice(SUBJECTS)}",
         lambda: f"q={rng.choice(SUBJECTS)}_{rng.choice(COLUMN_ROOTS)}",  # a column name
-        lambda: f"q=%22{rng.choice(QUALIFIERS)}+{rng.choice(SUBJECTS)}%22",  # a phrase
+        lambda: f"q=%22{rng.choice(QUALIFIERS)}+{rng.choice(SUBJECTS)}%22",  # a quoted phrase
         lambda: f"q={rng.choice(SUBJECTS)}&domain={rng.choice(domains)}",
         lambda: f"q={rng.choice(SUBJECTS)}&classification={rng.choice(['internal', 'confidential'])}",
         lambda: f"q={rng.choice(SUBJECTS)}&sort=requested",
@@ -65,7 +109,12 @@ def queries(n: int, rng: random.Random) -> list[str]:
         lambda: f"tag={rng.choice(SUBJECTS)}&criticality=high",
         lambda: "sort=requested",
         lambda: f"q={rng.choice(SUBJECTS)}+or+{rng.choice(SUBJECTS)}&page=2",
+        lambda: f"q={rng.choice(SUBJECTS)[:4]}",  # the first letters of a word, while typing
     ]
+    shapes: list[Callable[[], tuple[str, str, str]]] = [(lambda make=make: ("other", make(), "")) for make in plain]
+    # The shapes of issue 16 (prefix, typo, phrase) weigh as much as all the others together.
+    intended = intended_shapes(rng, user)
+    shapes += intended * max(1, len(plain) // max(1, len(intended)))
     while len(out) < n:
         out.append(rng.choice(shapes)())
     return out
@@ -77,14 +126,17 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[k]
 
 
-def query_and_serialise(user: User, q: str) -> int:
-    """The search and its page as the API computes them, without the HTTP layer; returns the page's size."""
+def query_and_serialise(user: User, q: str) -> list[str]:
+    """The search and its page as the API computes them (spelling, why each matched, access badges included),
+    without the HTTP layer; returns the page's slugs."""
     search = selectors.product_search(user=user, params=QueryDict(q))
     if not search.is_valid():
         raise SystemExit(f"invalid query in the workload: {q}: {search.errors}")
     params = QueryDict(q)
     page = CappedPaginator(search.qs, 20).page(int(params.get("page", "1")))
-    return len(ProductListSerializer(list(page.object_list), many=True).data)
+    products = list(page.object_list)
+    annotate_results(user=user, products=products, q=highlight_query(search))
+    return [row["slug"] for row in ProductListSerializer(products, many=True).data]
 
 
 def summary(label: str, timings: list[float]) -> str:
@@ -109,7 +161,7 @@ def main() -> None:
     products = DataProduct.objects.count()
     client = APIClient()
     rng = random.Random(args.seed)
-    workload = queries(args.queries, rng)
+    workload = queries(args.queries, rng, User.objects.get(username=args.user))
     print(
         f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}), products: {products}, "
         f"queries: {len(workload)} x {args.passes} passes"
@@ -118,7 +170,7 @@ def main() -> None:
     def fresh_user() -> User:  # a new user object: role lookups as in a new request
         return User.objects.get(username=args.user)
 
-    for q in workload[:20]:  # warm caches and connections
+    for _, q, _ in workload[:20]:  # warm caches and connections
         client.force_authenticate(fresh_user())
         client.get(f"/api/v1/products/?{q}")
     gc.freeze()  # as the web workers do once the application is loaded (meshportal/gunicorn_conf.py)
@@ -127,12 +179,17 @@ def main() -> None:
         inner: list[float] = []
         outer: list[float] = []
         by_query: list[tuple[float, str, int]] = []
+        by_shape: dict[str, list[float]] = {}
+        hits: dict[str, list[bool]] = {}
         errors = results = 0
-        for q in workload:
+        for shape, q, intended in workload:
             user = fresh_user()
             t0 = time.perf_counter()
-            query_and_serialise(user, q)
+            slugs = query_and_serialise(user, q)
             inner.append((time.perf_counter() - t0) * 1000)
+            by_shape.setdefault(shape, []).append(inner[-1])
+            if intended:
+                hits.setdefault(shape, []).append(intended in slugs)
             client.force_authenticate(fresh_user())
             t0 = time.perf_counter()
             response = client.get(f"/api/v1/products/?{q}")
@@ -146,6 +203,10 @@ def main() -> None:
         print(f"pass {n}: errors {errors}, mean results per page {results / len(workload):.1f}")
         print("  " + summary("query + serialisation", inner))
         print("  " + summary("API request          ", outer))
+        for shape, timings in sorted(by_shape.items()):
+            share = hits.get(shape)
+            found = f", intended product on the first page {sum(share)}/{len(share)}" if share else ""
+            print(f"    {shape:<7} n={len(timings):<4} {summary('query + serialisation', timings)}{found}")
     print(
         f"query + serialisation p95 over the passes: {', '.join(f'{v:.1f}' for v in p95s)} ms "
         f"(median {statistics.median(p95s):.1f} ms)"

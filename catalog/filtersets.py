@@ -14,14 +14,18 @@ from django.utils import timezone
 
 from catalog.models import Classification, DataProduct, Domain, Tag
 from catalog.search import (
+    ExactFirst,
     SearchResults,
     TagsQuery,
     apply_search,
     clean_query,
+    count_upto,
     filter_document,
+    index_plans,
     is_postgres,
     search_results,
 )
+from catalog.spelling import LITTLE, Spelling, corrections
 from meshportal.identity.models import Team
 
 
@@ -43,11 +47,13 @@ SORTS = {
     "relevance": "Relevance",
     "updated": "Recently updated",
     "requested": "Most requested",
+    "popular": "Popular (last 90 days)",
     "name": "Name",
 }
 SORT_ORDER = {
     "updated": ["-updated_at", "-id"],
     "requested": ["-request_count", "-updated_at", "-id"],
+    "popular": ["-popularity", "-updated_at", "-id"],
     "name": ["name", "id"],
 }
 
@@ -97,15 +103,39 @@ class ProductFilter(django_filters.FilterSet):
         empty_label=None,
         help_text="Default: relevance with a search, else recently updated.",
     )
+    certified = django_filters.BooleanFilter(
+        help_text="true: products whose governance checklist passes and that have a data contract and a service "
+        "level (freshness or availability objective)."
+    )
+    as_typed = django_filters.BooleanFilter(
+        method="filter_noop",
+        label="Spelling as typed",
+        help_text="true: search the words as typed. By default, when a search finds little, close spellings of "
+        "its words found in the catalog are searched too (the response's spelling says which).",
+    )
 
     class Meta:
         model = DataProduct
-        fields = ["q", "domain", "owner_team", "classification", "criticality", "status", "tag", "freshness", "sort"]
+        fields = [
+            "q",
+            "domain",
+            "owner_team",
+            "classification",
+            "criticality",
+            "status",
+            "tag",
+            "freshness",
+            "sort",
+            "certified",
+            "as_typed",
+        ]
 
     def __init__(self, *args: Any, order: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Facet counts reuse the filters without ranking and ordering.
         self.order = order
+        # Set by filter_queryset (through .qs) when the search found little: see catalog/spelling.py.
+        self.spelling: Spelling | None = None
 
     def filter_noop(self, queryset: QuerySet[DataProduct], name: str, value: Any) -> QuerySet[DataProduct]:
         return queryset  # q and sort are applied last, in filter_queryset
@@ -126,7 +156,7 @@ class ProductFilter(django_filters.FilterSet):
     def filter_freshness(self, queryset: QuerySet[DataProduct], name: str, value: str) -> QuerySet[DataProduct]:
         return queryset.filter(freshness_q(value)) if value else queryset
 
-    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct] | SearchResults:
+    def filter_queryset(self, queryset: QuerySet[DataProduct]) -> QuerySet[DataProduct] | SearchResults | ExactFirst:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not data.get("status"):
@@ -136,8 +166,53 @@ class ProductFilter(django_filters.FilterSet):
         if not self.order:
             return apply_search(queryset, q, rank=False) if q else queryset
         order = None if q and sort == "relevance" else SORT_ORDER["updated" if sort == "relevance" else sort]
-        if q or (data.get("tag") and is_postgres()):
+        tagged = bool(data.get("tag"))
+        results = self._search(queryset, q, order, tagged=tagged)
+        if not q or data.get("as_typed"):
+            return results
+        with index_plans():
+            return self._respell(queryset, q, order, results, tagged=tagged)
+
+    def _search(
+        self, queryset: QuerySet[DataProduct], q: str, order: list[str] | None, *, tagged: bool
+    ) -> QuerySet[DataProduct] | SearchResults:
+        if q or (tagged and is_postgres()):
             # PostgreSQL: SearchResults (pages without ranking every match, plans on the GIN index); elsewhere an
             # ordered queryset.
             return search_results(queryset, q, order)
         return queryset.order_by(*order)  # type: ignore[misc]  # order is set when there is no search
+
+    @staticmethod
+    def _finds_more(queryset: QuerySet[DataProduct], q: str, found: int) -> bool:
+        return count_upto(apply_search(queryset, q, rank=False), found + 1) > found
+
+    def _respell(
+        self,
+        queryset: QuerySet[DataProduct],
+        q: str,
+        order: list[str] | None,
+        results: QuerySet[DataProduct] | SearchResults,
+        *,
+        tagged: bool,
+    ) -> QuerySet[DataProduct] | SearchResults | ExactFirst:
+        """When ``q`` finds at most ``LITTLE`` products: its exact matches, then those of its closest respelling
+        (every word that finds little respelled) when that finds more. A bounded number of queries: one when the
+        search finds more than a little."""
+        found = count_upto(results, LITTLE + 1)
+        if found > LITTLE:
+            return results
+
+        def finds_little(word: str) -> bool:
+            return count_upto(apply_search(queryset, word, rank=False), LITTLE + 1) <= LITTLE
+
+        candidates = corrections(q, finds_little=finds_little)
+        # The first candidate respells every word that finds little: the one most likely meant, and one count.
+        better = candidates[:1] if candidates and self._finds_more(queryset, candidates[0], found) else []
+        if not better:
+            # Nothing found, and no close spelling finds more under these filters: still worth offering them.
+            self.spelling = Spelling(original=q, suggestions=candidates[:3]) if candidates and not found else None
+            return results
+        exact = list(results[:found]) if found else []
+        corrected = self._search(queryset.exclude(pk__in=[p.pk for p in exact]), better[0], order, tagged=tagged)
+        self.spelling = Spelling(original=q, corrected=better[0], suggestions=candidates[1:3])
+        return ExactFirst(exact, corrected)

@@ -120,6 +120,11 @@ class DataProduct(models.Model):
     # Counters kept by the access-request services, for sorting and the product page.
     request_count = models.PositiveIntegerField(default=0)
     consumer_count = models.PositiveIntegerField(default=0)
+    # Access requests of the last 90 days plus active consumers: the "popular" sort (access_requests/popularity.py).
+    popularity = models.PositiveIntegerField(default=0, editable=False)
+    # The governance checklist passes and the product has a data contract and a service level (freshness or
+    # availability objective): the "certified" facet. Kept by refresh_search_fields on every change.
+    certified = models.BooleanField(default=False, editable=False)
     # Denormalised search text, rebuilt by the catalog services on every change.
     tag_text = models.TextField(blank=True, editable=False)
     column_text = models.TextField(blank=True, editable=False)
@@ -139,6 +144,7 @@ class DataProduct(models.Model):
             models.Index(fields=["status", "domain"], name="product_status_domain_idx"),
             models.Index(fields=["-updated_at"], name="product_updated_idx"),
             models.Index(fields=["-request_count"], name="product_requests_idx"),
+            models.Index(fields=["-popularity", "-updated_at"], name="product_popularity_idx"),
             models.Index(fields=["fresh_until"], name="product_fresh_until_idx"),
             models.Index(fields=["name"], name="product_name_idx"),
         ]
@@ -330,3 +336,17 @@ class SchemaProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Schema proposal #{self.pk} for {self.product}"
+
+
+class SearchTerm(models.Model):
+    """A word of the catalog (in a product's name, summary, tags, column names or descriptions), for spelling
+    suggestions: the search looks here for close spellings of a word that finds little (catalog/spelling.py).
+
+    Words are added as products change (``refresh_search_fields``) and never removed: a word that no longer finds
+    anything is never offered, because a correction must find more than the spelling as typed.
+    """
+
+    term = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.term

@@ -7,6 +7,12 @@ phrases and column names are found through the GIN index, and one per tag (migra
 name matches, then name/summary/tags matches (the narrow, inline ``search_head``), then the rest, newest first
 within each. Other databases (SQLite in development): every word must appear in one of the same fields
 (``icontains``) and a simple weighted score ranks the matches.
+
+On both, the last word of a query is a prefix while it is being typed (``ParsedQuery``: ``custo`` finds
+``customer``; on PostgreSQL ``to_tsquery('custo:*')`` joined to the rest), stop words are not required
+(PostgreSQL's parser drops them; the fallback drops the same list), and control characters are dropped and the
+query cut to ``MAX_QUERY_LENGTH``. Close spellings live in catalog/spelling.py, why a product matched in
+catalog/matches.py.
 """
 
 from __future__ import annotations
@@ -14,16 +20,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression, Expression
 from django.utils.functional import cached_property
 
-from catalog.models import Column, DataProduct
+from catalog.governance.checklist import governance_checklist
+from catalog.models import Column, DataContract, DataProduct, SearchTerm
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -73,16 +81,49 @@ def refresh_search_fields(product_ids: Iterable[int]) -> dict[int, DataProduct]:
     ids = list(product_ids)
     if not ids:
         return {}
-    products = DataProduct.objects.filter(pk__in=ids).prefetch_related("tags", "columns")
+    products = (
+        DataProduct.objects.filter(pk__in=ids)
+        .prefetch_related("tags", "columns")
+        .annotate(has_contract=Exists(DataContract.objects.filter(product=OuterRef("pk"))))
+    )
     for product in products:
         product.tag_text = " ".join(t.name for t in product.tags.all())
         product.column_text = column_text_for(product.columns.all())
-    DataProduct.objects.bulk_update(products, ["tag_text", "column_text"])
+        product.certified = bool(
+            product.has_contract  # type: ignore[attr-defined]
+            and (product.freshness_slo_hours or product.availability_slo)
+            and governance_checklist(product, list(product.columns.all())).passed
+        )
+    DataProduct.objects.bulk_update(products, ["tag_text", "column_text", "certified"])
+    vocabulary_add(products)
     if is_postgres():
         DataProduct.objects.filter(pk__in=ids).update(
             search_vector=search_vector_expression(), search_head=search_head_expression()
         )
     return {p.pk: p for p in products}
+
+
+# The vocabulary of spelling suggestions (catalog/spelling.py): words (letters first) and column names written with
+# underscores, which are also split into their words.
+TERM_MAX_LENGTH = 64
+_TERM = re.compile(r"[^\W\d_][^\W_]*(?:_[^\W_]+)*")
+
+
+def terms_of(texts: Iterable[str]) -> set[str]:
+    """The vocabulary words in ``texts``: lower case, 3 to 64 characters, stop words left out."""
+    out: set[str] = set()
+    for text in texts:
+        for match in _TERM.findall((text or "").lower()):
+            for term in (match, *match.split("_")) if "_" in match else (match,):
+                if 3 <= len(term) <= TERM_MAX_LENGTH and term not in STOP_WORDS:
+                    out.add(term)
+    return out
+
+
+def vocabulary_add(products: Iterable[DataProduct]) -> None:
+    """Add the words of these products (their denormalised search text) to the vocabulary: one INSERT."""
+    terms = terms_of(text for p in products for text in (p.name, p.summary, p.tag_text, p.column_text))
+    SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(terms)], ignore_conflicts=True, batch_size=500)
 
 
 def refresh_product_search(product: DataProduct) -> None:
@@ -91,8 +132,64 @@ def refresh_product_search(product: DataProduct) -> None:
     product.tag_text, product.column_text = fresh.tag_text, fresh.column_text
 
 
+# Characters that are never part of a search: NUL and other control characters (PostgreSQL refuses NUL in text).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# PostgreSQL's English stop words (its ``english.stop``, the most common of them): ``websearch_to_tsquery`` drops
+# them; the fallback search drops the same ones, and the spelling suggestions and fragments skip them.
+_STOP_WORD_TEXT = """
+a about above after again against all am an and any are as at be because been before being below between both but by
+can did do does doing down during each few for from further had has have having he her here hers herself him himself
+his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own same she should so some such than that the their theirs them themselves then there these they
+this those through to too under until up very was we were what when where which while who whom why will with you your
+yours yourself yourselves
+"""
+STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
+# The last word is matched as a prefix (search as you type) from this many characters: shorter prefixes would
+# expand to most of the index's lexemes.
+MIN_PREFIX_LENGTH = 3
+# A trailing plain word: letters or digits only, not negated, not inside an open quote (checked separately).
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)$")
+# The words a query holds, for the fallback search, highlighting and spelling.
+_CONTENT_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
 def clean_query(q: str) -> str:
-    return " ".join(q.split())[:MAX_QUERY_LENGTH]
+    """The query as searched: control characters and NUL removed, blanks collapsed, cut to ``MAX_QUERY_LENGTH``."""
+    return " ".join(_CONTROL.sub(" ", q).split())[:MAX_QUERY_LENGTH]
+
+
+def content_words(q: str) -> list[str]:
+    """The words of ``q`` that a search needs: lower case, without stop words, negations or operators."""
+    q = re.sub(r"(?:^|\s)-\S+", " ", q)  # a negated word does not describe what is searched for
+    return [w for w in _CONTENT_WORD.findall(q.lower()) if w not in STOP_WORDS]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A cleaned query split into the part ``websearch_to_tsquery`` reads and the word being typed.
+
+    ``prefix`` is the last word when it is a plain word (not negated, quoted, after ``or``, nor a stop word) of at
+    least ``MIN_PREFIX_LENGTH`` characters: ``custo`` finds ``customer`` and ``cust`` the column ``customer_id``.
+    ``rest`` is the query without it. Without a prefix, ``rest`` is the whole query.
+    """
+
+    text: str
+    rest: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, q: str) -> ParsedQuery:
+        text = clean_query(q)
+        match = _LAST_WORD.search(text)
+        if match is None or text.count('"') % 2:
+            return cls(text, text, "")
+        word = match.group(1)
+        rest = text[: match.start(1)].rstrip()
+        after_or = rest.lower() == "or" or rest.lower().endswith(" or")
+        if len(word) < MIN_PREFIX_LENGTH or word.lower() in STOP_WORDS or after_or:
+            return cls(text, text, "")
+        return cls(text, rest, word.lower())
 
 
 class _QueryThroughFunction(SearchQuery):
@@ -125,9 +222,34 @@ class NameQuery(_QueryThroughFunction):
     sql_function = "catalog_name_query"
 
 
-def document_query(q: str) -> PhraseQuery:
-    """The query against the stored document (``search_vector``)."""
-    return PhraseQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+class PrefixQuery(SearchQuery):
+    """``to_tsquery('english', 'word:*')``: every lexeme starting with the (stemmed) word, optionally of ``weights``.
+
+    ``word`` holds letters and digits only (``ParsedQuery``), so it cannot carry tsquery operators.
+    """
+
+    def __init__(self, word: str, weights: str = "") -> None:
+        super().__init__(f"{word}:*{weights}", search_type="raw", config=SEARCH_CONFIG)
+
+
+def _with_prefix(query: SearchQuery | None, parsed: ParsedQuery, weights: str = "") -> SearchQuery:
+    if not parsed.prefix:
+        assert query is not None
+        return query
+    prefix = PrefixQuery(parsed.prefix, weights)
+    # The typed word alone: no websearch part, whose empty tsquery would match nothing.
+    return prefix if query is None else query & prefix  # type: ignore[return-value]
+
+
+def document_query(q: str | ParsedQuery) -> SearchQuery:
+    """The query against the stored document (``search_vector``), its last word as a prefix."""
+    parsed = q if isinstance(q, ParsedQuery) else ParsedQuery.parse(q)
+    rest = (
+        PhraseQuery(parsed.rest, search_type="websearch", config=SEARCH_CONFIG)
+        if parsed.rest or not parsed.prefix
+        else None
+    )
+    return _with_prefix(rest, parsed)
 
 
 class TagsQuery(SearchQuery):
@@ -165,9 +287,25 @@ def filter_document(queryset: QuerySet[DataProduct], query: SearchQuery) -> Quer
     return queryset.filter(search_vector=query).filter(DocumentCost())
 
 
-def head_query(q: str) -> SearchQuery:
+def head_query(q: str | ParsedQuery) -> SearchQuery:
     """The same query against ``search_head``, which has no word pairs."""
-    return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+    parsed = q if isinstance(q, ParsedQuery) else ParsedQuery.parse(q)
+    rest = (
+        SearchQuery(parsed.rest, search_type="websearch", config=SEARCH_CONFIG)
+        if parsed.rest or not parsed.prefix
+        else None
+    )
+    return _with_prefix(rest, parsed)
+
+
+def name_query(parsed: ParsedQuery) -> SearchQuery:
+    """The query restricted to weight A of ``search_head``: the product's name."""
+    rest = (
+        NameQuery(parsed.rest, search_type="websearch", config=SEARCH_CONFIG)
+        if parsed.rest or not parsed.prefix
+        else None
+    )
+    return _with_prefix(rest, parsed, "A")
 
 
 def head_implies_document(q: str) -> bool:
@@ -195,10 +333,11 @@ def apply_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool = True) 
     if not q:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField())) if rank else queryset
     if is_postgres():
-        queryset = filter_document(queryset, document_query(q))
+        parsed = ParsedQuery.parse(q)
+        queryset = filter_document(queryset, document_query(parsed))
         if not rank:
             return queryset
-        return queryset.annotate(rank=SearchRank(F("search_head"), head_query(q), weights=RANK_WEIGHTS))
+        return queryset.annotate(rank=SearchRank(F("search_head"), head_query(parsed), weights=RANK_WEIGHTS))
     return _fallback_search(queryset, q, rank=rank)
 
 
@@ -265,8 +404,9 @@ class SearchResults:
             raise ValueError("Relevance needs a search.")
         self.queryset = queryset
         self.order = order
-        self.matches = filter_document(queryset, document_query(q)) if q else queryset
-        head = head_query(q)
+        parsed = ParsedQuery.parse(q)
+        self.matches = filter_document(queryset, document_query(parsed)) if q else queryset
+        head = head_query(parsed)
         # Plain words: search_head alone (its small GIN index, the vector inline), a head match implying a document
         # match. Otherwise (negations, phrases) the document's matches, their head tested row by row: combining both
         # indexes would make the planner take their (correlated) matches for independent and far fewer.
@@ -275,7 +415,7 @@ class SearchResults:
             if head_implies_document(q)
             else self.matches.filter(vector_matches("search_head", head))
         )
-        name = vector_matches("search_head", NameQuery(q, search_type="websearch", config=SEARCH_CONFIG))
+        name = vector_matches("search_head", name_query(parsed))
         self.tiers = [head_matches.filter(name), head_matches.exclude(name), self.matches.exclude(search_head=head)]
 
     def count(self) -> int:
@@ -315,8 +455,12 @@ class SearchResults:
 
 
 def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> QuerySet[DataProduct]:
-    words = [w for w in _WORDS.findall(q.lower()) if w not in {"or", "and"}][:10]
-    if not words:
+    # Stop words are left out, as PostgreSQL does; a plural is searched by its singular ("orders" finds "order").
+    words = [_singular(w) for w in _WORDS.findall(q.lower()) if w not in STOP_WORDS and any(c.isalnum() for c in w)][
+        :10
+    ]
+    if not words:  # only stop words or punctuation: nothing to find, as on PostgreSQL
+        queryset = queryset.none()
         return queryset.annotate(rank=Value(0.0, output_field=FloatField())) if rank else queryset
     weighted = [("name", 8.0), ("summary", 4.0), ("tag_text", 4.0), ("column_text", 2.0), ("documentation", 1.0)]
     condition = Q()
@@ -332,6 +476,48 @@ def _fallback_search(queryset: QuerySet[DataProduct], q: str, *, rank: bool) -> 
     return queryset.annotate(rank=score) if rank else queryset
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def count_upto(results: QuerySet[DataProduct] | SearchResults | ExactFirst, limit: int) -> int:
+    """How many results, counting no further than ``limit`` (one query)."""
+    if limit <= 0:
+        return 0
+    if isinstance(results, QuerySet):
+        return results.order_by()[:limit].count()
+    return results.count_upto(limit)
+
+
+class ExactFirst:
+    """The few products that match a query as typed, then those of its corrected spelling (catalog/spelling.py):
+    a lazy sliceable list for ``Paginator``, like ``SearchResults``."""
+
+    ordered = True
+
+    def __init__(self, exact: list[DataProduct], then: QuerySet[DataProduct] | SearchResults) -> None:
+        self.exact = exact
+        self.then = then
+
+    def count_upto(self, limit: int) -> int:
+        return len(self.exact) + count_upto(self.then, limit - len(self.exact))
+
+    def count(self) -> int:
+        return len(self.exact) + self.then.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        n = len(self.exact)
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        head = self.exact[start:stop]
+        tail = list(self.then[max(0, start - n) : stop - n]) if stop > n else []
+        return head + tail
+
+
 COUNT_CAP = 1000
 
 
@@ -344,7 +530,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         objects = self.object_list
-        if isinstance(objects, SearchResults):
+        if isinstance(objects, SearchResults | ExactFirst):
             return objects.count_upto(self.cap + 1)
         if isinstance(objects, QuerySet):
             return objects.order_by()[: self.cap + 1].count()

@@ -24,7 +24,7 @@ from catalog.models import (
     QualityMeasurement,
     SchemaProposal,
 )
-from catalog.search import index_plans
+from catalog.search import COUNT_CAP, count_upto, index_plans
 from meshportal.identity import roles
 
 if TYPE_CHECKING:
@@ -158,7 +158,55 @@ def _product_facets(user: Any, params: QueryDict) -> dict[str, list[FacetValue]]
             stale=Count("id", filter=freshness_q(Freshness.STALE)),
         )
         build("freshness", [(value, label, agg[value]) for value, label in Freshness.choices if agg[value]])
+    base = _facet_base(user, params, "certified")
+    if base is not None:
+        certified = base.filter(certified=True).count()
+        build("certified", [("true", "Certified", certified)] if certified else [])
     return facets
+
+
+FACET_LABELS = {
+    "domain": "Domain",
+    "owner_team": "Owner team",
+    "classification": "Classification",
+    "criticality": "Criticality",
+    "tag": "Tags",
+    "freshness": "Freshness",
+    "status": "Status",
+    "certified": "Certified",
+}
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """A filter in force, shown as a chip; ``remove_query`` is the query string without it."""
+
+    name: str
+    label: str
+    value_label: str
+    remove_query: str
+
+
+def product_filter_chips(*, params: QueryDict, facets: dict[str, list[FacetValue]]) -> list[FilterChip]:
+    """The facet filters of ``params``, each with the query string that drops it (no query)."""
+    chips: list[FilterChip] = []
+    for name, label in FACET_LABELS.items():
+        labels = {f.value: f.label for f in facets.get(name, [])}
+        for value in params.getlist(name):
+            rest = params.copy()
+            rest.setlist(name, [v for v in params.getlist(name) if v != value])
+            rest.pop("page", None)
+            chips.append(FilterChip(name, label, labels.get(value, value), rest.urlencode()))
+    return chips
+
+
+def product_search_count(*, user: Any, q: str) -> int:
+    """How many products ``q`` finds without any filter (up to ``COUNT_CAP``): one query."""
+    search = product_search(user=user, params={"q": q, "as_typed": "true"})
+    if not search.is_valid():
+        return 0
+    with index_plans():
+        return min(count_upto(search.qs, COUNT_CAP), COUNT_CAP)
 
 
 def _with_all_statuses(params: QueryDict) -> QueryDict:
@@ -238,14 +286,43 @@ def product_editable_by(user: Any, product: DataProduct) -> bool:
 
 def recent_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
     """The most recently updated visible products of each domain, in one query (a window function)."""
+    return _products_by_domain(user, per_domain, [F("updated_at").desc(), F("id").desc()], Q())
+
+
+def popular_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
+    """The most popular visible products of each domain (requests of the last 90 days and active consumers,
+    ``DataProduct.popularity``), leaving out those nobody asked for; one query."""
+    order = [F("popularity").desc(), F("updated_at").desc(), F("id").desc()]
+    return _products_by_domain(user, per_domain, order, Q(popularity__gt=0))
+
+
+def published_products_by_domain(*, user: Any, per_domain: int = 5) -> dict[int, list[DataProduct]]:
+    """The most recently published products of each domain (published, not yet deprecated); one query."""
+    order = [F("published_at").desc(), F("id").desc()]
+    return _products_by_domain(
+        user, per_domain, order, Q(status=DataProduct.Status.PUBLISHED, published_at__isnull=False)
+    )
+
+
+def _products_by_domain(user: Any, per_domain: int, order: list[Any], where: Q) -> dict[int, list[DataProduct]]:
     ranked = (
         DataProduct.objects.filter(permissions.visible_products_q(user))
+        .filter(where)
         .exclude(status=DataProduct.Status.RETIRED)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=[F("updated_at").desc(), F("id").desc()])
-        )
+        .annotate(row=Window(RowNumber(), partition_by=[F("domain_id")], order_by=order))
         .filter(row__lte=per_domain)
-        .only("id", "slug", "name", "summary", "status", "classification", "domain_id", "updated_at")
+        .only(
+            "id",
+            "slug",
+            "name",
+            "summary",
+            "status",
+            "classification",
+            "domain_id",
+            "updated_at",
+            "published_at",
+            "popularity",
+        )
         .order_by("domain_id", "row")
     )
     out: dict[int, list[DataProduct]] = {}

@@ -31,6 +31,7 @@ from catalog.forms import (
 )
 from catalog.glue import glue_database_names, glue_tables
 from catalog.governance import governance_checklist
+from catalog.matches import annotate_results, highlight_query
 from catalog.models import DataProduct, OutputPort
 from catalog.search import CappedPaginator
 from catalog.services.ports import LIVE_STATUSES
@@ -43,6 +44,7 @@ from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from meshportal.identity import roles
 
 PAGE_SIZE = 20
+FACET_LABELS = selectors.FACET_LABELS
 DOMAIN_SORTS = ("updated", "requested", "name")
 
 
@@ -60,14 +62,17 @@ def _forbidden(exc: NotAllowed) -> PermissionDenied:
 @login_required
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The mesh by domain: each domain, its stewards, how many products, and the latest ones."""
+    """The mesh by domain: each domain, its stewards, how many products, its popular and recently published
+    ones (the recently updated ones while nothing is published or requested yet)."""
     domains = list(selectors.domain_list(user=request.user))
     recent = selectors.recent_products_by_domain(user=request.user)
+    popular = selectors.popular_products_by_domain(user=request.user)
+    published = selectors.published_products_by_domain(user=request.user)
     return render(
         request,
         "catalog/home.html",
         {
-            "domains": [(d, recent.get(d.pk, [])) for d in domains],
+            "domains": [(d, recent.get(d.pk, []), popular.get(d.pk, []), published.get(d.pk, [])) for d in domains],
             "can_publish": roles.is_producer(request.user) or roles.is_platform_admin(request.user),
         },
     )
@@ -108,27 +113,31 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = None
     facets: dict[str, Any] = {}
     status = 200
+    chips: list[selectors.FilterChip] = []
+    unfiltered_count: int | None = None
     if filterset.is_valid():
         page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        annotate_results(user=request.user, products=page.object_list, q=highlight_query(filterset))
         facets = selectors.product_facets(user=request.user, params=request.GET)
+        chips = selectors.product_filter_chips(params=request.GET, facets=facets)
+        if not page.paginator.count and chips and filterset.form.cleaned_data.get("q"):
+            # Zero results under filters: does the search alone find something?
+            unfiltered_count = selectors.product_search_count(user=request.user, q=filterset.form.cleaned_data["q"])
     else:
         status = 400
+    q = request.GET.get("q", "")
     context = {
         "filter": filterset,
         "page": page,
         "facets": facets,
         "sorts": SORTS,
-        "q": request.GET.get("q", ""),
+        "q": q,
         "sort": request.GET.get("sort", ""),
-        "facet_labels": {
-            "domain": "Domain",
-            "owner_team": "Owner team",
-            "classification": "Classification",
-            "criticality": "Criticality",
-            "tag": "Tags",
-            "freshness": "Freshness",
-            "status": "Status",
-        },
+        "spelling": filterset.spelling,
+        "chips": chips,
+        "unfiltered_count": unfiltered_count,
+        "facet_labels": FACET_LABELS,
     }
     template = "catalog/search.html#results" if request.htmx else "catalog/search.html"
     return render(request, template, context, status=status)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
+from access_requests.popularity import product_popularity_refresh
 from catalog.models import DataProduct
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
@@ -93,6 +94,7 @@ def _refresh_consumer_count(product_id: int) -> None:
         .count()
     )
     DataProduct.objects.filter(pk=product_id).update(consumer_count=consumers)
+    product_popularity_refresh(product_ids=[product_id])
 
 
 def default_until(*, product: DataProduct, after: datetime | None = None) -> date:

@@ -224,7 +224,9 @@ def access_request_create(
         if existing is None:
             raise
         raise _duplicate(existing) from exc
-    DataProduct.objects.filter(pk=product.pk).update(request_count=F("request_count") + 1)
+    DataProduct.objects.filter(pk=product.pk).update(
+        request_count=F("request_count") + 1, popularity=F("popularity") + 1
+    )
     _audit(
         actor=actor,
         event=EventType.REQUEST_CREATED,

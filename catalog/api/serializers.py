@@ -136,6 +136,12 @@ class SampleQuerySerializer(serializers.Serializer):
     sql = serializers.CharField(max_length=20000)
 
 
+class MatchSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    fragment = serializers.CharField()
+    column = serializers.CharField()
+
+
 class ProductListSerializer(ModelSerializer):
     domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     domain_name = serializers.CharField(source="domain.name", read_only=True)
@@ -146,6 +152,15 @@ class ProductListSerializer(ModelSerializer):
         child=serializers.CharField(), source="tag_names", read_only=True, help_text="Tag names, sorted."
     )
     freshness = serializers.SerializerMethodField(help_text='"fresh", "stale", or "" without a freshness objective.')
+    match = serializers.SerializerMethodField(
+        help_text="In search results: why the product matched. field: summary, column, documentation, tags or name; "
+        "fragment: HTML, escaped, the searched words in <mark>; column: the column that matched. Null without a "
+        "search."
+    )
+    access = serializers.SerializerMethodField(
+        help_text='In search results: "granted" (you hold an active grant), "pending" (a request of yours is '
+        'waiting) or "".'
+    )
 
     class Meta:
         model = DataProduct
@@ -167,11 +182,21 @@ class ProductListSerializer(ModelSerializer):
             "consumer_count",
             "version",
             "updated_at",
+            "match",
+            "access",
         ]
         read_only_fields = fields
 
     def get_freshness(self, product: DataProduct) -> str:
         return product_freshness(product)
+
+    @extend_schema_field(MatchSerializer(allow_null=True))
+    def get_match(self, product: DataProduct) -> dict[str, str] | None:
+        match = getattr(product, "match", None)
+        return None if match is None else {"field": match.field, "fragment": match.fragment, "column": match.column}
+
+    def get_access(self, product: DataProduct) -> str:
+        return getattr(product, "access", "")
 
 
 class ProductDetailSerializer(ProductListSerializer):
@@ -303,6 +328,7 @@ class FacetsSerializer(serializers.Serializer):
     status = FacetValueSerializer(many=True, required=False)
     tag = FacetValueSerializer(many=True, required=False)
     freshness = FacetValueSerializer(many=True, required=False)
+    certified = FacetValueSerializer(many=True, required=False)
 
 
 # --- contracts ----------------------------------------------------------------------------------------

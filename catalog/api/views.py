@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any, cast
 
 from django.http import HttpResponse
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -40,6 +41,7 @@ from catalog.api.serializers import (
 from catalog.contracts import contract_yaml, product_to_contract, product_to_odps
 from catalog.filtersets import ProductFilter
 from catalog.governance import governance_checklist
+from catalog.matches import annotate_results, highlight_query
 from catalog.models import DataProduct, Domain, HarvestJob
 from catalog.search import COUNT_CAP, CappedPaginator
 from meshportal.core.api import StandardPagination, acting_user
@@ -105,7 +107,19 @@ class ProductPagination(StandardPagination):
             "description": f"True when there are more than {COUNT_CAP} matches (count is then {COUNT_CAP}; "
             "pages past it are not served).",
         }
-        out["required"] = [*out.get("required", []), "count_capped"]
+        out["properties"]["spelling"] = {
+            "type": "object",
+            "nullable": True,
+            "description": "Set when the search found little as typed and searched close spellings of its words "
+            "too: the query as typed (original), the query whose results follow its exact matches (corrected), "
+            "other close spellings (suggestions). Search the spelling as typed with as_typed=true.",
+            "properties": {
+                "original": {"type": "string"},
+                "corrected": {"type": "string"},
+                "suggestions": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+        out["required"] = [*out.get("required", []), "count_capped", "spelling"]
         return out
 
 
@@ -125,6 +139,25 @@ class ProductListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return DataProduct.objects.none()
         return selectors.product_list(user=self.request.user)
+
+    def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        # The FilterSet itself, not through the filter backend: its spelling goes into the response.
+        self.search = ProductFilter(self.request.query_params, queryset=queryset, request=self.request)
+        if not self.search.is_valid():
+            raise translate_validation(self.search.errors)
+        return self.search.qs
+
+    def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        page = super().paginate_queryset(queryset)
+        if page is not None:  # why each product matched, and the reader's access: one query each per page
+            annotate_results(user=self.request.user, products=page, q=highlight_query(self.search))
+        return page
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        response = super().get_paginated_response(data)
+        spelling = self.search.spelling
+        response.data["spelling"] = vars(spelling) if spelling is not None else None
+        return response
 
     @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def post(self, request: Request) -> Response:

@@ -170,6 +170,7 @@ def governance_override(*, actor: User, product: DataProduct, reason: str) -> Da
     product.pii_override_by = actor
     product.pii_override_at = timezone.now()
     product.save(update_fields=["pii_override_reason", "pii_override_by", "pii_override_at", "updated_at"])
+    refresh_product_search(product)  # the override may certify it
     audit_record(
         actor=actor,
         event_type=EventType.GOVERNANCE_OVERRIDE,

@@ -432,6 +432,11 @@ CELERY_BEAT_SCHEDULE["access-requests-remind-expiring"] = {
     "task": "access_requests.remind_expiring",
     "schedule": env_int("MESHPORTAL_REMIND_EXPIRING_SECONDS", 86400),
 }
+# Requests older than 90 days leave the products' popularity (the catalog's "popular" sort).
+CELERY_BEAT_SCHEDULE["access-requests-refresh-popularity"] = {
+    "task": "access_requests.refresh_popularity",
+    "schedule": env_int("MESHPORTAL_POPULARITY_SECONDS", 86400),
+}
 CELERY_BEAT_SCHEDULE["notifications-relay"] = {
     "task": "notifications.relay",
     "schedule": env_int("MESHPORTAL_NOTIFICATIONS_RELAY_SECONDS", 60),

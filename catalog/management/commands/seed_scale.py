@@ -17,7 +17,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Column, DataProduct, Domain, Tag
-from catalog.search import column_text_for, is_postgres, search_head_expression, search_vector_expression
+from catalog.search import (
+    column_text_for,
+    is_postgres,
+    search_head_expression,
+    search_vector_expression,
+    vocabulary_add,
+)
 from meshportal.identity.models import Team
 
 SUBJECTS = [
@@ -335,6 +341,7 @@ class Command(BaseCommand):
             schemas.append(columns)
             product_tags.append(chosen_tags)
         DataProduct.objects.bulk_create(products, batch_size=2_000)
+        vocabulary_add(products)  # the words of spelling suggestions (catalog/spelling.py)
         Column.objects.bulk_create(
             [
                 Column(
