@@ -9,6 +9,7 @@ from meshportal.health import healthz
 
 api_v1 = [
     path("", include("meshportal.identity.api.urls")),
+    path("", include("meshportal.aws.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("access_requests.api.urls")),
     path("", include("provisioning.api.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="catalog:home", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include("meshportal.identity.urls")),
+    path("", include("meshportal.aws.urls")),
     path("catalog/", include("catalog.urls")),
     path("requests/", include("access_requests.urls")),
     path("notifications/", include("meshportal.notifications.urls")),

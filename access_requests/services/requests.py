@@ -15,7 +15,6 @@ from access_requests import notify, selectors
 from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
 from access_requests.services.common import (
-    ARN_RE,
     REQUESTER_ACCOUNT_ROLES,
     Status,
     _audit,
@@ -28,6 +27,7 @@ from access_requests.services.decisions import _approve_by_policy
 from access_requests.services.grants import _end_grant
 from catalog.models import Column, DataProduct, OutputPort
 from meshportal.audit.events import EventType
+from meshportal.aws.arns import InvalidRoleArn, parse_role_arn
 from meshportal.aws.models import AwsAccount
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity.models import User
@@ -37,19 +37,16 @@ from meshportal.identity.models import User
 
 def principal_account(principal_arn: str) -> AwsAccount:
     """The registered, active account of an IAM role ARN; ValidationFailed (field principal_arn) otherwise."""
-    match = ARN_RE.fullmatch(principal_arn or "")
-    if not match:
-        raise ValidationFailed(
-            "Enter an IAM role ARN: arn:aws:iam::<12-digit account id>:role/<role name>.",
-            field="principal_arn",
-            code=AccessRequestErrorCode.MALFORMED_ARN,
-        )
+    try:
+        arn = parse_role_arn(principal_arn)
+    except InvalidRoleArn as exc:
+        raise ValidationFailed(str(exc), field="principal_arn", code=AccessRequestErrorCode.MALFORMED_ARN) from exc
     account = AwsAccount.objects.filter(
-        account_id=match.group(1), is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
+        account_id=arn.account_id, is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
     ).first()
     if account is None:
         raise ValidationFailed(
-            f"Account {match.group(1)} is not a registered, active consumer or producer account; ask a platform "
+            f"Account {arn.account_id} is not a registered, active consumer or producer account; ask a platform "
             "admin to register it.",
             field="principal_arn",
             code=AccessRequestErrorCode.UNKNOWN_ACCOUNT,
