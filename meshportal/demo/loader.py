@@ -50,14 +50,16 @@ def load() -> dict[str, int]:
             aws.account_register(actor=LOADER, organization_id=org, **account)
             counts["accounts"] += 1
     for slug, name, email, members in mesh.CONSUMER_TEAMS:
-        team = Team.objects.filter(slug=slug).first()
-        if team is None:
-            team = identity.team_create(actor=LOADER, name=name, slug=slug, email=email, kind=Team.Kind.CONSUMER)
+        consumer_team = Team.objects.filter(slug=slug).first()
+        if consumer_team is None:
+            consumer_team = identity.team_create(
+                actor=LOADER, name=name, slug=slug, email=email, kind=Team.Kind.CONSUMER
+            )
             counts["teams"] += 1
         for username, role in members.items():
             user = User.objects.get(username=username)
-            if not TeamMembership.objects.filter(team=team, user=user).exists():
-                identity.team_add_member(actor=LOADER, team=team, user=user, role=role)
+            if not TeamMembership.objects.filter(team=consumer_team, user=user).exists():
+                identity.team_add_member(actor=LOADER, team=consumer_team, user=user, role=role)
     for team_slug, name, role_name, path, environment, kind in mesh.CONSUMER_ROLES:
         arn = mesh.consumer_role_arn(role_name, path)
         if not ConsumerRole.objects.filter(arn=arn).exists():
