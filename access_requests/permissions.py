@@ -92,6 +92,17 @@ def can_manage_grant(user: Any, grant: Grant) -> bool:
     return _authenticated(user) and (roles.is_platform_admin(user) or is_owning_team_member(user, grant.product))
 
 
+def holds_principal_role(user: Any, request: AccessRequest) -> bool:
+    """A member of the team whose registered role the request names (the requester may have left it)."""
+    role = request.principal_role
+    return role is not None and role.team_id is not None and role.team_id in roles.team_ids(user)
+
+
+def can_end_grant(user: Any, grant: Grant) -> bool:
+    """Revoke: the owning team, platform admins, and the team whose role holds the grant."""
+    return _authenticated(user) and (can_manage_grant(user, grant) or holds_principal_role(user, grant.request))
+
+
 def can_retry(user: Any, grant: Grant) -> bool:
     return (
         grant.status == Grant.Status.FAILED
@@ -101,7 +112,7 @@ def can_retry(user: Any, grant: Grant) -> bool:
 
 
 def can_revoke(user: Any, grant: Grant) -> bool:
-    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and can_manage_grant(
+    return grant.status in (Grant.Status.PENDING, Grant.Status.ACTIVE, Grant.Status.FAILED) and can_end_grant(
         user, grant
     )
 

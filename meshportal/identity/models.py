@@ -52,6 +52,7 @@ class Team(models.Model):
         max_length=10,
         choices=Kind.choices,
         default=Kind.PRODUCER,
+        db_default=Kind.PRODUCER,  # rows written by code that predates the column (migrations' models) are producers
         help_text="Producer teams own data products; every team may register the IAM roles it reads data with.",
     )
     members = models.ManyToManyField(User, through="TeamMembership", related_name="teams")
