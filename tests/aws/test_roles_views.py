@@ -77,3 +77,34 @@ def test_a_personal_role_is_registered_and_approved_in_the_browser(aws, client_f
     role.refresh_from_db()
     assert role.status == "active"
     assert client_for(personas.consumer).get("/roles/pending/").status_code == 403
+
+
+def test_your_roles_and_the_pending_roles_pages_take_a_constant_number_of_queries(personas, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = roles_world()
+
+    def personal(n: int) -> None:
+        for i in range(n):
+            ConsumerRole.objects.create(
+                owner=world.member,
+                name=f"nb-{n}-{i}",
+                arn=arn(f"nb-{n}-{i}"),
+                account=world.consumer_account,
+                environment="dev",
+                kind="notebook",
+                status=ConsumerRole.Status.PENDING,
+            )
+        team_role(world, f"t-{n}", role_name=f"t-{n}")
+
+    counts = []
+    for n in (1, 6):
+        personal(n)
+        member, admin = client_for(world.member), client_for(personas.admin)
+        with CaptureQueriesContext(connection) as mine:
+            assert member.get("/roles/mine/").status_code == 200
+        with CaptureQueriesContext(connection) as pending:
+            assert admin.get("/roles/pending/").status_code == 200
+        counts.append((len(mine), len(pending)))
+    assert counts[0] == counts[1]
