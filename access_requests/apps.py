@@ -13,3 +13,9 @@ class AccessRequestsConfig(AppConfig):
 
         # Search results show whether the reader already has access (the catalog cannot import this app).
         register_access_badges(access_badges)
+        # The role registry (platform layer) asks before a role leaves it whether open requests still name it.
+        # Imported here, not at the top: app modules load only once the app registry is ready.
+        from access_requests.services.requests import role_in_use  # noqa: PLC0415
+        from meshportal.aws.consumer_roles import register_removal_check  # noqa: PLC0415
+
+        register_removal_check(role_in_use)

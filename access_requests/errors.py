@@ -19,6 +19,7 @@ class AccessRequestErrorCode(StrEnum):
     INVALID_PERMISSIONS = "invalid_permissions"
     INVALID_POLICY = "invalid_policy"
     MALFORMED_ARN = "malformed_arn"
+    PRINCIPAL_NOT_HELD = "principal_not_held"  # not a registered role of the requester's teams, nor theirs
     PURPOSE_REQUIRED = "purpose_required"
     REASON_REQUIRED = "reason_required"
     TERMS_NOT_ACCEPTED = "terms_not_accepted"
@@ -36,6 +37,7 @@ class AccessRequestErrorCode(StrEnum):
     NOT_PENDING = "not_pending"
     POLICY_CHANGED = "policy_changed"
     PRODUCT_NOT_AVAILABLE = "product_not_available"
+    STALE_DECISION = "stale_decision"  # the stage or version decided on is no longer the request's
     # who may act (separation of duties, ownership)
     NOT_ALLOWED_TO_RETRY = "not_allowed_to_retry"
     NOT_AN_APPROVER = "not_an_approver"

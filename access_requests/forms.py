@@ -8,22 +8,25 @@ from django import forms
 
 from access_requests.models import PURPOSE_MAX_LENGTH, REASON_MAX_LENGTH, AccessRequest
 from catalog.models import OutputPort
+from meshportal.aws.models import ConsumerRole
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+def role_label(role: ConsumerRole) -> str:
+    """How the picker shows a role: who it belongs to, its name and environment, then the ARN."""
+    holder = role.team.name if role.team is not None else "Personal"
+    return f"{holder} · {role.name} — {role.get_environment_display()} ({role.arn})"
+
+
 class AccessRequestForm(forms.Form):
+    # A picker of the roles the requester may use; the service decides (and says which roles they may use)
+    # whatever is posted, so the field is free text behind a select.
     principal_arn = forms.CharField(
-        label="IAM role ARN",
+        label="Role",
         max_length=2048,
-        widget=forms.TextInput(
-            attrs={
-                "placeholder": "arn:aws:iam::123456789012:role/Analyst",
-                "spellcheck": "false",
-                "autocomplete": "off",
-            }
-        ),
-        help_text="The role that will read the data, in a registered consumer or producer account.",
+        help_text="The IAM role that will read the data: one of your teams' registered roles, or your approved "
+        "personal role.",
     )
     permissions = forms.MultipleChoiceField(
         choices=AccessRequest.Permission.choices, initial=["SELECT", "DESCRIBE"], widget=forms.CheckboxSelectMultiple
@@ -43,11 +46,23 @@ class AccessRequestForm(forms.Form):
     )
     accept_terms = forms.BooleanField(label="I accept the product's terms of use", required=False)
 
-    def __init__(self, *args: object, port: OutputPort, column_names: list[str], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        port: OutputPort,
+        column_names: list[str],
+        usable_roles: list[ConsumerRole] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.MultipleChoiceField, self.fields["columns"]).choices = [(name, name) for name in column_names]
+        choices = [("", "Choose a role…")] + [(r.arn, role_label(r)) for r in usable_roles or []]
+        self.fields["principal_arn"].widget = forms.Select(choices=choices)
         if port.kind == OutputPort.Kind.GLUE_DATABASE:
             del self.fields["columns"]
+
+
+STALE_PAGE = "This page is out of date: reload the request and decide again."
 
 
 class DecisionForm(forms.Form):
@@ -58,6 +73,24 @@ class DecisionForm(forms.Form):
         label="Reason",
         help_text="Required to reject; optional to approve.",
     )
+    # What the approver saw (hidden inputs of the decision form): the service refuses a decision on anything else.
+    stage = forms.ChoiceField(
+        choices=AccessRequest.Stage.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_PAGE, "invalid_choice": STALE_PAGE},
+    )
+    version = forms.IntegerField(
+        min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput, error_messages={"required": STALE_PAGE}
+    )
+
+
+def parse_seen(value: str) -> tuple[str, int] | None:
+    """A bulk row's ``<stage>:<version>`` (what its approver saw), or None when it is not one."""
+    stage, _, version = (value or "").partition(":")
+    if stage not in AccessRequest.Stage.values or not (version.isascii() and version.isdigit()):
+        return None
+    number = int(version)
+    return (stage, number) if 0 < number < 2**31 else None
 
 
 class BulkDecisionForm(forms.Form):

@@ -7,6 +7,8 @@ read, since when and until when, and how it ended — the entitlements view is b
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,6 +46,16 @@ class AccessRequest(models.Model):
     product = models.ForeignKey("catalog.DataProduct", on_delete=models.PROTECT, related_name="access_requests")
     port = models.ForeignKey("catalog.OutputPort", on_delete=models.PROTECT, related_name="access_requests")
     principal_arn = models.CharField(max_length=2048, help_text="IAM role ARN in a registered consumer account.")
+    # The registered role the request names (the requester's team's, or their approved personal role); its
+    # team's members see and end the grant. Kept empty for requests made before the registry, and when a role
+    # leaves the registry the ARN stays on the request as the record of who was granted.
+    principal_role = models.ForeignKey(
+        "aws.ConsumerRole",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_requests",
+    )
     consumer_account = models.ForeignKey("aws.AwsAccount", on_delete=models.PROTECT, related_name="access_requests")
     permissions = models.JSONField(default=list, help_text='["SELECT", "DESCRIBE"]')
     columns = models.JSONField(default=list, blank=True, help_text="Column names; empty means every column.")
@@ -57,6 +69,9 @@ class AccessRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Moves on every change; a decision names the version its approver saw."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -77,6 +92,16 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Request #{self.pk} for {self.product} by {self.requester}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The request's version is a concurrency token, not a rule: every stored change moves it, so an approver's
+        # decision can say which state it was made on (services.decisions refuses a stale one).
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, "version"]
+        super().save(*args, **kwargs)
 
     @property
     def pending_stage(self) -> str | None:

@@ -99,6 +99,17 @@ def is_retrier(user: Any, grant: Grant) -> bool:
     )
 
 
+def holds_principal_role(user: Any, request: AccessRequest) -> bool:
+    """A member of the team whose registered role the request names (the requester may have left it)."""
+    role = request.principal_role
+    return role is not None and role.team_id is not None and role.team_id in roles.team_ids(user)
+
+
+def can_end_grant(user: Any, grant: Grant) -> bool:
+    """Revoke: the owning team, platform admins, and the team whose role holds the grant."""
+    return _authenticated(user) and (can_manage_grant(user, grant) or holds_principal_role(user, grant.request))
+
+
 def can_retry(user: Any, grant: Grant) -> bool:
     """Retry is offered only for a failure that trying again can heal (throttling, timeouts, not yet visible)."""
     return (
@@ -109,7 +120,7 @@ def can_retry(user: Any, grant: Grant) -> bool:
 
 
 def can_revoke(user: Any, grant: Grant) -> bool:
-    return grant.status in Grant.LIVE_STATUSES and can_manage_grant(user, grant)
+    return grant.status in Grant.LIVE_STATUSES and can_end_grant(user, grant)
 
 
 def can_extend(user: Any, grant: Grant) -> bool:

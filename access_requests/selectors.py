@@ -2,6 +2,7 @@
 
 - requesters see their own requests and grants;
 - the owning team sees every request and grant of its products;
+- a team sees the requests and grants made to its registered roles (whoever of its members asked);
 - stewards see those of their domains;
 - platform admins and auditors see all.
 """
@@ -29,6 +30,7 @@ def _visible_q(user: Any, prefix: str = "") -> Q:
     q = Q(**{f"{prefix}requester": user})
     if teams:
         q |= Q(**{f"{prefix}product__owner_team_id__in": teams})
+        q |= Q(**{f"{prefix}principal_role__team_id__in": teams})
     if domains:
         q |= Q(**{f"{prefix}product__domain_id__in": domains})
     return q
@@ -37,7 +39,14 @@ def _visible_q(user: Any, prefix: str = "") -> Q:
 def access_request_list(*, user: Any) -> QuerySet[AccessRequest]:
     qs = (
         AccessRequest.objects.select_related(
-            "requester", "product__domain", "product__owner_team", "port", "consumer_account", "grant"
+            "requester",
+            "product__domain",
+            "product__owner_team",
+            "port",
+            "consumer_account",
+            "grant",
+            "principal_role__team",
+            "principal_role__owner",
         )
         .prefetch_related(Prefetch("approvals", queryset=_APPROVALS))
         .order_by("-created_at", "-id")
@@ -75,7 +84,14 @@ def approval_inbox_count(*, user: Any) -> int:
 
 def grant_list(*, user: Any) -> QuerySet[Grant]:
     qs = Grant.objects.select_related(
-        "request__requester", "product__domain", "product__owner_team", "port", "consumer_account", "ended_by"
+        "request__requester",
+        "request__principal_role__team",
+        "request__principal_role__owner",
+        "product__domain",
+        "product__owner_team",
+        "port",
+        "consumer_account",
+        "ended_by",
     ).order_by("-created_at", "-id")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -95,6 +111,21 @@ def port_for_request(*, user: Any, pk: int) -> OutputPort:
     if not 0 < pk <= MAX_ID:
         raise Http404("No such output port.")
     return port_get_for_user(user=user, pk=pk)
+
+
+def last_principal_arn(*, user: Any, usable: list[Any]) -> str:
+    """The role the request form proposes: the one the user's latest request named, when they may still use it,
+    else their only role (else none: they choose)."""
+    arns = {r.arn for r in usable}
+    last = (
+        AccessRequest.objects.filter(requester=user, principal_role__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("principal_arn", flat=True)
+        .first()
+    )
+    if last in arns:
+        return str(last)
+    return usable[0].arn if len(usable) == 1 else ""
 
 
 def open_extension_for(*, grant: Grant) -> AccessRequest | None:

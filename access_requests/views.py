@@ -21,15 +21,18 @@ from django_htmx.http import HttpResponseClientRedirect
 from access_requests import permissions, selectors, services
 from access_requests.filtersets import AccessRequestFilter, GrantFilter
 from access_requests.forms import (
+    STALE_PAGE,
     AccessRequestForm,
     BulkDecisionForm,
     DecisionForm,
     ExtendForm,
     PolicyForm,
     RevokeForm,
+    parse_seen,
 )
 from access_requests.models import REASON_MAX_LENGTH, AccessRequest, Grant
 from access_requests.query import ready_to_query
+from meshportal.aws.selectors import usable_roles
 from meshportal.core.errors import DomainError, NotAllowed
 from meshportal.core.forms import apply_domain_error
 from meshportal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -80,11 +83,16 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     port = selectors.port_for_request(user=request.user, pk=int(port_id))
     product = port.product
     columns = list(product.columns.order_by("position", "id"))
+    usable = list(usable_roles(user=request.user))
     form = AccessRequestForm(
         request.POST or None,
         port=port,
         column_names=[c.name for c in columns],
-        initial={"requested_until": services.default_until(product=product)},
+        usable_roles=usable,
+        initial={
+            "requested_until": services.default_until(product=product),
+            "principal_arn": selectors.last_principal_arn(user=request.user, usable=usable),
+        },
     )
     status = 200
     if request.method == "POST":
@@ -114,6 +122,7 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "columns": columns,
         "preview": selectors.policy_preview(port=port, user=request.user),
         "requestable": product.status in services.REQUESTABLE,
+        "usable_roles": usable,
     }
     template = "access_requests/new.html#request-form" if request.htmx else "access_requests/new.html"
     return render(request, template, context, status=status)
@@ -163,7 +172,8 @@ def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def approvals_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Approve or reject several requests at once; each is its own decision (own transaction, own audit row)."""
+    """Approve or reject several requests at once; each is its own decision through the same service as a single
+    one (own transaction, own audit row, the stage and version its row showed)."""
     inbox_ids = list(selectors.approval_inbox(user=request.user).values_list("pk", flat=True))
     form = BulkDecisionForm(request.POST, request_ids=inbox_ids)
     if not form.is_valid():
@@ -173,17 +183,24 @@ def approvals_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.error(request, str(error))
         return _back(request, reverse("access_requests:approvals"))
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    if action == "reject" and not reason.strip():
-        messages.error(request, "Give a reason to reject; it is sent to each requester.")
-        return _back(request, reverse("access_requests:approvals"))
     done, refused = [], []
     for pk in form.cleaned_data["requests"]:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
+        # Each row carries what its approver saw; the same services as single decisions decide (and refuse).
+        seen = parse_seen(request.POST.get(f"seen-{pk}", ""))
+        if seen is None:
+            refused.append(f"#{pk}: {STALE_PAGE}")
+            continue
+        stage, version = seen
         try:
             if action == "approve":
-                services.access_request_approve(request=access_request, actor=request.user, comment=reason)
+                services.access_request_approve(
+                    request=access_request, actor=request.user, comment=reason, stage=stage, version=version
+                )
             else:
-                services.access_request_reject(request=access_request, actor=request.user, reason=reason)
+                services.access_request_reject(
+                    request=access_request, actor=request.user, reason=reason, stage=stage, version=version
+                )
         except DomainError as exc:
             refused.append(f"#{pk}: {exc.detail}")
         else:
@@ -246,6 +263,12 @@ def _act(
     return _back(request, reverse("access_requests:detail", args=[pk]))
 
 
+def _decision_form(request: AuthenticatedHttpRequest, comment: str) -> DecisionForm:
+    return DecisionForm(
+        {"comment": comment, "stage": request.POST.get("stage"), "version": request.POST.get("version")}
+    )
+
+
 def _refused(request: AuthenticatedHttpRequest, form: forms.Form, back: str) -> HttpResponse:
     """A decision whose text breaks the same limits the API has: nothing changes; say why."""
     for field, errors in form.errors.items():
@@ -258,12 +281,16 @@ def _refused(request: AuthenticatedHttpRequest, form: forms.Form, back: str) -> 
 @login_required
 @require_POST
 def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    form = DecisionForm({"comment": request.POST.get("comment", "")})
+    form = _decision_form(request, request.POST.get("comment", ""))
     return _act(
         request,
         pk,
         lambda ar: services.access_request_approve(
-            request=ar, actor=request.user, comment=form.cleaned_data["comment"]
+            request=ar,
+            actor=request.user,
+            comment=form.cleaned_data["comment"],
+            stage=form.cleaned_data["stage"],
+            version=form.cleaned_data["version"],
         ),
         "Approved.",
         form=form,
@@ -273,11 +300,17 @@ def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    form = DecisionForm({"comment": request.POST.get("comment", "") or request.POST.get("reason", "")})
+    form = _decision_form(request, request.POST.get("comment", "") or request.POST.get("reason", ""))
     return _act(
         request,
         pk,
-        lambda ar: services.access_request_reject(request=ar, actor=request.user, reason=form.cleaned_data["comment"]),
+        lambda ar: services.access_request_reject(
+            request=ar,
+            actor=request.user,
+            reason=form.cleaned_data["comment"],
+            stage=form.cleaned_data["stage"],
+            version=form.cleaned_data["version"],
+        ),
         "Rejected.",
         form=form,
     )

@@ -9,6 +9,8 @@ Document shape (YAML shown; JSON is the same)::
       - id: "111111111111"
         name: sales-producer               # optional, for people reading the file
         data_lake_admins: ["arn:aws:iam::111111111111:role/MeshPortal"]
+        iam_roles:                         # optional: IAM roles of the account (GetRole finds them)
+          - {name: finance-etl, path: /teams/finance/}
         data_locations:                    # optional: registered with Lake Formation
           - arn: arn:aws:s3:::sales-lake/curated
         databases:
@@ -29,12 +31,14 @@ crawler or a CREATE TABLE would find them); a bucket another account already hol
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 from moto.glue.models import glue_backends
+from moto.iam.models import iam_backends
 from moto.lakeformation.models import lakeformation_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
@@ -42,6 +46,7 @@ from moto.utilities.utils import get_partition
 from .state import DISPATCH_LOCK, MESH
 
 DEFAULT_REGION = "us-east-1"
+PARTITION = "global"  # IAM is a global service: moto keeps one IAM backend per account under this key
 
 # Hive storage settings Glue crawlers write for these formats:
 # https://docs.aws.amazon.com/glue/latest/dg/add-classifier.html
@@ -82,7 +87,7 @@ def load_seed_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 def apply_seed(document: dict[str, Any]) -> dict[str, int]:
     """Create what the document describes; returns counts of what was created."""
     region = str(document.get("region") or DEFAULT_REGION)
-    created = {"accounts": 0, "databases": 0, "tables": 0, "buckets": 0}
+    created = {"accounts": 0, "databases": 0, "tables": 0, "buckets": 0, "iam_roles": 0}
     with DISPATCH_LOCK:
         for org_id, accounts in (document.get("organizations") or {}).items():
             MESH.organizations.setdefault(str(org_id), set()).update(str(account) for account in accounts)
@@ -91,6 +96,8 @@ def apply_seed(document: dict[str, Any]) -> dict[str, int]:
             account_id = str(account["id"])
             _seed_lake_formation(account_id, region, account)
             locations = [_location_arn(location) for location in account.get("data_locations") or []]
+            for role in account.get("iam_roles") or []:
+                created["iam_roles"] += _seed_iam_role(account_id, role)
             for database in account.get("databases") or []:
                 created["databases"] += _seed_database(account_id, region, database)
                 locations.append(str(database.get("location") or ""))
@@ -148,6 +155,27 @@ def _seed_buckets(account_id: str, region: str, locations: list[str]) -> int:
         backend.create_bucket(bucket, region)
         created += 1
     return created
+
+
+def _seed_iam_role(account_id: str, spec: dict[str, Any]) -> int:
+    backend = iam_backends[account_id][PARTITION]
+    name, path = str(spec["name"]), str(spec.get("path") or "/")
+    if any(role.name == name for role in backend.roles.values()):
+        return 0
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": account_id}, "Action": "sts:AssumeRole"}],
+    }
+    backend.create_role(
+        role_name=name,
+        assume_role_policy_document=json.dumps(trust),
+        path=path,
+        permissions_boundary=None,
+        description=str(spec.get("description", "")),
+        tags=[],
+        max_session_duration=None,
+    )
+    return 1
 
 
 def _seed_database(account_id: str, region: str, spec: dict[str, Any]) -> int:

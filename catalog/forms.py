@@ -17,7 +17,7 @@ from meshportal.identity.models import Team
 def _team_queryset(user: Any) -> Any:
     if roles.is_platform_admin(user):
         return Team.objects.order_by("name")
-    return Team.objects.filter(pk__in=roles.team_ids(user)).order_by("name")
+    return Team.objects.filter(pk__in=roles.producer_team_ids(user)).order_by("name")
 
 
 class ProductForm(forms.Form):

@@ -62,7 +62,7 @@ def can_override_governance(user: Any, product: DataProduct) -> bool:
 def can_publish_for_team(user: Any, team_id: int | None) -> bool:
     if roles.is_platform_admin(user):
         return True
-    return team_id is not None and team_id in roles.team_ids(user)
+    return team_id is not None and team_id in roles.producer_team_ids(user)
 
 
 def can_create_for_team(user: Any, team_id: int | None) -> bool:

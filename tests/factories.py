@@ -6,7 +6,8 @@ import factory
 from django.utils.text import slugify
 
 from catalog.models import Column, DataProduct, Domain, OutputPort
-from meshportal.aws.models import AwsAccount, GlueFootprint
+from meshportal.aws.models import AwsAccount, ConsumerRole, GlueFootprint
+from meshportal.identity import roles
 from meshportal.identity.models import Team, TeamMembership, User
 
 PASSWORD = "mesh-portal-test-pw"
@@ -221,3 +222,24 @@ class AccessRequestFactory(factory.django.DjangoModelFactory):
     terms_accepted_at = factory.LazyFunction(timezone.now)
     status = "pending"
     required_stages = factory.LazyFunction(lambda: ["producer"])
+
+
+def hold_role(user: User, arn: str, *, team_slug: str = "consumers") -> ConsumerRole:
+    """Test set-up: ``user`` becomes a member of a consumer team whose registered role is ``arn`` (the account
+    must be registered). The registry's own rules are tested through its services (tests/aws/)."""
+    account = AwsAccount.objects.get(account_id=arn.split(":")[4])
+    team = TeamFactory(slug=team_slug, name=team_slug.replace("-", " ").title(), kind=Team.Kind.CONSUMER)
+    role, _ = ConsumerRole.objects.get_or_create(
+        arn=arn,
+        defaults={
+            "team": team,
+            "name": arn.rsplit("/", 1)[1],
+            "account": account,
+            "environment": ConsumerRole.Environment.PROD,
+            "kind": ConsumerRole.Kind.ETL,
+        },
+    )
+    if role.team is not None:
+        TeamMembership.objects.get_or_create(team=role.team, user=user)
+    roles.clear_cache(user)
+    return role

@@ -33,6 +33,18 @@ class GrantRefSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "approved_at", "granted_at", "expires_at", "ended_at", "end_reason"]
 
 
+class PrincipalRoleSerializer(serializers.Serializer):
+    """Whose role the principal is: approvers see the team (or the person) it belongs to."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    team = serializers.CharField(source="team.slug", default=None, allow_null=True)
+    team_name = serializers.CharField(source="team.name", default=None, allow_null=True)
+    owner = serializers.CharField(source="owner.username", default=None, allow_null=True)
+    environment = serializers.CharField()
+    kind = serializers.CharField()
+
+
 class AccessRequestSerializer(serializers.ModelSerializer):
     requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     product: serializers.SlugRelatedField[DataProduct] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -42,6 +54,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     pending_stage = serializers.CharField(read_only=True, allow_null=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
     grant = serializers.SerializerMethodField()
+    principal_role = PrincipalRoleSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = AccessRequest
@@ -55,6 +68,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "product",
             "port",
             "principal_arn",
+            "principal_role",
             "consumer_account",
             "permissions",
             "columns",
@@ -64,6 +78,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "extension_of",
             "created_at",
             "decided_at",
+            "version",
             "approvals",
             "grant",
         ]
@@ -76,7 +91,11 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 
 class AccessRequestCreateSerializer(serializers.Serializer):
     port = serializers.IntegerField(min_value=1, help_text="Output port id.")
-    principal_arn = serializers.CharField(max_length=2048, help_text="arn:aws:iam::<account>:role/<name>")
+    principal_arn = serializers.CharField(
+        max_length=2048,
+        help_text="The ARN of a registered role you may use (your teams' roles, your approved personal role: "
+        "GET /api/v1/me/roles/usable/); anything else is refused with the list of roles you may use.",
+    )
     permissions = serializers.ListField(
         child=serializers.CharField(max_length=16), max_length=10, default=["SELECT", "DESCRIBE"]
     )
@@ -99,7 +118,24 @@ class AccessRequestCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError("No output port with this id.") from exc
 
 
-class ApproveSerializer(serializers.Serializer):
+class SeenSerializer(serializers.Serializer):
+    """What the approver decided on: a decision on any other stage or version is answered 409 stale_decision
+    with the request's current state."""
+
+    stage = serializers.ChoiceField(
+        choices=AccessRequest.Stage.choices, help_text="The pending stage you decide (the request's pending_stage)."
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The request's version you saw; omit to decide on the stage only.",
+    )
+
+
+class ApproveSerializer(SeenSerializer):
     comment = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
@@ -120,6 +156,10 @@ class ReadyToQuerySerializer(serializers.Serializer):
     columns = serializers.ListField(child=serializers.CharField(), help_text="Granted columns; empty: every column.")
     sample_queries = SampleQuerySerializer(many=True)
     athena_url = serializers.URLField()
+
+
+class RejectSerializer(SeenSerializer, ReasonSerializer):
+    pass
 
 
 class GrantSerializer(serializers.ModelSerializer):
@@ -143,6 +183,8 @@ class GrantSerializer(serializers.ModelSerializer):
         )
         return ready.to_json() if ready else None
 
+    principal_role = PrincipalRoleSerializer(source="request.principal_role", read_only=True, allow_null=True)
+
     class Meta:
         model = Grant
         fields = [
@@ -153,6 +195,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "product",
             "port",
             "principal_arn",
+            "principal_role",
             "consumer_account",
             "grantor_account_id",
             "permissions",

@@ -17,6 +17,7 @@ from access_requests.api.serializers import (
     GrantSerializer,
     PortPolicySerializer,
     ReasonSerializer,
+    RejectSerializer,
 )
 from access_requests.filtersets import AccessRequestFilter, GrantFilter
 from access_requests.models import AccessRequest, Grant
@@ -60,7 +61,9 @@ class AccessRequestApproveView(APIView):
     @extend_schema(
         request=ApproveSerializer,
         responses=AccessRequestSerializer,
-        description="Approve the pending stage. Never your own request; never two stages of one request.",
+        description="Approve the pending stage you name (and the request's version you saw): a stale decision is "
+        "answered 409 stale_decision with the current state. Never your own request; never two stages of one "
+        "request.",
     )
     def post(self, request: Request, pk: int) -> Response:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
@@ -72,13 +75,14 @@ class AccessRequestApproveView(APIView):
 
 class AccessRequestRejectView(APIView):
     @extend_schema(
-        request=ReasonSerializer,
+        request=RejectSerializer,
         responses=AccessRequestSerializer,
-        description="Reject the pending stage, with a reason (required).",
+        description="Reject the pending stage you name (and the request's version you saw), with a reason "
+        "(required); a stale decision is answered 409 stale_decision with the current state.",
     )
     def post(self, request: Request, pk: int) -> Response:
         access_request = selectors.access_request_get_for_user(user=request.user, pk=pk)
-        data = ReasonSerializer(data=request.data)
+        data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.access_request_reject(request=access_request, actor=acting_user(request), **data.validated_data)
         return _request_answer(request, pk)

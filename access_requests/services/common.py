@@ -3,7 +3,6 @@ helper."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from meshportal.core.errors import ValidationFailed
 from meshportal.identity.actors import ACCESS_POLICY, GRANT_EXPIRY, PROVISIONING_WORKER, Actor
 from meshportal.identity.models import User
 
-ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 REQUESTABLE = (DataProduct.Status.PUBLISHED, DataProduct.Status.DEPRECATED)
 REQUESTER_ACCOUNT_ROLES = (AwsAccount.Role.CONSUMER, AwsAccount.Role.PRODUCER)
 REMINDER_DAYS = 7

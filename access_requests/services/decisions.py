@@ -107,10 +107,52 @@ def _recheck_product(request: AccessRequest) -> None:
             )
 
 
+def current_state(request: AccessRequest) -> dict[str, object]:
+    """What a stale decision is answered with: the request as it is now."""
+    return {
+        "id": request.pk,
+        "status": request.status,
+        "pending_stage": request.pending_stage,
+        "required_stages": list(request.required_stages),
+        "version": request.version,
+        "decision_reason": request.decision_reason,
+    }
+
+
+def _require_seen(request: AccessRequest, *, stage: str | None, version: int | None) -> None:
+    """A decision is made on what its approver saw: the pending stage, and the request's version when given.
+    Anything else is a 409 carrying the current state, never a decision on another stage."""
+    stale_stage = stage is not None and request.pending_stage != stage
+    stale_version = version is not None and request.version != version
+    if not (stale_stage or stale_version):
+        return
+    now = (
+        f"waiting for the {request.pending_stage} stage"
+        if request.pending_stage
+        else request.get_status_display().lower()
+    )
+    raise Conflict(
+        f"Request #{request.pk} changed since you saw it"
+        + (f" (you decided on the {stage} stage)" if stale_stage else "")
+        + f": it is now {now}, version {request.version}. Review it again before deciding.",
+        code=AccessRequestErrorCode.STALE_DECISION,
+        extra={"current": current_state(request)},
+    )
+
+
 @transaction.atomic
-def access_request_approve(*, request: AccessRequest, actor: User, comment: str = "") -> AccessRequest:
-    """Approve the pending stage. The last stage creates the grant and its provisioning job."""
+def access_request_approve(
+    *,
+    request: AccessRequest,
+    actor: User,
+    comment: str = "",
+    stage: str | None = None,
+    version: int | None = None,
+) -> AccessRequest:
+    """Approve the pending stage, which must be ``stage`` (and the request at ``version``) when the caller says
+    what its approver saw. The last stage creates the grant and its provisioning job."""
     request = _lock_request(request.pk)
+    _require_seen(request, stage=stage, version=version)
     refusal = permissions.refusal_to_decide(actor, request)
     if refusal is not None:
         code, message = refusal
@@ -154,8 +196,12 @@ def access_request_approve(*, request: AccessRequest, actor: User, comment: str 
 
 
 @transaction.atomic
-def access_request_reject(*, request: AccessRequest, actor: User, reason: str) -> AccessRequest:
+def access_request_reject(
+    *, request: AccessRequest, actor: User, reason: str, stage: str | None = None, version: int | None = None
+) -> AccessRequest:
+    """Reject the pending stage (``stage`` and ``version``: what the approver saw, as for an approval)."""
     request = _lock_request(request.pk)
+    _require_seen(request, stage=stage, version=version)
     reason = (reason or "").strip()
     refusal = permissions.refusal_to_decide(actor, request)
     if refusal is not None:

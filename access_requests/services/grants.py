@@ -69,11 +69,12 @@ def _end_grant(
 
 @transaction.atomic
 def grant_revoke(*, grant: Grant, actor: User, reason: str) -> Grant:
-    """The owning team or a platform admin ends a grant, with a reason."""
+    """The owning team, the team whose role holds the grant, or a platform admin ends a grant, with a reason."""
     grant = _lock_grant(grant.pk)
-    if not permissions.can_manage_grant(actor, grant):
+    if not permissions.can_end_grant(actor, grant):
         raise NotAllowed(
-            "Only the owning team and platform admins revoke grants.", code=AccessRequestErrorCode.NOT_AN_OWNER
+            "Only the owning team, the team whose role holds the grant and platform admins revoke grants.",
+            code=AccessRequestErrorCode.NOT_AN_OWNER,
         )
     reason = (reason or "").strip()
     if not reason:

@@ -15,7 +15,6 @@ from access_requests import notify, selectors
 from access_requests.errors import AccessRequestErrorCode
 from access_requests.models import AccessRequest, Grant
 from access_requests.services.common import (
-    ARN_RE,
     REQUESTER_ACCOUNT_ROLES,
     Status,
     _audit,
@@ -28,7 +27,9 @@ from access_requests.services.decisions import _approve_by_policy
 from access_requests.services.grants import _end_grant
 from catalog.models import Column, DataProduct, OutputPort
 from meshportal.audit.events import EventType
-from meshportal.aws.models import AwsAccount
+from meshportal.aws.arns import InvalidRoleArn, parse_role_arn
+from meshportal.aws.models import AwsAccount, ConsumerRole
+from meshportal.aws.selectors import usable_roles
 from meshportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from meshportal.identity.models import User
 
@@ -37,24 +38,75 @@ from meshportal.identity.models import User
 
 def principal_account(principal_arn: str) -> AwsAccount:
     """The registered, active account of an IAM role ARN; ValidationFailed (field principal_arn) otherwise."""
-    match = ARN_RE.fullmatch(principal_arn or "")
-    if not match:
-        raise ValidationFailed(
-            "Enter an IAM role ARN: arn:aws:iam::<12-digit account id>:role/<role name>.",
-            field="principal_arn",
-            code=AccessRequestErrorCode.MALFORMED_ARN,
-        )
+    try:
+        arn = parse_role_arn(principal_arn)
+    except InvalidRoleArn as exc:
+        raise ValidationFailed(str(exc), field="principal_arn", code=AccessRequestErrorCode.MALFORMED_ARN) from exc
     account = AwsAccount.objects.filter(
-        account_id=match.group(1), is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
+        account_id=arn.account_id, is_active=True, role__in=REQUESTER_ACCOUNT_ROLES
     ).first()
     if account is None:
         raise ValidationFailed(
-            f"Account {match.group(1)} is not a registered, active consumer or producer account; ask a platform "
+            f"Account {arn.account_id} is not a registered, active consumer or producer account; ask a platform "
             "admin to register it.",
             field="principal_arn",
             code=AccessRequestErrorCode.UNKNOWN_ACCOUNT,
         )
     return account
+
+
+def _role_line(role: ConsumerRole) -> str:
+    holder = role.team.name if role.team_id is not None and role.team else "personal"
+    return f"{role.name} ({role.arn}; {holder}, {role.get_environment_display().lower()})"
+
+
+def held_role(*, requester: User, principal_arn: str) -> ConsumerRole:
+    """The registered role ``principal_arn`` names that ``requester`` may use (a role of one of their teams, or
+    their approved personal role); a refusal listing the roles they may use otherwise."""
+    usable = list(usable_roles(user=requester))
+    role = next((r for r in usable if r.arn == principal_arn), None)
+    if role is not None:
+        return role
+    if usable:
+        choices = "Roles you may use: " + "; ".join(_role_line(r) for r in usable) + "."
+    else:
+        choices = (
+            "You may use no registered role yet: ask your team's lead to register the team's roles, or register a "
+            "personal role for a platform admin to approve."
+        )
+    error = ValidationFailed(
+        f"{principal_arn} is not a registered role of your teams nor your own approved personal role. {choices}",
+        field="principal_arn",
+        code=AccessRequestErrorCode.PRINCIPAL_NOT_HELD,
+    )
+    error.extra = {
+        "usable_roles": [
+            {
+                "id": r.pk,
+                "name": r.name,
+                "arn": r.arn,
+                "team": r.team.slug if r.team else None,
+                "environment": r.environment,
+            }
+            for r in usable
+        ]
+    }
+    raise error
+
+
+def role_in_use(role: ConsumerRole) -> str:
+    """What still uses a registered role (open requests and the grants behind them), or "" when nothing does."""
+    open_ids = list(
+        AccessRequest.objects.filter(principal_role=role, status__in=AccessRequest.OPEN_STATUSES)
+        .order_by("id")
+        .values_list("id", flat=True)[:20]
+    )
+    if not open_ids:
+        return ""
+    return (
+        f"open access requests or grants name it (#{', #'.join(str(i) for i in open_ids)}); withdraw or revoke "
+        "them first."
+    )
 
 
 def _check_request_input(
@@ -67,13 +119,17 @@ def _check_request_input(
     purpose: str,
     requested_until: date | None,
     accept_terms: bool,
-) -> tuple[AwsAccount | None, list[str], list[str], str, date]:
+    requester: User,
+) -> tuple[ConsumerRole, list[str], list[str], str, date]:
     errors: list[tuple[str, StrEnum | str, str]] = []  # (field, code, message)
-    account = None
+    role: ConsumerRole | None = None
+    usable_roles_extra: dict[str, object] = {}
     try:
-        account = principal_account(principal_arn)
+        principal_account(principal_arn)
+        role = held_role(requester=requester, principal_arn=principal_arn)
     except ValidationFailed as exc:
         errors.append(("principal_arn", exc.code, exc.detail))
+        usable_roles_extra = exc.extra
     perms = sorted(set(permissions_ or []))
     unknown_perms = [p for p in perms if p not in AccessRequest.Permission.values]
     if not perms or unknown_perms:
@@ -129,17 +185,20 @@ def _check_request_input(
                 "Accept the product's terms of use to request access.",
             )
         )
-    if len(errors) == 1:
-        field, code, message = errors[0]
-        raise ValidationFailed(message, field=field, code=code)
     if errors:
-        raise ValidationFailed(
-            "; ".join(m for _, _, m in errors),
-            code=errors[0][1],
-            errors={f: [m for f2, _, m in errors if f2 == f] for f, _, _ in errors},
-        )
-    assert account is not None
-    return account, perms, cols, purpose, until
+        if len(errors) == 1:
+            field, code, message = errors[0]
+            failure = ValidationFailed(message, field=field, code=code)
+        else:
+            failure = ValidationFailed(
+                "; ".join(m for _, _, m in errors),
+                code=errors[0][1],
+                errors={f: [m for f2, _, m in errors if f2 == f] for f, _, _ in errors},
+            )
+        failure.extra = usable_roles_extra
+        raise failure
+    assert role is not None
+    return role, perms, cols, purpose, until
 
 
 def open_request_for(*, requester: User, port: OutputPort, principal_arn: str) -> AccessRequest | None:
@@ -187,7 +246,7 @@ def access_request_create(
     port = OutputPort.objects.select_related("product").get(pk=port.pk)
     product = port.product
     _require_requestable(product)
-    account, perms, cols, purpose, until = _check_request_input(
+    role, perms, cols, purpose, until = _check_request_input(
         product=product,
         port=port,
         principal_arn=principal_arn,
@@ -196,6 +255,7 @@ def access_request_create(
         purpose=purpose,
         requested_until=requested_until,
         accept_terms=accept_terms,
+        requester=actor,
     )
     existing = open_request_for(requester=actor, port=port, principal_arn=principal_arn)
     if existing is not None:
@@ -206,7 +266,8 @@ def access_request_create(
         product=product,
         port=port,
         principal_arn=principal_arn,
-        consumer_account=account,
+        principal_role=role,
+        consumer_account=role.account,
         permissions=perms,
         columns=cols,
         purpose=purpose,
@@ -234,6 +295,8 @@ def access_request_create(
         request=request,
         after={
             "port": port.pk,
+            "principal_role": role.pk,
+            "principal_holder": role.team.slug if role.team else f"personal:{actor.get_username()}",
             "permissions": perms,
             "columns": cols,
             "requested_until": until,
@@ -353,6 +416,7 @@ def access_request_extend(*, grant: Grant, actor: User, requested_until: date, p
         product=product,
         port=port,
         principal_arn=grant.principal_arn,
+        principal_role_id=original.principal_role_id,
         consumer_account_id=grant.consumer_account_id,
         permissions=grant.permissions,
         columns=grant.columns,

@@ -15,3 +15,12 @@ class AwsRegistryErrorCode(StrEnum):
     DUPLICATE_FOOTPRINT = "duplicate_footprint"
     INVALID_FOOTPRINT = "invalid_footprint"
     NOT_A_PRODUCER_ACCOUNT = "not_a_producer_account"
+    # the consumer-role registry
+    INVALID_ROLE_ARN = "invalid_role_arn"
+    ACCOUNT_NOT_USABLE = "account_not_usable"
+    DUPLICATE_ROLE = "duplicate_role"
+    ROLE_NOT_FOUND = "role_not_found"
+    ROLE_CHECK_FAILED = "role_check_failed"
+    NOT_A_TEAM_LEAD = "not_a_team_lead"
+    ROLE_NOT_PENDING = "role_not_pending"
+    ROLE_IN_USE = "role_in_use"

@@ -7,12 +7,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+
+from meshportal.aws.arns import ARN_MAX_LENGTH, validate_role_arn
 
 account_id_validator = RegexValidator(r"^\d{12}$", "An AWS account id is exactly 12 digits.")
-role_arn_validator = RegexValidator(
-    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
-    "Expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>.",
-)
+# IAM's own rules for role ARNs (meshportal/aws/arns.py), also used by consumer roles and access requests.
+role_arn_validator = validate_role_arn
 
 
 # https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId: 2-1224 characters)
@@ -33,7 +34,7 @@ class AwsAccount(models.Model):
     line_of_business = models.CharField(max_length=120, blank=True)
     region = models.CharField(max_length=32, default="eu-west-1")
     role_arn = models.CharField(
-        max_length=2048,
+        max_length=ARN_MAX_LENGTH,
         blank=True,
         validators=[role_arn_validator],
         help_text="The role the portal assumes there; empty means the default role name.",
@@ -111,3 +112,77 @@ class GlueFootprint(models.Model):
     @property
     def is_pattern(self) -> bool:
         return any(ch in self.database_pattern for ch in "*?[")
+
+
+class ConsumerRole(models.Model):
+    """An IAM role a team (or one person) reads data with. Access requests name a registered role their
+    requester holds, so a grant goes to a role whose owners are known, and follows them (issue 13)."""
+
+    class Environment(models.TextChoices):
+        DEV = "dev", "Development"
+        TEST = "test", "Test"
+        PROD = "prod", "Production"
+
+    class Kind(models.TextChoices):
+        ETL = "etl", "ETL / pipeline"
+        BI = "bi", "BI / dashboards"
+        NOTEBOOK = "notebook", "Notebook / analysis"
+        ML = "ml", "Machine learning"
+        APPLICATION = "application", "Application"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PENDING = "pending", "Waiting for a platform admin"
+
+    NAME_MAX_LENGTH = 120
+
+    team = models.ForeignKey(
+        "identity.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="consumer_roles"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_roles",
+        help_text="Set for a personal role (no team); a platform admin approves it.",
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH, help_text="What people call it, e.g. 'Nightly ETL'.")
+    arn = models.CharField(max_length=ARN_MAX_LENGTH, unique=True, validators=[validate_role_arn])
+    account = models.ForeignKey(AwsAccount, on_delete=models.PROTECT, related_name="consumer_roles")
+    environment = models.CharField(max_length=8, choices=Environment.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When IAM GetRole last confirmed the role exists in its account."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team__isnull=False, owner__isnull=True) | Q(team__isnull=True, owner__isnull=False),
+                name="consumer_role_one_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.arn})"
+
+    @property
+    def holder_label(self) -> str:
+        """Who the role belongs to, as approvers read it: the team, or the person for a personal role."""
+        if self.team_id is not None:
+            return f"team {self.team}"
+        return f"personal role of {self.owner}"

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from meshportal.aws import footprints
+from meshportal.aws import consumer_roles, footprints
 from meshportal.aws import services as aws
-from meshportal.aws.models import AwsAccount, GlueFootprint
+from meshportal.aws.models import AwsAccount, ConsumerRole, GlueFootprint
 from meshportal.demo import catalog_loader, mesh
 from meshportal.identity import services as identity
 from meshportal.identity.actors import DEMO_LOADER
@@ -17,7 +17,7 @@ LOADER = DEMO_LOADER
 
 @transaction.atomic
 def load() -> dict[str, int]:
-    counts = {"users": 0, "teams": 0, "accounts": 0, "domains": 0, "products": 0}
+    counts = {"users": 0, "teams": 0, "accounts": 0, "roles": 0, "domains": 0, "products": 0}
     # Hashed once for all demo users (they share the published password): with the production hasher's
     # work factor each hash costs about a second, which the demo and the newcomer check would pay per user.
     password_hash = ""
@@ -56,5 +56,30 @@ def load() -> dict[str, int]:
             footprints.footprint_claim(
                 actor=LOADER, team=Team.objects.get(slug=team_slug), aws_account=producer, database_pattern=database
             )
+    for slug, name, email, members in mesh.CONSUMER_TEAMS:
+        consumer_team = Team.objects.filter(slug=slug).first()
+        if consumer_team is None:
+            consumer_team = identity.team_create(
+                actor=LOADER, name=name, slug=slug, email=email, kind=Team.Kind.CONSUMER
+            )
+            counts["teams"] += 1
+        for username, role in members.items():
+            user = User.objects.get(username=username)
+            if not TeamMembership.objects.filter(team=consumer_team, user=user).exists():
+                identity.team_add_member(actor=LOADER, team=consumer_team, user=user, role=role)
+    for team_slug, name, role_name, path, environment, kind in mesh.CONSUMER_ROLES:
+        arn = mesh.consumer_role_arn(role_name, path)
+        if not ConsumerRole.objects.filter(arn=arn).exists():
+            # The loader's own seed creates these roles in the emulator's IAM (mesh.glue_seed), which is not
+            # running yet: it holds the permission to register declared roles (identity.actors).
+            consumer_roles.consumer_role_register(
+                actor=LOADER,
+                team=Team.objects.get(slug=team_slug),
+                name=name,
+                arn=arn,
+                environment=environment,
+                kind=kind,
+            )
+            counts["roles"] += 1
     counts.update(catalog_loader.load(actor=LOADER))
     return counts

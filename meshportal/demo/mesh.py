@@ -1,4 +1,5 @@
-"""The demo organisation: four domains, 24 data products, three AWS accounts and one user per persona.
+"""The demo organisation: four domains, 24 data products, three AWS accounts, one user per persona, and a
+consumer team with its IAM roles in the consumer account.
 
 One definition feeds both the portal database (``manage.py load_demo``) and the AWS emulator's Glue
 catalogs (the seed file ``load_demo`` writes), so the tables behind every product exist in the emulator.
@@ -67,6 +68,25 @@ TEAMS = [
     ("marketing-insights", "Marketing Insights", "marketing@example.com"),
     ("finance-reporting", "Finance Reporting", "finance@example.com"),
 ]
+
+# Consumer teams read data through the IAM roles they register (they own no data products): slug, name, e-mail,
+# members with their team role. The demo's consumers belong to one.
+CONSUMER_TEAMS = [
+    ("data-science", "Data Science", "data-science@example.com", {"carol": "lead", "dan": "member"}),
+]
+
+# The consumer teams' IAM roles in the consumer account: team, name, role name, path, environment, kind. The
+# same definition seeds the emulator's IAM (glue_seed), so every registered role exists there.
+CONSUMER_ROLES = [
+    ("data-science", "Analyst workbench", "Analyst", "/", "prod", "notebook"),
+    ("data-science", "Nightly feature ETL", "ds-feature-etl", "/data-science/", "prod", "etl"),
+    ("data-science", "BI dashboards (test)", "ds-bi", "/data-science/", "test", "bi"),
+]
+
+
+def consumer_role_arn(role_name: str, path: str) -> str:
+    return f"arn:aws:iam::{CONSUMER}:role{path}{role_name}"
+
 
 DOMAINS = [
     ("sales", "Sales", "Orders, customers and revenue from every sales channel."),
@@ -672,6 +692,11 @@ def glue_seed(region: str = "eu-west-1") -> dict[str, Any]:
                 "name": account["name"],
                 "data_lake_admins": [f"arn:aws:iam::{acct}:role/MeshPortal"],
                 "databases": dbs,
+                "iam_roles": (
+                    [{"name": name, "path": path} for _, _, name, path, _, _ in CONSUMER_ROLES]
+                    if acct == CONSUMER
+                    else []
+                ),
             }
         )
     return {"region": region, "organizations": {ORG_ID: [CENTRAL, PRODUCER]}, "accounts": accounts}

@@ -23,6 +23,9 @@ class Permission(StrEnum):
     ACT_AS_PLATFORM_ADMIN = "act_as_platform_admin"
     # Create users without platform roles (the identity provider's first sign-in of a person).
     CREATE_USERS = "create_users"
+    # Register consumer roles without asking IAM whether they exist: only a loader whose own definition also
+    # creates the roles (the demo mesh writes them into the emulator's seed, which is not running yet).
+    REGISTER_DECLARED_ROLES = "register_declared_roles"
     # Team-scoped: create draft data products and add output ports to the team's drafts (a Glue harvest).
     CREATE_DRAFTS = "create_drafts"
 
@@ -71,7 +74,9 @@ def holds(actor: object, permission: Permission, *, team_id: int | None = None) 
 
 # --- the platform's system actors, each with exactly what it needs ------------------------------------
 
-DEMO_LOADER = SystemActor("demo-loader", permissions=frozenset({Permission.ACT_AS_PLATFORM_ADMIN}))
+DEMO_LOADER = SystemActor(
+    "demo-loader", permissions=frozenset({Permission.ACT_AS_PLATFORM_ADMIN, Permission.REGISTER_DECLARED_ROLES})
+)
 IDENTITY_PROVIDER = SystemActor("oidc", permissions=frozenset({Permission.CREATE_USERS}))
 # These act through internal steps of their services and need no permission of their own.
 ACCESS_POLICY = SystemActor("access-policy")

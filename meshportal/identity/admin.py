@@ -64,7 +64,8 @@ class TeamMembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "email")
+    list_display = ("name", "slug", "kind", "email")
+    list_filter = ("kind",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TeamMembershipInline]
@@ -75,7 +76,7 @@ class TeamAdmin(admin.ModelAdmin):
             actor=request.user,
             event_type=EventType.TEAM_UPDATED if change else EventType.TEAM_CREATED,
             obj=obj,
-            after={"name": obj.name, "slug": obj.slug, "email": obj.email},
+            after={"name": obj.name, "slug": obj.slug, "email": obj.email, "kind": obj.kind},
         )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:

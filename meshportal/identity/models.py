@@ -2,7 +2,8 @@
 
 Roles in MeshPortal:
 - consumer: every active user;
-- producer: a member of the team that owns a data product (``TeamMembership``);
+- producer: a member of a producer team, which owns data products (``TeamMembership``); a member of a consumer
+  team (which reads data through the IAM roles it registers, ``aws.ConsumerRole``) is not a producer for it;
 - data steward: per domain (``catalog.Domain.stewards``);
 - platform admin: ``User.is_platform_admin`` (also the only way into Django admin);
 - auditor: ``User.is_auditor``, read-only and sees everything.
@@ -39,10 +40,21 @@ class User(AbstractUser):
 
 
 class Team(models.Model):
+    class Kind(models.TextChoices):
+        PRODUCER = "producer", "Producer team (owns data products)"
+        CONSUMER = "consumer", "Consumer team (reads data through its IAM roles)"
+
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     email = models.EmailField(blank=True, help_text="Where the team's notifications go, besides its members.")
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.PRODUCER,
+        db_default=Kind.PRODUCER,  # rows written by code that predates the column (migrations' models) are producers
+        help_text="Producer teams own data products; every team may register the IAM roles it reads data with.",
+    )
     members = models.ManyToManyField(User, through="TeamMembership", related_name="teams")
     created_at = models.DateTimeField(auto_now_add=True)
 

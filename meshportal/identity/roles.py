@@ -42,6 +42,28 @@ def team_ids(user: Any) -> frozenset[int]:
     return _cached(user, "team_ids", lambda: frozenset(user.team_memberships.values_list("team_id", flat=True)))
 
 
+def producer_team_ids(user: Any) -> frozenset[int]:
+    """The user's teams that may own data products (consumer teams only read data)."""
+    if user is None or isinstance(user, SystemActor) or not user.is_authenticated:
+        return frozenset()
+    return _cached(
+        user,
+        "producer_team_ids",
+        lambda: frozenset(user.team_memberships.filter(team__kind="producer").values_list("team_id", flat=True)),
+    )
+
+
+def lead_team_ids(user: Any) -> frozenset[int]:
+    """The teams the user leads (leads manage the team's consumer roles)."""
+    if user is None or isinstance(user, SystemActor) or not user.is_authenticated:
+        return frozenset()
+    return _cached(
+        user,
+        "lead_team_ids",
+        lambda: frozenset(user.team_memberships.filter(role="lead").values_list("team_id", flat=True)),
+    )
+
+
 def stewarded_domain_ids(user: Any) -> frozenset[int]:
     if user is None or isinstance(user, SystemActor) or not user.is_authenticated:
         return frozenset()
@@ -49,7 +71,8 @@ def stewarded_domain_ids(user: Any) -> frozenset[int]:
 
 
 def is_producer(user: Any) -> bool:
-    return bool(team_ids(user))
+    """A member of a producer team; a consumer team's members are consumers only."""
+    return bool(producer_team_ids(user))
 
 
 def is_steward(user: Any) -> bool:

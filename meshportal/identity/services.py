@@ -99,17 +99,30 @@ def user_set_roles(*, actor: Actor, user: User, **changes: bool) -> User:
 
 
 @transaction.atomic
-def team_create(*, actor: Actor, name: str, slug: str = "", description: str = "", email: str = "") -> Team:
+def team_create(
+    *,
+    actor: Actor,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    email: str = "",
+    kind: str = Team.Kind.PRODUCER,
+) -> Team:
     _require_admin(actor)
+    if kind not in Team.Kind.values:
+        raise ValidationFailed(f"Unknown team kind {kind!r}: producer or consumer.", field="kind")
     name = name.strip()
     slug = slug or slugify(name)
     if not name or not slug:
         raise ValidationFailed("A team needs a name.", field="name")
     if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name__iexact=name).exists():
         raise Conflict(f"A team named {name!r} already exists.", code=IdentityErrorCode.DUPLICATE_TEAM)
-    team = Team.objects.create(name=name, slug=slug, description=description, email=email)
+    team = Team.objects.create(name=name, slug=slug, description=description, email=email, kind=kind)
     audit_record(
-        actor=actor, event_type=EventType.TEAM_CREATED, obj=team, after={"name": name, "slug": slug, "email": email}
+        actor=actor,
+        event_type=EventType.TEAM_CREATED,
+        obj=team,
+        after={"name": name, "slug": slug, "email": email, "kind": kind},
     )
     return team
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from meshportal.core.errors import DomainError, NotFound
 from meshportal.core.http import AuthenticatedHttpRequest
-from meshportal.identity import services, tokens
+from meshportal.identity import roles, services, tokens
 from meshportal.identity.forms import ApiTokenForm, LoginForm
 from meshportal.identity.selectors import user_teams
 
@@ -59,6 +59,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         "identity/profile.html",
         {
             "teams": user_teams(user=request.user),
+            "is_producer": roles.is_producer(request.user),
             "tokens": tokens.api_token_list(user=request.user),
             "token_form": form,
             "new_key": new_key,

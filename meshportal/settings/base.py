@@ -454,6 +454,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ClassificationEnum": "catalog.models.Classification",
     "SchemaProposalStatusEnum": "catalog.models.SchemaProposal.Status",
     "WebhookDeliveryStatusEnum": "meshportal.notifications.models.WebhookDeliveryAttempt.Status",
+    "TeamKindEnum": "meshportal.identity.models.Team.Kind",
+    "ConsumerRoleKindEnum": "meshportal.aws.models.ConsumerRole.Kind",
+    "ConsumerRoleStatusEnum": "meshportal.aws.models.ConsumerRole.Status",
 }
 MESHPORTAL_WEBHOOK_ALLOW_PRIVATE = env_bool("MESHPORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["catalog-relay-harvests"] = {

@@ -11,7 +11,8 @@ from access_requests import services
 from access_requests.models import AccessRequest
 from catalog.models import DataProduct, OutputPort
 from meshportal.aws.models import AwsAccount
-from tests.factories import AwsAccountFactory, ColumnFactory, DataProductFactory, OutputPortFactory
+from meshportal.identity.models import User
+from tests.factories import AwsAccountFactory, ColumnFactory, DataProductFactory, OutputPortFactory, hold_role
 
 PRODUCER_ACCOUNT = "222222222222"
 CONSUMER_ACCOUNT = "333333333333"
@@ -59,10 +60,13 @@ def mesh(
         approval_policy=policy,
         auto_approve_owning_team=auto_owning_team,
     )
+    hold_role(personas.consumer, ROLE)  # the consumer's team registered the role the requests name
     return Mesh(product, port, producer_account, consumer_account)
 
 
-def ask(actor: Any, port: OutputPort, **overrides: Any) -> AccessRequest:
+def ask(actor: Any, port: OutputPort, *, hold: bool = True, **overrides: Any) -> AccessRequest:
+    """A request through the service; with ``hold`` the actor first joins a consumer team holding the role
+    (requests name a registered role their requester holds: tests of that rule pass ``hold=False``)."""
     fields: dict[str, Any] = {
         "principal_arn": ROLE,
         "permissions": ["SELECT", "DESCRIBE"],
@@ -72,4 +76,8 @@ def ask(actor: Any, port: OutputPort, **overrides: Any) -> AccessRequest:
         "accept_terms": True,
     }
     fields.update(overrides)
+    parts = str(fields["principal_arn"]).split(":")
+    account_id = parts[4] if len(parts) > 4 else ""
+    if hold and isinstance(actor, User) and AwsAccount.objects.filter(account_id=account_id).exists():
+        hold_role(actor, str(fields["principal_arn"]))
     return services.access_request_create(actor=actor, port=port, **fields)

@@ -100,17 +100,20 @@ def test_approve_reject_withdraw_through_the_api(personas, api_for):
     m = mesh(personas, classification="confidential")
     request = ask(personas.consumer, m.port)
     url = f"/api/v1/access-requests/{request.pk}"
-    own = api_for(personas.consumer).post(f"{url}/approve/", {}, format="json")
+    producer_stage, steward_stage = {"stage": "producer"}, {"stage": "steward"}
+    own = api_for(personas.consumer).post(f"{url}/approve/", producer_stage, format="json")
     assert own.status_code == 403 and own.json()["code"] == "own_request"
-    assert api_for(personas.outsider).post(f"{url}/approve/", {}, format="json").status_code == 404
-    stage = api_for(personas.producer).post(f"{url}/approve/", {"comment": "fine"}, format="json")
+    assert api_for(personas.outsider).post(f"{url}/approve/", producer_stage, format="json").status_code == 404
+    assert api_for(personas.producer).post(f"{url}/approve/", {}, format="json").status_code == 400  # no stage
+    stage = api_for(personas.producer).post(f"{url}/approve/", {**producer_stage, "comment": "fine"}, format="json")
     assert stage.status_code == 200 and stage.json()["pending_stage"] == "steward"
-    no_reason = api_for(personas.steward).post(f"{url}/reject/", {"reason": ""}, format="json")
+    no_reason = api_for(personas.steward).post(f"{url}/reject/", {**steward_stage, "reason": ""}, format="json")
     assert no_reason.status_code == 400 and no_reason.json()["code"] == "reason_required"
-    done = api_for(personas.steward).post(f"{url}/approve/", {}, format="json")
+    done = api_for(personas.steward).post(f"{url}/approve/", steward_stage, format="json")
     assert done.status_code == 200 and done.json()["status"] == "approved"
-    again = api_for(personas.admin).post(f"{url}/approve/", {}, format="json")
-    assert again.status_code == 409 and again.json()["code"] == "not_pending"
+    again = api_for(personas.admin).post(f"{url}/approve/", steward_stage, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "stale_decision"
+    assert again.json()["current"]["status"] == "approved"
     withdrawn = api_for(personas.consumer).post(f"{url}/withdraw/", format="json")
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     assert withdrawn.json()["grant"]["status"] == "revoking"
@@ -132,9 +135,7 @@ def test_grants_revoke_retry_extend_through_the_api(personas, api_for):
     )
     assert extend.status_code == 201 and extend.json()["extension_of"] == request.pk
     assert (
-        api_for(personas.consumer)
-        .post(f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "x"}, format="json")
-        .status_code
+        api_for(personas.steward).post(f"/api/v1/grants/{grant.pk}/revoke/", {"reason": "x"}, format="json").status_code
         == 403
     )
     revoke = api_for(personas.producer).post(

@@ -390,7 +390,7 @@ def test_revoke_needs_the_owning_team_or_an_admin_and_a_reason(personas):
     request = approved(personas, m)
     grant = request.grant
     services.grant_mark_applied(grant=grant)
-    for who in ("consumer", "steward", "auditor", "outsider"):
+    for who in ("steward", "auditor", "outsider"):
         with pytest.raises(NotAllowed):
             services.grant_revoke(grant=grant, actor=getattr(personas, who), reason="x")
     with pytest.raises(ValidationFailed):

@@ -1,5 +1,6 @@
 """Property test: no sequence of request / approve / reject / withdraw / expire / revoke and worker reports,
-by any persona, reaches an invalid state or lets anyone approve their own request."""
+and of people joining and leaving the teams that hold the registered roles, by any persona, reaches an invalid
+state, lets anyone approve their own request, or grants a role to someone outside its team."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from access_requests import services
 from access_requests.models import AccessRequest, Approval, Grant
 from meshportal.core.errors import DomainError
 from meshportal.identity import roles
+from meshportal.identity import services as identity
+from meshportal.identity.models import TeamMembership
 from tests.access_requests.helpers import ROLE, ask, mesh
+from tests.factories import hold_role
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +45,7 @@ REQUESTERS = ["consumer", "producer", "steward", "admin"]
 class AccessRequestMachine(RuleBasedStateMachine):
     people: dict = {}
     ports: list = []
+    teams: list = []  # the two consumer teams, team i holding the registered role f"{ROLE}{i}"
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,7 +68,21 @@ class AccessRequestMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(REQUESTERS), port=st.integers(0, 1), principal=st.integers(0, 1))
     def request(self, who, port, principal):
-        self._try(ask, self.people[who], self.ports[port], principal_arn=f"{ROLE}{principal}", columns=["order_id"])
+        before = AccessRequest.objects.count()
+        person = self.people[who]
+        self._try(ask, person, self.ports[port], hold=False, principal_arn=f"{ROLE}{principal}", columns=["order_id"])
+        if AccessRequest.objects.count() > before:  # made: the requester was in the team holding that role
+            made = AccessRequest.objects.latest("id")
+            assert made.principal_role is not None and made.principal_role.team_id == self.teams[principal].pk
+            assert TeamMembership.objects.filter(team=self.teams[principal], user=person).exists()
+
+    @rule(who=st.sampled_from(PERSONAS), team=st.integers(0, 1), join=st.booleans())
+    def membership(self, who, team, join):
+        person, admin = self.people[who], self.people["admin"]
+        if join:
+            identity.team_add_member(actor=admin, team=self.teams[team], user=person)
+        else:
+            identity.team_remove_member(actor=admin, team=self.teams[team], user=person)
 
     @rule(who=st.sampled_from(PERSONAS), index=st.integers(0, 20))
     def approve(self, who, index):
@@ -139,6 +158,11 @@ class AccessRequestMachine(RuleBasedStateMachine):
         assert all(n == 1 for n in approvers.values())
 
     @invariant()
+    def every_request_names_the_registered_role_of_its_principal(self):
+        for req in AccessRequest.objects.select_related("principal_role"):
+            assert req.principal_role is not None and req.principal_role.arn == req.principal_arn
+
+    @invariant()
     def at_most_one_open_request_per_requester_port_principal(self):
         keys = Counter(
             AccessRequest.objects.filter(status__in=AccessRequest.OPEN_STATUSES, extension_of__isnull=True).values_list(
@@ -153,6 +177,9 @@ def test_no_sequence_of_actions_reaches_an_invalid_state(personas):
     single = mesh(personas, slug="sales-orders", auto_owning_team=False)
     AccessRequestMachine.people = personas.all()
     AccessRequestMachine.ports = [two_stage.port, single.port]
+    AccessRequestMachine.teams = [
+        hold_role(personas.consumer, f"{ROLE}{i}", team_slug=f"readers-{i}").team for i in range(2)
+    ]
     run_state_machine_as_test(
         AccessRequestMachine,
         settings=settings(

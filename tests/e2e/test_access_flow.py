@@ -51,7 +51,9 @@ def test_consumer_request_is_approved_in_two_stages_and_reaches_granted(
     consumer = _login(browser, live_server, personas.consumer.username)
     consumer.goto(f"{live_server.url}/requests/new/?port={m.port.pk}")
     expect(consumer.get_by_text("then a data steward")).to_be_visible()
-    consumer.fill("#id_principal_arn", ROLE)
+    # The role picker offers the consumer's team's roles, with the team and the environment.
+    consumer.select_option("#id_principal_arn", ROLE)
+    expect(consumer.locator("#id_principal_arn option:checked")).to_contain_text("Consumers · Analyst — Production")
     consumer.get_by_label("order_id").check()
     consumer.fill("#id_purpose", "Churn model for the retention team")
     consumer.get_by_label("I accept the product's terms of use").check()

@@ -59,6 +59,17 @@ def world(personas: Any) -> dict[str, Any]:
     change = GovernanceModelChange.objects.create(
         from_model="federated", to_model="central", requested_by=personas.admin
     )
+    from meshportal.aws.models import ConsumerRole
+
+    account = r.consumer_account
+    team_role = ConsumerRole.objects.create(
+        team=product.owner_team,
+        name="Sales BI",
+        arn=f"arn:aws:iam::{account.account_id}:role/sales-bi",
+        account=account,
+        environment="prod",
+        kind="bi",
+    )
     return {
         "model_change": change.pk,
         "pk": m.producer_account.pk,
@@ -72,6 +83,7 @@ def world(personas: Any) -> dict[str, Any]:
         "proposal": proposal.pk,
         # The port's database, owned by the personas' team (the factory records the footprint).
         "footprint": GlueFootprint.objects.get(aws_account=m.producer_account, database_pattern="sales").pk,
+        "team_role": team_role.pk,
     }
 
 
@@ -79,6 +91,8 @@ SEE_OWN = {**EVERYONE, **PAGE_LOGIN, "outsider": 404}
 SEE_OWN_API = {**EVERYONE, **API_LOGIN, "outsider": 404}
 TEAM_PAGE = {**PAGE_LOGIN, **dict.fromkeys(PERSONAS[1:], 404), "producer": 200, "admin": 200, "auditor": 200}
 TEAM_API = {**TEAM_PAGE, **API_LOGIN}
+# A team's roles: its members and readers see them; only its leads and platform admins edit (producer is a member).
+TEAM_ROLE_EDIT = {**TEAM_PAGE, "producer": 403, "auditor": 403}
 
 
 def R(w: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +165,19 @@ MATRIX: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], dict[str, in
     "api-team-webhook-list": (lambda w: {"slug": w["team"]}, TEAM_API),
     "api-team-webhook-detail": (lambda w: {"slug": w["team"], "pk": 1}, POST_ONLY_API),
     "api-team-webhook-delivery-list": (lambda w: {"slug": w["team"]}, TEAM_API),
+    "aws:team-roles": (lambda w: {"slug": w["team"]}, TEAM_PAGE),
+    "aws:team-role-edit": (lambda w: {"slug": w["team"], "pk": w["team_role"]}, TEAM_ROLE_EDIT),
+    "aws:team-role-remove": (lambda w: {"slug": w["team"], "pk": w["team_role"]}, POST_ONLY_PAGE),
+    "aws:my-roles": (lambda w: {}, {**EVERYONE, **PAGE_LOGIN}),
+    "aws:my-role-remove": (lambda w: {"pk": 1}, POST_ONLY_PAGE),
+    "aws:pending-roles": (lambda w: {}, ADMIN_AUDITOR_PAGE),
+    "aws:personal-role-approve": (lambda w: {"pk": 1}, POST_ONLY_PAGE),
+    "api-team-role-list": (lambda w: {"slug": w["team"]}, TEAM_API),
+    "api-team-role-detail": (lambda w: {"slug": w["team"], "pk": w["team_role"]}, TEAM_API),
+    "api-my-role-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-usable-role-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
+    "api-my-role-detail": (lambda w: {"pk": 1}, POST_ONLY_API),
+    "api-personal-role-approve": (lambda w: {"pk": 1}, POST_ONLY_API),
     "api-token": (lambda w: {}, dict.fromkeys(PERSONAS, 405)),
     "api-token-list": (lambda w: {}, {**EVERYONE, **API_LOGIN}),
     "api-token-detail": (lambda w: {"pk": 1}, POST_ONLY_API),

@@ -14,6 +14,7 @@ from access_requests import services
 from access_requests.models import AccessRequest, Grant
 from catalog.models import Column, OutputPort
 from tests.access_requests.helpers import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, mesh
+from tests.factories import hold_role
 from tests.fleet import RedisServer, Workers, restore_broker, use_broker
 from tests.provisioning.helpers import lf_permissions
 
@@ -35,6 +36,7 @@ def _until(predicate, timeout: float = 90) -> None:
 
 
 def _ask(personas, port, principal, **kw):
+    hold_role(personas.consumer, principal)
     return services.access_request_create(
         actor=personas.consumer,
         port=port,

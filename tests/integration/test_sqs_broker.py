@@ -17,6 +17,7 @@ from django.db import connection
 from catalog.models import Column
 from meshportal.core.request_id import set_request_id
 from tests.access_requests.helpers import PRODUCER_ACCOUNT, mesh
+from tests.factories import hold_role
 from tests.fleet import restore_broker, use_broker
 from tests.provisioning.helpers import lf_permissions
 from tests.workers import celery_worker, wait_for
@@ -136,6 +137,7 @@ def test_an_approved_request_is_granted_by_a_worker_fed_through_sqs(sqs, transac
     saved = use_broker("sqs://")  # the web side enqueues on commit through the portal's own Celery app
     app.conf.broker_transport_options = _transport_options(prefix)
     principal = f"arn:aws:iam::{PRODUCER_ACCOUNT}:role/Reporting"
+    hold_role(personas.consumer, principal)
     try:
         with celery_worker(env=env, log_file=tmp_path / "worker.log"):
             request = services.access_request_create(

@@ -2,6 +2,7 @@
 and role assumption per registered account, retries, error translation, and one module per service that
 owns its shapes and paging."""
 
+from meshportal.aws.gateway import iam
 from meshportal.aws.gateway.calls import AwsCall, CallObserver, call
 from meshportal.aws.gateway.errors import RETRYABLE_CODES, AwsError
 from meshportal.aws.gateway.session import (
@@ -22,5 +23,6 @@ __all__ = [
     "call",
     "clear_session_cache",
     "client_for_account",
+    "iam",
     "registered_account_client",
 ]

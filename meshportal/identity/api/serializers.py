@@ -64,4 +64,4 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "slug", "name", "description", "email", "member_count"]
+        fields = ["id", "slug", "name", "kind", "description", "email", "member_count"]
