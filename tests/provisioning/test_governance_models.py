@@ -14,7 +14,7 @@ from provisioning import services
 from provisioning.engine import job_run
 from provisioning.models import CatalogRegistration, GovernanceModelChange, ProvisioningJob
 from provisioning.registration import registration_run, registrations_sync_due
-from tests.factories import AwsAccountFactory
+from tests.factories import AwsAccountFactory, GlueFootprintFactory
 from tests.provisioning.helpers import (
     CENTRAL,
     CONSUMER,
@@ -282,6 +282,7 @@ def test_a_reharvest_of_a_registered_table_syncs_its_central_entry(
 
     seed_emulator(aws)
     producer, _ = accounts()
+    GlueFootprintFactory(aws_account=producer, team=team, database_pattern="sales")  # the team owns its database
 
     def harvest() -> None:
         with django_capture_on_commit_callbacks(execute=True):
