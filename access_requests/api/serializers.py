@@ -143,7 +143,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 
 
-class SampleQuerySerializer(serializers.Serializer):
+class ReadySampleQuerySerializer(serializers.Serializer):
     title = serializers.CharField()
     sql = serializers.CharField()
 
@@ -154,7 +154,7 @@ class ReadyToQuerySerializer(serializers.Serializer):
     database = serializers.CharField(help_text="The database to query in the consumer account (resource links).")
     table = serializers.CharField(help_text="The table to query: the resource link's name in the consumer account.")
     columns = serializers.ListField(child=serializers.CharField(), help_text="Granted columns; empty: every column.")
-    sample_queries = SampleQuerySerializer(many=True)
+    sample_queries = ReadySampleQuerySerializer(many=True)
     athena_url = serializers.URLField()
 
 

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_consumers_belong_to_a_consumer_team_with_registered_roles(aws):
+    aws.seed(mesh.glue_seed(region="eu-west-1"))  # the demo's ports are read from its Glue tables
     counts = loader.load()
     assert counts["roles"] == len(mesh.CONSUMER_ROLES)
     carol, dan = User.objects.get(username="carol"), User.objects.get(username="dan")
@@ -23,7 +24,6 @@ def test_the_demo_consumers_belong_to_a_consumer_team_with_registered_roles(aws)
     assert not roles.is_producer(carol) and not roles.is_producer(dan)
     assert roles.is_producer(User.objects.get(username="pat"))
     assert loader.load()["roles"] == 0  # idempotent
-    aws.seed(mesh.glue_seed(region="eu-west-1"))
     client = account_client("iam", mesh.CONSUMER)
     for role in usable_roles(user=carol):
         found = iam.get_role(client, account_id=mesh.CONSUMER, role_name=role.arn.rsplit("/", 1)[1])
