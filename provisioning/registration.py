@@ -249,6 +249,8 @@ def _register(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]
     if producer == central:
         return _columns(table)
     entry = lf.table_resource(central, job.central_database, job.central_table)
+    if port.grant_method == "lf_tags" and port.lf_tag_expression:
+        _tag_entry(job, central_lf=central_lf, entry=entry, steps=steps)
     held = lf.held_permissions(central_lf, account_id=central, principal=producer, resource=entry)
     missing = sorted({"ALTER", "DESCRIBE"} - held)
     if missing:
@@ -282,6 +284,27 @@ def _register(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]
     )
     steps.append(f"Resource link {job.central_database}.{job.central_table} in {producer} → the central entry")
     return _columns(table)
+
+
+def _tag_entry(job: CatalogRegistration, *, central_lf: Any, entry: dict[str, Any], steps: list[str]) -> None:
+    """An LF-tag port's central grants go on an LF-tag expression of the central catalog (the reference
+    architecture's central account grants by tags on its own catalog): its tag keys and values are created
+    there if needed and the entry gets, for each key of the port's expression, the value the producer's table
+    carries (when the expression allows it), else the expression's first value."""
+    port = job.port
+    producer, central = str(port.catalog_id), job.central_account_id
+    producer_tags = lf.resource_lf_tags(
+        registered_account_client("lakeformation", producer),
+        account_id=producer,
+        resource=lf.table_resource(producer, port.database_name, port.table_name),
+    )
+    chosen: dict[str, str] = {}
+    for term in port.lf_tag_expression:
+        key, values = term["TagKey"], list(term["TagValues"])
+        lf.ensure_lf_tag(central_lf, account_id=central, key=key, values=values)
+        chosen[key] = producer_tags[key] if producer_tags.get(key) in values else values[0]
+    lf.add_lf_tags(central_lf, account_id=central, resource=entry, tags=chosen)
+    steps.append("LF-tags " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + f" on the entry in {central}")
 
 
 def _sync(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]]:

@@ -141,6 +141,10 @@ def test_readme_lists_are_what_the_test_compares_against():
         "glue:CreateTable",
         "glue:UpdateTable",
         "lakeformation:RegisterResource",
+        "lakeformation:GetLFTag",
+        "lakeformation:CreateLFTag",
+        "lakeformation:UpdateLFTag",
+        "lakeformation:AddLFTagsToResource",
         "iam:PassRole",
     }
     assert lists["Producer accounts"] == {

@@ -29,9 +29,14 @@ from tests.provisioning.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def _central(line_of_business: str = "group") -> None:
+def _central(line_of_business: str = "group", organization_id: str = "") -> None:
     AwsAccountFactory(
-        account_id=CENTRAL, name="central", role="central", region="eu-west-1", line_of_business=line_of_business
+        account_id=CENTRAL,
+        name="central",
+        role="central",
+        region="eu-west-1",
+        line_of_business=line_of_business,
+        organization_id=organization_id,
     )
 
 
@@ -308,14 +313,59 @@ def test_a_reharvest_of_a_registered_table_syncs_its_central_entry(
     assert CatalogRegistration.objects.filter(port=port, action="sync", central_account_id=CENTRAL).count() == 1
 
 
-def test_a_central_grantor_names_its_own_entry_even_for_an_lf_tag_port(personas):
+def test_a_central_grantor_grants_an_lf_tag_port_by_the_tags_of_its_own_catalog(personas):
     from provisioning.backends.lakeformation import plan
 
     accounts()
     grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=[{"TagKey": "d", "TagValues": ["s"]}])
     federated = plan.grant_entries(grant)
     central = plan.grant_entries(grant, grantor_account_id=CENTRAL)
-    assert next(iter(federated[1].resource)) == "LFTagPolicy"  # the tags live in the producer's catalog
-    assert central[1].resource == {
-        "Table": {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
+    assert federated[1].resource == {
+        "LFTagPolicy": {
+            "CatalogId": PRODUCER,
+            "ResourceType": "TABLE",
+            "Expression": [{"TagKey": "d", "TagValues": ["s"]}],
+        }
     }
+    assert central[1].resource["LFTagPolicy"]["CatalogId"] == CENTRAL
+    assert central[0].resource == {"Database": {"CatalogId": CENTRAL, "Name": "mesh_sales"}}
+
+
+def test_an_lf_tag_port_under_the_central_model_tags_the_central_entry_and_grants_on_the_central_tags(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    _central(organization_id="o-test")
+    _set_model("central")
+    producer_lf = aws.client("lakeformation", PRODUCER)
+    producer_lf.create_lf_tag(TagKey="domain", TagValues=["sales", "finance"])
+    producer_lf.add_lf_tags_to_resource(
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}],
+    )
+    central_lf = aws.client("lakeformation", CENTRAL)
+    central_lf.create_lf_tag(TagKey="domain", TagValues=["hr"])  # the key exists there, without the value
+    expression = [{"TagKey": "domain", "TagValues": ["finance", "sales"]}, {"TagKey": "tier", "TagValues": ["gold"]}]
+    grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=expression)
+    job = services.provisioning_job_create(grant=grant, action="grant")
+    registration = CatalogRegistration.objects.get(port=grant.port)
+    registration_run(job_id=registration.pk)
+    registration.refresh_from_db()
+    assert registration.status == "succeeded", registration.last_error
+
+    assert sorted(central_lf.get_lf_tag(TagKey="domain")["TagValues"]) == ["finance", "hr", "sales"]
+    assert central_lf.get_lf_tag(TagKey="tier")["TagValues"] == ["gold"]  # created in the central account
+    entry = {"Table": {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}}
+    tags = central_lf.get_resource_lf_tags(Resource=entry)["LFTagsOnTable"]
+    # The producer's value where the expression allows it, else the expression's first value.
+    assert sorted((t["TagKey"], tuple(t["TagValues"])) for t in tags) == [("domain", ("sales",)), ("tier", ("gold",))]
+
+    ProvisioningJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.last_error
+    kinds = {(kind, perms) for kind, _, perms in lf_permissions(aws, CENTRAL)}
+    assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) in kinds
+    assert ("Table", ("DESCRIBE", "SELECT")) not in kinds  # not the named entry
+    assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) not in {(k, p) for k, _, p in lf_permissions(aws, PRODUCER)}
+    link = aws.client("glue", CONSUMER).get_table(DatabaseName="mesh_sales", Name="sales_orders")["Table"]
+    assert link["TargetTable"] == {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
