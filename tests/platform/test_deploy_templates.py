@@ -140,6 +140,7 @@ def test_readme_lists_are_what_the_test_compares_against():
         "glue:CreateDatabase",
         "glue:CreateTable",
         "glue:UpdateTable",
+        "glue:DeleteTable",
         "lakeformation:RegisterResource",
         "lakeformation:GetLFTag",
         "lakeformation:CreateLFTag",
@@ -152,6 +153,7 @@ def test_readme_lists_are_what_the_test_compares_against():
         "ram:AcceptResourceShareInvitation",
         "glue:CreateDatabase",
         "glue:CreateTable",
+        "glue:DeleteTable",
     }
     assert lists["The portal's base identity"] == {"sts:AssumeRole"}
 

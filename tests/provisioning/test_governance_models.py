@@ -369,3 +369,51 @@ def test_an_lf_tag_port_under_the_central_model_tags_the_central_entry_and_grant
     assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) not in {(k, p) for k, _, p in lf_permissions(aws, PRODUCER)}
     link = aws.client("glue", CONSUMER).get_table(DatabaseName="mesh_sales", Name="sales_orders")["Table"]
     assert link["TargetTable"] == {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
+
+
+def test_retiring_a_product_removes_its_central_entry_and_the_producers_link_by_an_audited_job(
+    aws, personas, api_for, client_for
+):
+    from catalog import services as catalog_services
+    from provisioning.registration import registration_ready
+
+    seed_emulator(aws)
+    accounts()
+    _central()
+    _set_model("central")
+    grant = approved_grant(personas)
+    services.provisioning_job_create(grant=grant, action="grant")
+    registration = CatalogRegistration.objects.get(port=grant.port)
+    registration_run(job_id=registration.pk)
+    registration.refresh_from_db()
+    assert registration.status == "succeeded", registration.last_error
+    central_glue, producer_glue = aws.client("glue", CENTRAL), aws.client("glue", PRODUCER)
+    central_glue.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+    producer_glue.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+
+    product = catalog_services.product_deprecate(actor=personas.admin, product=grant.product, reason="old")
+    assert not CatalogRegistration.objects.filter(action="remove").exists()  # deprecated products stay
+    catalog_services.product_retire(actor=personas.admin, product=product, reason="gone")
+    (removal,) = CatalogRegistration.objects.filter(action="remove")
+    assert (removal.port_id, removal.central_account_id, removal.status) == (grant.port_id, CENTRAL, "pending")
+    registration_run(job_id=removal.pk)
+    removal.refresh_from_db()
+    assert removal.status == "succeeded", removal.last_error
+    assert removal.steps_done == [
+        f"Resource link mesh_sales.sales_orders in {PRODUCER} deleted",
+        f"Entry mesh_sales.sales_orders in {CENTRAL} deleted",
+    ]
+    for glue_client in (central_glue, producer_glue):
+        with pytest.raises(glue_client.exceptions.EntityNotFoundException):
+            glue_client.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+    (event,) = AuditEvent.objects.filter(event_type="provisioning.central_entry_removed")
+    assert event.after["entry"] == f"{CENTRAL}:mesh_sales.sales_orders"
+    assert not registration_ready(port=grant.port, central=CENTRAL)
+    # Nothing left to remove, nothing left to sync.
+    from provisioning.registration import registration_remove_request
+
+    assert registration_remove_request(port=grant.port, central_account_id=CENTRAL) is None
+    assert registrations_sync_due() == 0
+    listed = api_for(personas.auditor).get("/api/v1/catalog-registrations/?action=remove")
+    assert listed.status_code == 200 and [r["id"] for r in listed.json()["results"]] == [removal.pk]
+    assert b"Remove entry" in client_for(personas.admin).get("/provisioning/operations/").content
