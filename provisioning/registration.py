@@ -102,7 +102,7 @@ def registration_ensure(
     *, port: Any, central_account_id: str, change: GovernanceModelChange | None = None
 ) -> CatalogRegistration:
     """The registration of ``port`` in ``central_account_id``'s catalog: the one done or under way, else a new
-    job recorded in the caller's transaction and enqueued on commit."""
+    job recorded in the caller's transaction and enqueued on commit (also when the entry was removed since)."""
     existing = (
         CatalogRegistration.objects.filter(
             port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.REGISTER
@@ -111,7 +111,9 @@ def registration_ensure(
         .order_by("-id")
         .first()
     )
-    if existing is not None:
+    if existing is not None and (
+        existing.status != OutboxStatus.SUCCEEDED or registration_ready(port=port, central=central_account_id)
+    ):
         return existing
     return _record(
         port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.REGISTER, change=change

@@ -414,6 +414,12 @@ def test_retiring_a_product_removes_its_central_entry_and_the_producers_link_by_
 
     assert registration_remove_request(port=grant.port, central_account_id=CENTRAL) is None
     assert registrations_sync_due() == 0
+    # Registering it again (e.g. a grant under a central model) is a new job, not the removed entry's.
+    from provisioning.registration import registration_ensure
+
+    again = registration_ensure(port=grant.port, central_account_id=CENTRAL)
+    assert (again.action, again.status) == ("register", "pending") and again.pk > removal.pk
+    assert registration_ensure(port=grant.port, central_account_id=CENTRAL) == again
     listed = api_for(personas.auditor).get("/api/v1/catalog-registrations/?action=remove")
     assert listed.status_code == 200 and [r["id"] for r in listed.json()["results"]] == [removal.pk]
     assert b"Remove entry" in client_for(personas.admin).get("/provisioning/operations/").content
