@@ -23,6 +23,10 @@ class PublicationListener(Protocol):
         """A re-harvest read ``port``'s table again: record what must follow its schema, in the caller's
         transaction."""
 
+    def retired(self, *, product: DataProduct) -> None:
+        """``product`` was retired: record the removal of what publishing it created elsewhere, in the
+        caller's transaction."""
+
 
 _listeners: list[PublicationListener] = []
 

@@ -151,11 +151,13 @@ class CatalogRegistration(OutboxJob):
     Register: a database per domain in the central catalog, a table entry pointing at the producer's S3
     location, the location registered with the central Lake Formation, ALTER and DESCRIBE for the producer
     account on the entry and a resource link to it in the producer's catalog. Sync: the producer's table
-    read again and the central entry updated, with the schema diff recorded (and audited)."""
+    read again and the central entry updated, with the schema diff recorded (and audited). Remove (the product
+    was retired): the producer's resource link and the central entry deleted (audited)."""
 
     class Action(models.TextChoices):
         REGISTER = "register", "Register"
         SYNC = "sync", "Sync schema"
+        REMOVE = "remove", "Remove entry"
 
     Status = OutboxStatus
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from meshportal.audit.events import EventType
 from meshportal.audit.services import audit_record
@@ -77,9 +77,17 @@ def central_account_for(*, port: Any, model: str) -> str | None:
 
 
 def registered_ports(central: str) -> QuerySet[CatalogRegistration]:
+    """Successful registrations in ``central``'s catalog whose entry was not removed since."""
+    removed = CatalogRegistration.objects.filter(
+        port=OuterRef("port"),
+        central_account_id=central,
+        action=CatalogRegistration.Action.REMOVE,
+        status=OutboxStatus.SUCCEEDED,
+        id__gt=OuterRef("id"),
+    )
     return CatalogRegistration.objects.filter(
         central_account_id=central, action=CatalogRegistration.Action.REGISTER, status=OutboxStatus.SUCCEEDED
-    )
+    ).exclude(Exists(removed))
 
 
 def registration_ready(*, port: Any, central: str) -> bool:
@@ -94,7 +102,7 @@ def registration_ensure(
     *, port: Any, central_account_id: str, change: GovernanceModelChange | None = None
 ) -> CatalogRegistration:
     """The registration of ``port`` in ``central_account_id``'s catalog: the one done or under way, else a new
-    job recorded in the caller's transaction and enqueued on commit."""
+    job recorded in the caller's transaction and enqueued on commit (also when the entry was removed since)."""
     existing = (
         CatalogRegistration.objects.filter(
             port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.REGISTER
@@ -103,7 +111,9 @@ def registration_ensure(
         .order_by("-id")
         .first()
     )
-    if existing is not None:
+    if existing is not None and (
+        existing.status != OutboxStatus.SUCCEEDED or registration_ready(port=port, central=central_account_id)
+    ):
         return existing
     return _record(
         port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.REGISTER, change=change
@@ -119,6 +129,21 @@ def registration_sync_request(*, port: Any, central_account_id: str) -> CatalogR
     ).exists():
         return None
     return _record(port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.SYNC)
+
+
+def registration_remove_request(*, port: Any, central_account_id: str) -> CatalogRegistration | None:
+    """The removal of ``port``'s entry from ``central_account_id``'s catalog (a retired product): None when
+    the port is not registered there or a removal is already under way."""
+    if not registration_ready(port=port, central=central_account_id):
+        return None
+    if CatalogRegistration.objects.filter(
+        port=port,
+        central_account_id=central_account_id,
+        action=CatalogRegistration.Action.REMOVE,
+        status__in=UNFINISHED,
+    ).exists():
+        return None
+    return _record(port=port, central_account_id=central_account_id, action=CatalogRegistration.Action.REMOVE)
 
 
 def _record(
@@ -174,7 +199,13 @@ def registration_run(*, job_id: int) -> None:
     try:
         steps: list[str] = []
         try:
-            columns = _register(job, steps) if job.action == CatalogRegistration.Action.REGISTER else _sync(job, steps)
+            match job.action:
+                case CatalogRegistration.Action.REGISTER:
+                    columns = _register(job, steps)
+                case CatalogRegistration.Action.REMOVE:
+                    columns = _remove(job, steps)
+                case _:
+                    columns = _sync(job, steps)
         except AwsError as error:
             _fail(job, error, steps)
             return
@@ -249,6 +280,8 @@ def _register(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]
     if producer == central:
         return _columns(table)
     entry = lf.table_resource(central, job.central_database, job.central_table)
+    if port.grant_method == "lf_tags" and port.lf_tag_expression:
+        _tag_entry(job, central_lf=central_lf, entry=entry, steps=steps)
     held = lf.held_permissions(central_lf, account_id=central, principal=producer, resource=entry)
     missing = sorted({"ALTER", "DESCRIBE"} - held)
     if missing:
@@ -284,6 +317,27 @@ def _register(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]
     return _columns(table)
 
 
+def _tag_entry(job: CatalogRegistration, *, central_lf: Any, entry: dict[str, Any], steps: list[str]) -> None:
+    """An LF-tag port's central grants go on an LF-tag expression of the central catalog (the reference
+    architecture's central account grants by tags on its own catalog): its tag keys and values are created
+    there if needed and the entry gets, for each key of the port's expression, the value the producer's table
+    carries (when the expression allows it), else the expression's first value."""
+    port = job.port
+    producer, central = str(port.catalog_id), job.central_account_id
+    producer_tags = lf.resource_lf_tags(
+        registered_account_client("lakeformation", producer),
+        account_id=producer,
+        resource=lf.table_resource(producer, port.database_name, port.table_name),
+    )
+    chosen: dict[str, str] = {}
+    for term in port.lf_tag_expression:
+        key, values = term["TagKey"], list(term["TagValues"])
+        lf.ensure_lf_tag(central_lf, account_id=central, key=key, values=values)
+        chosen[key] = producer_tags[key] if producer_tags.get(key) in values else values[0]
+    lf.add_lf_tags(central_lf, account_id=central, resource=entry, tags=chosen)
+    steps.append("LF-tags " + ", ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + f" on the entry in {central}")
+
+
 def _sync(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]]:
     table = _producer_table(job)
     glue.upsert_table(
@@ -294,6 +348,33 @@ def _sync(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]]:
     )
     steps.append(f"Table {job.central_database}.{job.central_table} updated from the producer's table")
     return _columns(table)
+
+
+def _remove(job: CatalogRegistration, steps: list[str]) -> list[dict[str, str]]:
+    """Delete the producer's resource link, then the central entry (Lake Formation drops the permissions on a
+    deleted table with it). The registered S3 location stays: other entries may lie under it."""
+    central, producer = job.central_account_id, str(job.port.catalog_id)
+    if producer != central:
+        gone = glue.delete_table(
+            registered_account_client("glue", producer),
+            account_id=producer,
+            database=job.central_database,
+            name=job.central_table,
+        )
+        steps.append(
+            f"Resource link {job.central_database}.{job.central_table} in {producer} "
+            + ("deleted" if gone else "already gone")
+        )
+    gone = glue.delete_table(
+        registered_account_client("glue", central),
+        account_id=central,
+        database=job.central_database,
+        name=job.central_table,
+    )
+    steps.append(
+        f"Entry {job.central_database}.{job.central_table} in {central} " + ("deleted" if gone else "already gone")
+    )
+    return []
 
 
 def schema_diff(before: list[dict[str, str]], after: list[dict[str, str]]) -> dict[str, list[Any]]:
@@ -320,18 +401,20 @@ def _last_columns(job: CatalogRegistration) -> list[dict[str, str]] | None:
 
 
 def _succeed(job: CatalogRegistration, columns: list[dict[str, str]], steps: list[str]) -> None:
-    previous = _last_columns(job)
+    previous = _last_columns(job) if job.action != CatalogRegistration.Action.REMOVE else None
     diff = schema_diff(previous, columns) if previous is not None else {"added": [], "removed": [], "changed": []}
     changed = any(diff.values())
+    events = {
+        CatalogRegistration.Action.REGISTER: EventType.TABLE_REGISTERED,
+        CatalogRegistration.Action.REMOVE: EventType.CENTRAL_ENTRY_REMOVED,
+    }
     with transaction.atomic():
         if not REGISTRATIONS.finish(job, status=OutboxStatus.SUCCEEDED, columns=columns, diff=diff, steps_done=steps):
             return
-        if job.action == CatalogRegistration.Action.REGISTER or changed:
+        if job.action in events or changed:
             audit_record(
                 actor=PROVISIONING_WORKER,
-                event_type=EventType.TABLE_REGISTERED
-                if job.action == CatalogRegistration.Action.REGISTER
-                else EventType.CENTRAL_SCHEMA_SYNCED,
+                event_type=events.get(CatalogRegistration.Action(job.action), EventType.CENTRAL_SCHEMA_SYNCED),
                 obj=job,
                 product_id=job.port.product_id,
                 account_id=job.central_account_id,

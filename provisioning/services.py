@@ -29,6 +29,7 @@ from provisioning.registration import (
     central_account_for,
     registration_ensure,
     registration_ready,
+    registration_remove_request,
     registration_sync_request,
 )
 
@@ -138,6 +139,18 @@ class RegistrationOnPublish:
             central = central_account_for(port=port, model=model)
             if central is not None and central != port.catalog_id:
                 registration_ensure(port=port, central_account_id=central)
+
+    def retired(self, *, product: Any) -> None:
+        for port in product.output_ports.filter(kind="glue_table").select_related("product__domain"):
+            centrals = (
+                CatalogRegistration.objects.filter(
+                    port=port, action=CatalogRegistration.Action.REGISTER, status="succeeded"
+                )
+                .values_list("central_account_id", flat=True)
+                .distinct()
+            )
+            for central in list(centrals):
+                registration_remove_request(port=port, central_account_id=central)
 
     def table_reread(self, *, port: Any) -> None:
         centrals = (

@@ -273,8 +273,9 @@ def product_deprecate(*, actor: Actor, product: DataProduct, reason: str = "") -
 
 @transaction.atomic
 def product_retire(*, actor: Actor, product: DataProduct, reason: str = "") -> DataProduct:
-    """deprecated → retired: read-only, out of search. Deprecate first, so consumers get notice."""
-    return _transition(
+    """deprecated → retired: read-only, out of search. Deprecate first, so consumers get notice. Under a
+    central model its tables' central entries are removed by registration jobs (the publication listeners)."""
+    product = _transition(
         actor=actor,
         product=product,
         source={DataProduct.Status.DEPRECATED},
@@ -282,6 +283,9 @@ def product_retire(*, actor: Actor, product: DataProduct, reason: str = "") -> D
         event=EventType.PRODUCT_RETIRED,
         reason=reason,
     )
+    for listener in publication_listeners():
+        listener.retired(product=product)
+    return product
 
 
 @transaction.atomic

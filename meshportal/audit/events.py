@@ -73,6 +73,7 @@ class EventType(models.TextChoices):
     TABLE_REGISTERED = "provisioning.table_registered", "Table registered in the central catalog"
     TABLE_REGISTRATION_FAILED = "provisioning.table_registration_failed", "Central catalog registration failed"
     CENTRAL_SCHEMA_SYNCED = "provisioning.central_schema_synced", "Central catalog entry's schema synced"
+    CENTRAL_ENTRY_REMOVED = "provisioning.central_entry_removed", "Central catalog entry removed (product retired)"
     DRIFT_FOUND = "provisioning.drift_found", "Drift found"
     DRIFT_REPAIRED = "provisioning.drift_repaired", "Drift repaired"
     WEBHOOK_CHANGED = "notifications.webhook_changed", "Webhook changed"

@@ -86,10 +86,9 @@ def test_governance_model_end_to_end(transactional_db, personas, tmp_path, setti
             settings.AWS_ENDPOINT_URL = aws.endpoint_url
             clear_session_cache()
             _seed(aws)
-            # The producer's bucket exists, so the central account must register it with its own role.
-            aws.client("s3", PRODUCER_ACCOUNT).create_bucket(
-                Bucket="producer-lake", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-            )
+            # The producer's bucket exists (the seed creates its tables' buckets), so the central account must
+            # register it with its own role.
+            aws.client("s3", PRODUCER_ACCOUNT).head_bucket(Bucket="producer-lake")
             m = mesh(personas, policy="producer", status="draft")
             m.producer_account.line_of_business = "retail"
             m.producer_account.organization_id = "o-producer0001"

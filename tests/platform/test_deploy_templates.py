@@ -124,11 +124,37 @@ def test_cfn_lint_catches_a_broken_template():
 
 def test_readme_lists_are_what_the_test_compares_against():
     lists = _readme_lists()
-    assert set(lists) == {"Grantor accounts", "Consumer accounts", "The portal's base identity"}
+    assert set(lists) == {
+        "Grantor accounts",
+        "Consumer accounts",
+        "Central governance accounts",
+        "Producer accounts",
+        "The portal's base identity",
+    }
     # 8 Lake Formation, 4 Glue and 7 RAM actions; 2 RAM, 5 Glue and 4 Lake Formation actions.
     assert (len(lists["Grantor accounts"]), len(lists["Consumer accounts"])) == (19, 11)
     assert "ram:ListResourceSharePermissions" in lists["Grantor accounts"]
     assert "ram:AcceptResourceShareInvitation" in lists["Consumer accounts"]
+    # What provisioning/registration.py calls in the central account and in the producer account.
+    assert lists["Central governance accounts"] == {
+        "glue:CreateDatabase",
+        "glue:CreateTable",
+        "glue:UpdateTable",
+        "glue:DeleteTable",
+        "lakeformation:RegisterResource",
+        "lakeformation:GetLFTag",
+        "lakeformation:CreateLFTag",
+        "lakeformation:UpdateLFTag",
+        "lakeformation:AddLFTagsToResource",
+        "iam:PassRole",
+    }
+    assert lists["Producer accounts"] == {
+        "ram:GetResourceShareInvitations",
+        "ram:AcceptResourceShareInvitation",
+        "glue:CreateDatabase",
+        "glue:CreateTable",
+        "glue:DeleteTable",
+    }
     assert lists["The portal's base identity"] == {"sts:AssumeRole"}
 
 
@@ -143,7 +169,38 @@ def test_role_grants_exactly_the_readme_actions_for_its_account_kind(kind):
     if kind in ("consumer", "producer-and-consumer"):
         expected_policies.add("meshportal-consumer")
         assert _actions(policies["meshportal-consumer"]["PolicyDocument"]["Statement"]) == lists["Consumer accounts"]
+    if kind in ("central-governance", "line-of-business-central"):
+        expected_policies.add("meshportal-central")
+        assert (
+            _actions(policies["meshportal-central"]["PolicyDocument"]["Statement"])
+            == lists["Central governance accounts"]
+        )
+    if kind in ("producer", "producer-and-consumer"):
+        expected_policies.add("meshportal-central-link")
+        link = policies["meshportal-central-link"]["PolicyDocument"]["Statement"]
+        assert _actions(link) == lists["Producer accounts"]
     assert set(policies) == expected_policies
+
+
+def test_central_entries_and_links_only_in_mesh_databases_and_only_the_data_access_role_is_passed():
+    prefix = "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:"
+    mesh_only = [f"{prefix}catalog", f"{prefix}database/mesh_*", f"{prefix}table/mesh_*/*"]
+    central = {
+        s["Sid"]: s for s in _role_policies("central-governance")["meshportal-central"]["PolicyDocument"]["Statement"]
+    }
+    assert _subs(central["GlueCentralEntries"]["Resource"]) == mesh_only
+    assert _subs(central["PassDataAccessRole"]["Resource"]) == [
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${DataAccessRoleName}"
+    ]
+    assert central["PassDataAccessRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "lakeformation.amazonaws.com"}
+    }
+    from django.conf import settings
+
+    template = _template("meshportal-role.yaml")
+    assert template["Parameters"]["DataAccessRoleName"]["Default"] == settings.MESHPORTAL_LF_DATA_ACCESS_ROLE_NAME
+    link = {s["Sid"]: s for s in _role_policies("producer")["meshportal-central-link"]["PolicyDocument"]["Statement"]}
+    assert _subs(link["GlueCentralLinks"]["Resource"]) == mesh_only
 
 
 def _all_statements() -> list[tuple[str, dict[str, Any]]]:

@@ -29,9 +29,14 @@ from tests.provisioning.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def _central(line_of_business: str = "group") -> None:
+def _central(line_of_business: str = "group", organization_id: str = "") -> None:
     AwsAccountFactory(
-        account_id=CENTRAL, name="central", role="central", region="eu-west-1", line_of_business=line_of_business
+        account_id=CENTRAL,
+        name="central",
+        role="central",
+        region="eu-west-1",
+        line_of_business=line_of_business,
+        organization_id=organization_id,
     )
 
 
@@ -308,14 +313,113 @@ def test_a_reharvest_of_a_registered_table_syncs_its_central_entry(
     assert CatalogRegistration.objects.filter(port=port, action="sync", central_account_id=CENTRAL).count() == 1
 
 
-def test_a_central_grantor_names_its_own_entry_even_for_an_lf_tag_port(personas):
+def test_a_central_grantor_grants_an_lf_tag_port_by_the_tags_of_its_own_catalog(personas):
     from provisioning.backends.lakeformation import plan
 
     accounts()
     grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=[{"TagKey": "d", "TagValues": ["s"]}])
     federated = plan.grant_entries(grant)
     central = plan.grant_entries(grant, grantor_account_id=CENTRAL)
-    assert next(iter(federated[1].resource)) == "LFTagPolicy"  # the tags live in the producer's catalog
-    assert central[1].resource == {
-        "Table": {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
+    assert federated[1].resource == {
+        "LFTagPolicy": {
+            "CatalogId": PRODUCER,
+            "ResourceType": "TABLE",
+            "Expression": [{"TagKey": "d", "TagValues": ["s"]}],
+        }
     }
+    assert central[1].resource["LFTagPolicy"]["CatalogId"] == CENTRAL
+    assert central[0].resource == {"Database": {"CatalogId": CENTRAL, "Name": "mesh_sales"}}
+
+
+def test_an_lf_tag_port_under_the_central_model_tags_the_central_entry_and_grants_on_the_central_tags(aws, personas):
+    seed_emulator(aws, org=True)
+    accounts(org=True)
+    _central(organization_id="o-test")
+    _set_model("central")
+    producer_lf = aws.client("lakeformation", PRODUCER)
+    producer_lf.create_lf_tag(TagKey="domain", TagValues=["sales", "finance"])
+    producer_lf.add_lf_tags_to_resource(
+        Resource={"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}},
+        LFTags=[{"TagKey": "domain", "TagValues": ["sales"]}],
+    )
+    central_lf = aws.client("lakeformation", CENTRAL)
+    central_lf.create_lf_tag(TagKey="domain", TagValues=["hr"])  # the key exists there, without the value
+    expression = [{"TagKey": "domain", "TagValues": ["finance", "sales"]}, {"TagKey": "tier", "TagValues": ["gold"]}]
+    grant = approved_grant(personas, grant_method="lf_tags", lf_tag_expression=expression)
+    job = services.provisioning_job_create(grant=grant, action="grant")
+    registration = CatalogRegistration.objects.get(port=grant.port)
+    registration_run(job_id=registration.pk)
+    registration.refresh_from_db()
+    assert registration.status == "succeeded", registration.last_error
+
+    assert sorted(central_lf.get_lf_tag(TagKey="domain")["TagValues"]) == ["finance", "hr", "sales"]
+    assert central_lf.get_lf_tag(TagKey="tier")["TagValues"] == ["gold"]  # created in the central account
+    entry = {"Table": {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}}
+    tags = central_lf.get_resource_lf_tags(Resource=entry)["LFTagsOnTable"]
+    # The producer's value where the expression allows it, else the expression's first value.
+    assert sorted((t["TagKey"], tuple(t["TagValues"])) for t in tags) == [("domain", ("sales",)), ("tier", ("gold",))]
+
+    ProvisioningJob.objects.filter(pk=job.pk).update(next_attempt_at=None)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.last_error
+    kinds = {(kind, perms) for kind, _, perms in lf_permissions(aws, CENTRAL)}
+    assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) in kinds
+    assert ("Table", ("DESCRIBE", "SELECT")) not in kinds  # not the named entry
+    assert ("LFTagPolicy", ("DESCRIBE", "SELECT")) not in {(k, p) for k, _, p in lf_permissions(aws, PRODUCER)}
+    link = aws.client("glue", CONSUMER).get_table(DatabaseName="mesh_sales", Name="sales_orders")["Table"]
+    assert link["TargetTable"] == {"CatalogId": CENTRAL, "DatabaseName": "mesh_sales", "Name": "sales_orders"}
+
+
+def test_retiring_a_product_removes_its_central_entry_and_the_producers_link_by_an_audited_job(
+    aws, personas, api_for, client_for
+):
+    from catalog import services as catalog_services
+    from provisioning.registration import registration_ready
+
+    seed_emulator(aws)
+    accounts()
+    _central()
+    _set_model("central")
+    grant = approved_grant(personas)
+    services.provisioning_job_create(grant=grant, action="grant")
+    registration = CatalogRegistration.objects.get(port=grant.port)
+    registration_run(job_id=registration.pk)
+    registration.refresh_from_db()
+    assert registration.status == "succeeded", registration.last_error
+    central_glue, producer_glue = aws.client("glue", CENTRAL), aws.client("glue", PRODUCER)
+    central_glue.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+    producer_glue.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+
+    product = catalog_services.product_deprecate(actor=personas.admin, product=grant.product, reason="old")
+    assert not CatalogRegistration.objects.filter(action="remove").exists()  # deprecated products stay
+    catalog_services.product_retire(actor=personas.admin, product=product, reason="gone")
+    (removal,) = CatalogRegistration.objects.filter(action="remove")
+    assert (removal.port_id, removal.central_account_id, removal.status) == (grant.port_id, CENTRAL, "pending")
+    registration_run(job_id=removal.pk)
+    removal.refresh_from_db()
+    assert removal.status == "succeeded", removal.last_error
+    assert removal.steps_done == [
+        f"Resource link mesh_sales.sales_orders in {PRODUCER} deleted",
+        f"Entry mesh_sales.sales_orders in {CENTRAL} deleted",
+    ]
+    for glue_client in (central_glue, producer_glue):
+        with pytest.raises(glue_client.exceptions.EntityNotFoundException):
+            glue_client.get_table(DatabaseName="mesh_sales", Name="sales_orders")
+    (event,) = AuditEvent.objects.filter(event_type="provisioning.central_entry_removed")
+    assert event.after["entry"] == f"{CENTRAL}:mesh_sales.sales_orders"
+    assert not registration_ready(port=grant.port, central=CENTRAL)
+    # Nothing left to remove, nothing left to sync.
+    from provisioning.registration import registration_remove_request
+
+    assert registration_remove_request(port=grant.port, central_account_id=CENTRAL) is None
+    assert registrations_sync_due() == 0
+    # Registering it again (e.g. a grant under a central model) is a new job, not the removed entry's.
+    from provisioning.registration import registration_ensure
+
+    again = registration_ensure(port=grant.port, central_account_id=CENTRAL)
+    assert (again.action, again.status) == ("register", "pending") and again.pk > removal.pk
+    assert registration_ensure(port=grant.port, central_account_id=CENTRAL) == again
+    listed = api_for(personas.auditor).get("/api/v1/catalog-registrations/?action=remove")
+    assert listed.status_code == 200 and [r["id"] for r in listed.json()["results"]] == [removal.pk]
+    assert b"Remove entry" in client_for(personas.admin).get("/provisioning/operations/").content

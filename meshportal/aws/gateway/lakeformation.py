@@ -210,3 +210,59 @@ def register_location(
             return False
         raise
     return True
+
+
+def ensure_lf_tag(
+    client: Any, *, account_id: str, key: str, values: list[str], observer: CallObserver | None = None
+) -> list[str]:
+    """Make the LF-tag ``key`` of this account's catalog allow ``values`` (create it, or add the values it
+    lacks); returns the values added."""
+    try:
+        existing = call(client, "get_lf_tag", account_id=account_id, observer=observer, TagKey=key).get("TagValues", [])
+    except AwsError as error:
+        if error.code != "EntityNotFoundException":
+            raise
+        existing = []
+    missing = sorted(set(values) - set(existing))
+    if not existing:
+        call(client, "create_lf_tag", account_id=account_id, observer=observer, TagKey=key, TagValues=missing)
+    elif missing:
+        call(client, "update_lf_tag", account_id=account_id, observer=observer, TagKey=key, TagValuesToAdd=missing)
+    return missing
+
+
+def resource_lf_tags(
+    client: Any, *, account_id: str, resource: dict[str, Any], observer: CallObserver | None = None
+) -> dict[str, str]:
+    """The LF-tags a table carries, its database's included (the table's own value wins): key → value."""
+    answer = call(client, "get_resource_lf_tags", account_id=account_id, observer=observer, Resource=resource)
+    tags = {t["TagKey"]: t["TagValues"][0] for t in answer.get("LFTagOnDatabase", []) if t.get("TagValues")}
+    tags.update({t["TagKey"]: t["TagValues"][0] for t in answer.get("LFTagsOnTable", []) if t.get("TagValues")})
+    return tags
+
+
+def add_lf_tags(
+    client: Any,
+    *,
+    account_id: str,
+    resource: dict[str, Any],
+    tags: dict[str, str],
+    observer: CallObserver | None = None,
+) -> None:
+    """Attach ``tags`` (key → value) to a resource of this account's catalog; a failure is an error."""
+    answer = call(
+        client,
+        "add_lf_tags_to_resource",
+        account_id=account_id,
+        observer=observer,
+        Resource=resource,
+        LFTags=[{"TagKey": key, "TagValues": [value]} for key, value in sorted(tags.items())],
+    )
+    for failure in answer.get("Failures", []):
+        detail = failure.get("Error", {})
+        raise AwsError(
+            code=detail.get("ErrorCode", "Unknown"),
+            message=detail.get("ErrorMessage", ""),
+            operation="lakeformation:AddLFTagsToResource",
+            retryable=detail.get("ErrorCode") in RETRYABLE_CODES,
+        )

@@ -11,7 +11,9 @@ the consumer reaches the table through a resource link in its own catalog
 Under the central and line-of-business models the grantor is a central account, which can only grant on
 entries of its own catalog (a resource shared with it may only be re-granted to its own principals:
 https://docs.aws.amazon.com/lake-formation/latest/dg/cross-data-sharing-lf.html). The port's table is then
-registered there first (``provisioning/registration.py``) and every grant names that central entry.
+registered there first (``provisioning/registration.py``) and every grant names that central entry, or, for
+an LF-tag port, the port's LF-tag expression in the central catalog, whose tags the registration attached
+to the entry.
 """
 
 from __future__ import annotations
@@ -90,8 +92,8 @@ def grant_entries(grant: Any, *, grantor_account_id: str | None = None) -> list[
             permissions=["DESCRIBE"],
         )
     ]
-    # LF-tags live in the producer's catalog: a central grantor grants on its named entry instead.
-    if port.grant_method == "lf_tags" and port.lf_tag_expression and where.catalog_id == port.catalog_id:
+    # On the grantor's own catalog: a central grantor's entry carries the port's LF-tags (registration.py).
+    if port.grant_method == "lf_tags" and port.lf_tag_expression:
         entries.append(
             PermissionEntry(
                 principal=principal,
