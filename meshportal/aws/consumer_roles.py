@@ -222,7 +222,7 @@ def consumer_role_update(*, actor: Actor, role: ConsumerRole, **fields: Any) -> 
             f"Field(s) cannot be changed: {', '.join(sorted(unknown))}; to use another ARN register a new role.",
             errors={f: ["Cannot be changed."] for f in sorted(unknown)},
         )
-    role = ConsumerRole.objects.select_for_update().select_related("team", "account").get(pk=role.pk)
+    role = ConsumerRole.objects.select_for_update(of=("self",)).select_related("team", "account").get(pk=role.pk)
     _require_role_manager(actor, role)
     merged = {f: getattr(role, f) for f in EDITABLE_FIELDS} | fields
     errors = _check_fields(name=merged["name"], environment=merged["environment"], kind=merged["kind"])
@@ -251,7 +251,7 @@ def consumer_role_approve(*, actor: Actor, role: ConsumerRole) -> ConsumerRole:
     """A platform admin approves a personal role: its owner may then name it in requests."""
     if not roles.is_platform_admin(actor):
         raise NotAllowed("Only platform admins approve personal roles.")
-    role = ConsumerRole.objects.select_for_update().select_related("account", "owner").get(pk=role.pk)
+    role = ConsumerRole.objects.select_for_update(of=("self",)).select_related("account", "owner").get(pk=role.pk)
     if role.owner_id is None or role.status != ConsumerRole.Status.PENDING:
         raise Conflict(
             f"{role.name} is not a personal role waiting for approval.", code=AwsRegistryErrorCode.ROLE_NOT_PENDING
@@ -277,7 +277,9 @@ def consumer_role_approve(*, actor: Actor, role: ConsumerRole) -> ConsumerRole:
 @transaction.atomic
 def consumer_role_remove(*, actor: Actor, role: ConsumerRole) -> None:
     """Take a role out of the registry; refused while access requests or grants still use it."""
-    role = ConsumerRole.objects.select_for_update().select_related("team", "account", "owner").get(pk=role.pk)
+    role = (
+        ConsumerRole.objects.select_for_update(of=("self",)).select_related("team", "account", "owner").get(pk=role.pk)
+    )
     _require_role_manager(actor, role)
     in_use = [sentence for check in _removal_checks if (sentence := check(role))]
     if in_use:

@@ -59,7 +59,11 @@ def main(brief: dict[str, Any]) -> dict[str, Any]:
     seen["requested"] = str(asked.status.value)
 
     producer = log_in(brief["producer"])
-    approved = request_approve.sync(asked.id, client=producer, body=models.ApproveRequest(comment="fine"))
+    approved = request_approve.sync(
+        asked.id,
+        client=producer,
+        body=models.ApproveRequest(stage=models.StageEnum(asked.pending_stage), version=asked.version, comment="fine"),
+    )
     assert isinstance(approved, models.AccessRequest), f"approve: {approved!r}"
     seen["approved"] = str(approved.status.value)
 
