@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kombu import pools as kombu_pools
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -146,6 +148,10 @@ def _drop_pool(app: Any) -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None  # built on the old connection pool
+    # kombu keeps producer pools in a process-wide registry keyed by broker: the one made for the broker
+    # restored later would still hold the connection pool closed above ("Acquire on closed pool" on the
+    # next real commit that sends a task, e.g. a live-server test).
+    kombu_pools.reset()
 
 
 def restore_broker(saved: dict[str, Any]) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from catalog.models import DataProduct
+from catalog.search import refresh_search_fields
 from meshportal.identity.tokens import api_token_create
 from tests.access_requests.helpers import ROLE, mesh
 from tests.factories import PASSWORD, DataProductFactory
@@ -99,6 +101,11 @@ def test_generated_client_runs_the_main_flows(generated_client: Path, live_serve
         owner_team=m.product.owner_team,
         classification="",  # not yet classified: answered as "" (BlankEnum), which the client must accept
         status="published",
+    )
+    # Factories write rows directly: index both products as the catalog's services do (PostgreSQL searches
+    # the stored vectors, SQLite the text).
+    refresh_search_fields(
+        DataProduct.objects.filter(slug__in=["sales-leads", m.product.slug]).values_list("pk", flat=True)
     )
     brief = {
         "package": PACKAGE,
