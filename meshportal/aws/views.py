@@ -6,6 +6,8 @@ admins' queue of personal roles to approve. Every write calls ``meshportal.aws.c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -116,14 +118,11 @@ def team_role_edit(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Htt
 def team_role_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     team = selectors.team_get_for_roles(user=request.user, slug=slug)
     role = selectors.consumer_role_get(team=team, pk=pk)
-    try:
-        consumer_roles.consumer_role_remove(actor=request.user, role=role)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"Role “{role.name}” removed from the registry.")
+    _role_action(
+        request,
+        lambda: consumer_roles.consumer_role_remove(actor=request.user, role=role),
+        done=f"Role “{role.name}” removed from the registry.",
+    )
     return redirect("aws:team-roles", slug=team.slug)
 
 
@@ -160,14 +159,11 @@ def my_roles(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def my_role_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     role = selectors.personal_role_get_for_user(user=request.user, pk=pk)
-    try:
-        consumer_roles.consumer_role_remove(actor=request.user, role=role)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.detail) from exc
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"Personal role “{role.name}” removed.")
+    _role_action(
+        request,
+        lambda: consumer_roles.consumer_role_remove(actor=request.user, role=role),
+        done=f"Personal role “{role.name}” removed.",
+    )
     return redirect("aws:my-roles")
 
 
@@ -190,12 +186,22 @@ def pending_roles(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def personal_role_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     role = selectors.personal_role_get_for_user(user=request.user, pk=pk)
+    _role_action(
+        request,
+        lambda: consumer_roles.consumer_role_approve(actor=request.user, role=role),
+        done=f"Personal role “{role.name}” of {role.owner} approved.",
+    )
+    return redirect("aws:pending-roles")
+
+
+def _role_action(request: AuthenticatedHttpRequest, action: Callable[[], object], *, done: str) -> None:
+    """Run one registry action for a POST button: a refusal of who may do it is a 403, any other refusal the
+    page's error message; success says ``done``."""
     try:
-        consumer_roles.consumer_role_approve(actor=request.user, role=role)
+        action()
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Personal role “{role.name}” of {role.owner} approved.")
-    return redirect("aws:pending-roles")
+        messages.success(request, done)
